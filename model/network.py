@@ -1,0 +1,135 @@
+"""The classifier of the seed article: an LSTM that reads a digit as 28 rows of 28 pixels.
+
+`build_model()` with no arguments builds exactly the seed network:
+LSTM(128, return_sequences) → Dropout(0.2) → LSTM(128) → Dense(64, relu) → Dropout(0.2) →
+Dense(10, softmax), compiled with Adam, sparse categorical cross-entropy and accuracy.
+Keras 3's `LSTM` stands in for the article's `CuDNNLSTM`: it takes the cuDNN kernel by itself on
+a GPU as long as the layer stays eligible, and `build_model` asks for it outright (`use_cudnn=True`)
+whenever a GPU is visible, so that a silent fallback to the slow loop cannot happen.
+This module knows nothing of data or training loops; see `model.train`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+IMAGE_ROWS = 28
+IMAGE_COLUMNS = 28
+NUMBER_OF_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """Where Keras will compute: the backend, the kind of device, its name and whether cuDNN is used."""
+
+    backend: str
+    kind: str  # "GPU" or "CPU"
+    name: str
+    gpu_count: int
+    cudnn: bool
+
+    def describe(self) -> str:
+        if self.kind == "GPU":
+            cudnn_note = "cuDNN LSTM kernel" if self.cudnn else "no cuDNN"
+            count = f"{self.gpu_count}× " if self.gpu_count > 1 else ""
+            return f"GPU: {count}{self.name} ({cudnn_note}, {self.backend} backend)"
+        return f"CPU ({self.backend} backend)"
+
+
+def detect_device() -> DeviceInfo:
+    """Describe the device the current Keras backend computes on."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            name = details.get("device_name", gpus[0].name)
+            return DeviceInfo(backend, "GPU", name, len(gpus), tf.test.is_built_with_cuda())
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            cudnn = bool(torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled)
+            return DeviceInfo(backend, "GPU", torch.cuda.get_device_name(0), torch.cuda.device_count(), cudnn)
+    elif backend == "jax":
+        import jax
+
+        gpus = [device for device in jax.devices() if device.platform == "gpu"]
+        if gpus:
+            return DeviceInfo(backend, "GPU", gpus[0].device_kind, len(gpus), True)
+    return DeviceInfo(backend, "CPU", "CPU", 0, False)
+
+
+def is_cudnn_eligible(lstm_layer: layers.LSTM) -> bool:
+    """True when the layer meets every condition of Keras's cuDNN LSTM kernel."""
+    return (
+        lstm_layer.activation is keras.activations.tanh
+        and lstm_layer.recurrent_activation is keras.activations.sigmoid
+        and lstm_layer.recurrent_dropout == 0
+        and not lstm_layer.unroll
+        and lstm_layer.use_bias
+    )
+
+
+def build_model(
+    units: int = 128,
+    lstm_layers: int = 2,
+    dropout_rate: float = 0.2,
+    dense_units: int = 64,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
+    use_cudnn: bool | str | None = None,
+) -> keras.Model:
+    """Build and compile the row-reading LSTM classifier.
+
+    `use_cudnn=None` means: True when a GPU is visible (fail loudly rather than fall back), else "auto".
+    """
+    if not 1 <= units <= 4096:
+        raise ValueError(f"units must be between 1 and 4096, got {units}")
+    if not 1 <= lstm_layers <= 8:
+        raise ValueError(f"lstm_layers must be between 1 and 8, got {lstm_layers}")
+    if not 0.0 <= dropout_rate < 1.0:
+        raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
+    if not 1 <= dense_units <= 4096:
+        raise ValueError(f"dense_units must be between 1 and 4096, got {dense_units}")
+    if use_cudnn is None:
+        use_cudnn = True if detect_device().kind == "GPU" else "auto"
+
+    model = keras.Sequential(name="lstm_mnist")
+    model.add(keras.Input(shape=(IMAGE_ROWS, IMAGE_COLUMNS), name="rows"))
+    for layer_number in range(1, lstm_layers + 1):
+        is_last = layer_number == lstm_layers
+        # tanh, sigmoid, no recurrent dropout, no unroll and a bias keep the layer cuDNN-eligible.
+        model.add(
+            layers.LSTM(
+                units,
+                return_sequences=not is_last,
+                use_cudnn=use_cudnn,
+                name=f"lstm_{layer_number}",
+            )
+        )
+        if not is_last:
+            model.add(layers.Dropout(dropout_rate, name=f"dropout_{layer_number}"))
+    model.add(layers.Dense(dense_units, activation="relu", name="dense_hidden"))
+    model.add(layers.Dropout(dropout_rate, name="dropout_head"))
+    model.add(layers.Dense(NUMBER_OF_CLASSES, activation="softmax", name="classifier"))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def lstm_layers_of(model: keras.Model) -> list[layers.LSTM]:
+    return [layer for layer in model.layers if isinstance(layer, layers.LSTM)]
+
+
+def set_cudnn_mode(model: keras.Model, use_cudnn: bool | str) -> None:
+    """Set every LSTM layer's cuDNN mode, e.g. after loading a GPU-trained model on a CPU."""
+    for layer in lstm_layers_of(model):
+        layer.use_cudnn = use_cudnn

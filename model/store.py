@@ -1,0 +1,109 @@
+"""Save and load a trained model together with its training record, safely.
+
+A run is two files side by side: `NAME.keras` (the Keras model) and `NAME.history.json` (per-batch
+and per-epoch metrics, the config, test accuracy, device, seconds, library versions and whether
+the run finished or was stopped). Every write goes to a temporary file in the same folder and is
+then moved into place with `os.replace`, so a crash or a kill during a save leaves the previous
+files intact. Loading uses Keras's safe mode and turns every failure into one clear `ModelFileError`.
+This module does not train; see `model.train`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from model.network import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES, detect_device, lstm_layers_of, set_cudnn_mode
+
+HISTORY_SUFFIX = ".history.json"
+
+
+class ModelFileError(ValueError):
+    """A model or history file is missing, corrupt or not the model this app expects."""
+
+
+def history_path_for(model_path: str | os.PathLike) -> Path:
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + HISTORY_SUFFIX)
+
+
+def _temporary_path(final_path: Path, suffix: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{final_path.stem}.", suffix=suffix, dir=final_path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def write_json_atomically(data: Any, path: str | os.PathLike) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_path(path, ".json.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def save_run(model: keras.Model, history: dict, model_path: str | os.PathLike) -> Path:
+    """Write the model and its history atomically; return the model's path."""
+    model_path = Path(model_path)
+    if model_path.suffix != ".keras":
+        raise ValueError(f"A model file must end in .keras, got {model_path.name}")
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary_model = _temporary_path(model_path, ".tmp.keras")
+    try:
+        model.save(temporary_model)
+        with open(temporary_model, "rb+") as stream:
+            os.fsync(stream.fileno())
+        # The history goes in first: a model file never stands beside a history of an older run.
+        write_json_atomically(history, history_path_for(model_path))
+        os.replace(temporary_model, model_path)
+    finally:
+        temporary_model.unlink(missing_ok=True)
+    return model_path
+
+
+def load_model(model_path: str | os.PathLike) -> keras.Model:
+    """Load a `.keras` classifier in safe mode, checking it is a 28×28-rows → 10-classes LSTM."""
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise ModelFileError(f"No model file at {model_path}.")
+    if model_path.suffix != ".keras" or not zipfile.is_zipfile(model_path):
+        raise ModelFileError(f"{model_path.name} is not a Keras .keras model file.")
+    try:
+        model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a damaged archive.
+        raise ModelFileError(f"{model_path.name} could not be read as a Keras model: {error}") from error
+    input_shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
+    output_shape = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
+    if input_shape != (IMAGE_ROWS, IMAGE_COLUMNS) or output_shape != (NUMBER_OF_CLASSES,) or not lstm_layers_of(model):
+        raise ModelFileError(
+            f"{model_path.name} is not an MNIST row-reading LSTM: it takes {input_shape} and gives {output_shape}."
+        )
+    # A model trained on a GPU was saved asking for cuDNN; let it run wherever it is loaded.
+    set_cudnn_mode(model, True if detect_device().kind == "GPU" else "auto")
+    return model
+
+
+def load_history(model_path: str | os.PathLike) -> dict | None:
+    """The history saved beside a model, or None when there is none; a corrupt one raises ModelFileError."""
+    path = history_path_for(model_path)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, encoding="utf-8") as stream:
+            history = json.load(stream)
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path.name} is not a readable training history: {error}") from error
+    if not isinstance(history, dict):
+        raise ModelFileError(f"{path.name} is not a training history.")
+    return history

@@ -1,0 +1,50 @@
+"""Shared fixtures: the real MNIST when it is available, and small models built in seconds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import model  # noqa: F401  (quietens TensorFlow before anything imports it)
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SHARED_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
+
+
+def mnist_path() -> Path | None:
+    configured = os.environ.get("MNIST_NPZ")
+    if configured and Path(configured).is_file():
+        return Path(configured)
+    return SHARED_MNIST if SHARED_MNIST.is_file() else None
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    path = mnist_path()
+    if path is None:
+        pytest.skip("MNIST is not available (set MNIST_NPZ)")
+    from model.data import load_mnist
+
+    return load_mnist(path)
+
+
+@pytest.fixture(scope="session")
+def small_model():
+    """A small untrained classifier of the seed's shape, with non-trivial random weights."""
+    import keras
+
+    from model.network import build_model
+
+    keras.utils.set_random_seed(1)
+    network = build_model(units=16, dense_units=12)
+    # Larger weights than the initialiser's make the gates and states move far from zero.
+    network.set_weights([w * 3 if w.ndim > 1 else w + 0.1 for w in network.get_weights()])
+    return network
+
+
+@pytest.fixture
+def random_digits():
+    return np.random.default_rng(0).uniform(0, 1, (5, 28, 28)).astype(np.float32)
