@@ -42,29 +42,32 @@ def _random_affine(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
     centre = np.array([(height - 1) / 2, (width - 1) / 2])
     rows, columns = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    offsets = np.stack([rows, columns], axis=-1).reshape(-1, 2) - centre  # (pixels, 2)
-    sources = np.einsum("nij,pj->npi", inverse, offsets) + centre - shift[:, None, :]
-    return _bilinear_sample(images, sources[..., 0], sources[..., 1]).reshape(count, height, width)
+    offsets = (np.stack([rows, columns], axis=-1).reshape(-1, 2) - centre).astype(np.float32)  # (pixels, 2)
+    inverse = inverse.astype(np.float32)
+    source_rows = inverse[:, 0, 0, None] * offsets[None, :, 0] + inverse[:, 0, 1, None] * offsets[None, :, 1]
+    source_columns = inverse[:, 1, 0, None] * offsets[None, :, 0] + inverse[:, 1, 1, None] * offsets[None, :, 1]
+    source_rows += np.float32(centre[0]) - shift[:, 0, None].astype(np.float32)
+    source_columns += np.float32(centre[1]) - shift[:, 1, None].astype(np.float32)
+    return _bilinear_sample(images, source_rows, source_columns).reshape(count, height, width)
 
 
 def _bilinear_sample(images: np.ndarray, source_rows: np.ndarray, source_columns: np.ndarray) -> np.ndarray:
+    """Sample (N, pixels) points from zero-padded images, reading flat indices into one array."""
     count, height, width = images.shape
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    padded_width = width + 2
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1))).reshape(-1)
     rows = np.clip(source_rows + 1, 0, height)
     columns = np.clip(source_columns + 1, 0, width)
-    top = np.floor(rows).astype(np.int64)
-    left = np.floor(columns).astype(np.int64)
+    top = rows.astype(np.int32)  # Non-negative, so truncation is the floor.
+    left = columns.astype(np.int32)
     down = rows - top
     right = columns - left
-    bottom = np.minimum(top + 1, height + 1)
-    right_index = np.minimum(left + 1, width + 1)
-    batch = np.arange(count)[:, None]
-    return (
-        padded[batch, top, left] * (1 - down) * (1 - right)
-        + padded[batch, top, right_index] * (1 - down) * right
-        + padded[batch, bottom, left] * down * (1 - right)
-        + padded[batch, bottom, right_index] * down * right
-    ).astype(np.float32)
+    base = (np.arange(count, dtype=np.int32) * (height + 2) * padded_width)[:, None] + top * padded_width + left
+    top_left, top_right = padded[base], padded[base + 1]
+    bottom_left, bottom_right = padded[base + padded_width], padded[base + padded_width + 1]
+    upper = top_left + (top_right - top_left) * right
+    lower = bottom_left + (bottom_right - bottom_left) * right
+    return upper + (lower - upper) * down
 
 
 def _neighbourhood(images: np.ndarray, reduce) -> np.ndarray:
@@ -90,4 +93,4 @@ def _random_stroke_width(images: np.ndarray, rng: np.random.Generator) -> np.nda
         thinned = images[thin].copy()
         thinned[keep] = eroded[keep] / np.maximum(eroded[keep].max(axis=(1, 2), keepdims=True), 1e-6)
         result[thin] = thinned
-    return np.clip(result, 0.0, 1.0)
+    return np.clip(result, 0.0, 1.0).astype(np.float32)

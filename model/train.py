@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import platform
 import sys
 import time
@@ -110,23 +111,30 @@ ProgressCallback = Callable[[BatchProgress | EpochProgress], None]
 
 
 class AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled batches of freshly distorted training images, a new draw every epoch."""
+    """Shuffled batches of freshly distorted training images, a new draw every epoch.
+
+    Each batch's randomness comes from (seed, epoch, batch index) alone, so batches prepared by
+    parallel workers are reproducible and never share a draw.
+    """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
-        super().__init__()
-        self.images, self.labels, self.batch_size = images, labels, batch_size
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(images))
+        workers = max(1, min(8, (os.cpu_count() or 1) - 1))
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
+        self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
+        self.epoch = 0
+        self.order = np.random.default_rng([seed, self.epoch]).permutation(len(images))
 
     def __len__(self) -> int:
         return math.ceil(len(self.images) / self.batch_size)
 
     def __getitem__(self, index: int):
         chosen = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return augment_batch(self.images[chosen], self.rng), self.labels[chosen]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        return augment_batch(self.images[chosen], rng), self.labels[chosen]
 
     def on_epoch_end(self):
-        self.order = self.rng.permutation(len(self.images))
+        self.epoch += 1
+        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
 
 
 class _ProgressReporter(keras.callbacks.Callback):
