@@ -99,6 +99,7 @@ class EpochProgress:
     accuracy: float
     val_loss: float
     val_accuracy: float
+    watched_probabilities: list[list[float]] | None = None  # The model's answers on the watched images.
 
 
 @dataclass
@@ -140,8 +141,9 @@ class AugmentedBatches(keras.utils.PyDataset):
 class _ProgressReporter(keras.callbacks.Callback):
     """Turns Keras's running epoch means into throttled interval reports, and polls for a stop."""
 
-    def __init__(self, config, batches_per_epoch, train_size, on_progress, should_stop, history):
+    def __init__(self, config, batches_per_epoch, train_size, on_progress, should_stop, history, watched_images=None):
         super().__init__()
+        self.watched_images = watched_images
         self.config, self.batches_per_epoch, self.train_size = config, batches_per_epoch, train_size
         self.on_progress, self.should_stop, self.history = on_progress, should_stop, history
         self.start = time.perf_counter()
@@ -194,6 +196,9 @@ class _ProgressReporter(keras.callbacks.Callback):
         if self.stopped and self.reported_samples < self.train_size:
             return  # A stopped, partial epoch is not reported as an epoch.
         self.history["epochs"].append(dataclasses.asdict(report))
+        if self.watched_images is not None:
+            watched = np.asarray(self.model.predict(self.watched_images, verbose=0), dtype=float)
+            report = dataclasses.replace(report, watched_probabilities=watched.round(4).tolist())
         self._emit(report)
 
     def _emit(self, report):
@@ -259,8 +264,13 @@ def train(
     data: tuple[Split, Split],
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    watched_images: np.ndarray | None = None,
 ) -> TrainResult:
-    """Fit a fresh network on `data` as `config` says; stop cleanly when `should_stop()` turns true."""
+    """Fit a fresh network on `data` as `config` says; stop cleanly when `should_stop()` turns true.
+
+    `watched_images` (N×28×28 in [0, 1]), if given, are classified after every epoch and the
+    answers are sent with each `EpochProgress`, so a page can show the network getting better.
+    """
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_validation, y_validation), (x_test, y_test) = split_data(config, data)
     batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
@@ -276,7 +286,7 @@ def train(
         "versions": {"keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version()},
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    reporter = _ProgressReporter(config, batches_per_epoch, len(x_train), on_progress, should_stop, history)
+    reporter = _ProgressReporter(config, batches_per_epoch, len(x_train), on_progress, should_stop, history, watched_images)
     if config.augment:
         fit_data = {"x": AugmentedBatches(x_train, y_train, config.batch_size, config.seed)}
     else:

@@ -1,0 +1,54 @@
+"""The Streamlit app: draw a digit and watch an LSTM read it, train it, and evaluate it.
+
+Run with `streamlit run app.py`. This file only wires the views (in `ui/`) into pages and the
+sidebar; the network, training and probe live in `model/`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import model  # noqa: F401  (quietens TensorFlow's start-up logs before it loads)
+from ui import draw_view, evaluate_view, resources, train_view
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.markdown("### An LSTM reads your handwriting")
+        st.caption("A recurrent network reads each digit as 28 rows of 28 pixels, one row at a time.")
+        entries = resources.saved_models()
+        if entries:
+            paths = [str(path) for path, _ in entries]
+            labels = {str(path): resources.describe_model(path, history) for path, history in entries}
+            active = str(resources.active_model_path())
+            st.selectbox(
+                "Model",
+                paths,
+                index=paths.index(active) if active in paths else 0,
+                format_func=labels.get,
+                key="model_choice",
+                on_change=lambda: resources.set_active_model(resources.Path(st.session_state["model_choice"])),
+            )
+        st.text_input(
+            "MNIST data (optional)",
+            key="mnist_path",
+            placeholder="path to mnist.npz or an IDX folder",
+            help="Used for test digits, evaluation and training. Empty: the MNIST_NPZ variable, else Keras's cache or download.",
+        )
+
+
+def main() -> None:
+    st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
+    draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
+    st.session_state["draw_page"] = draw_page
+    pages = [
+        draw_page,
+        st.Page(train_view.render, title="Train", icon=":material/monitoring:", url_path="train"),
+        st.Page(evaluate_view.render, title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
+    ]
+    navigation = st.navigation(pages)
+    sidebar()
+    navigation.run()
+
+
+main()

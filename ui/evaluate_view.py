@@ -1,0 +1,104 @@
+"""The evaluation view: the active model on the 10,000 MNIST test images, its mistakes, and run comparisons.
+
+Test accuracy, loss, confusion matrix and the list of mistakes are computed once per model file
+and cached for every visitor. A mistake can be opened in the row-by-row drawing view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from model.data import MnistUnavailableError
+from ui import charts, draw_view, resources
+
+GALLERY_SIZE = 24
+GALLERY_COLUMNS = 8
+
+
+@st.cache_data(show_spinner="Classifying the 10,000 test images…", max_entries=8)
+def evaluate(model_path: str, modified_time: float, data_path: str | None) -> dict:
+    """Accuracy, loss, confusion matrix and mistakes of one model file on the MNIST test set."""
+    loaded = resources.load_classifier(resources.Path(model_path))
+    images, labels = resources.test_images()
+    probabilities = np.asarray(loaded.model.predict(images.astype(np.float32) / 255.0, batch_size=1000, verbose=0))
+    predicted = probabilities.argmax(axis=1)
+    confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, 1.0)
+    matrix = np.zeros((10, 10), dtype=int)
+    np.add.at(matrix, (labels, predicted), 1)
+    mistakes = np.flatnonzero(predicted != labels)
+    # The most confident mistakes first: they are the most telling.
+    mistakes = mistakes[np.argsort(-probabilities[mistakes, predicted[mistakes]])]
+    return {
+        "accuracy": float((predicted == labels).mean()),
+        "loss": float(-np.log(confidence_in_truth).mean()),
+        "confusion": matrix,
+        "mistakes": mistakes,
+        "predicted": predicted,
+        "confidence": probabilities.max(axis=1),
+    }
+
+
+def _open_in_draw_view(index: int) -> None:
+    draw_view.show_test_digit(index)
+    st.session_state["switch_to_draw"] = True
+
+
+def render() -> None:
+    st.title("How good is it?")
+    loaded = resources.active_classifier()
+    if loaded is None:
+        return
+    st.caption(f"Evaluating the {loaded.label} on the 10,000 MNIST test images it never trained on.")
+    try:
+        path = loaded.path
+        result = evaluate(str(path), path.stat().st_mtime, resources.data_path_setting())
+    except MnistUnavailableError as error:
+        st.warning(str(error))
+        return
+    if st.session_state.pop("switch_to_draw", False):
+        st.switch_page(st.session_state["draw_page"])
+    images, labels = resources.test_images()
+    accuracy_column, loss_column, mistakes_column = st.columns(3)
+    accuracy_column.metric("Test accuracy", f"{result['accuracy']:.2%}")
+    loss_column.metric("Test loss", f"{result['loss']:.4f}")
+    mistakes_column.metric("Mistakes", f"{len(result['mistakes'])} of {len(labels):,}")
+
+    matrix_column, gallery_column = st.columns([1, 1.3], gap="large")
+    with matrix_column:
+        st.subheader("Confusion matrix")
+        st.plotly_chart(charts.confusion_matrix(result["confusion"]), key="confusion_matrix")
+        st.caption("Each row is a true digit, each column the digit the network answered. The diagonal (uncoloured) holds the right answers; red cells show which digits it mixes up.")
+    with gallery_column:
+        st.subheader("Its most confident mistakes")
+        mistakes = result["mistakes"][:GALLERY_SIZE]
+        for start in range(0, len(mistakes), GALLERY_COLUMNS):
+            columns = st.columns(GALLERY_COLUMNS)
+            for column, index in zip(columns, mistakes[start : start + GALLERY_COLUMNS]):
+                column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), use_container_width=True)
+                column.caption(f"true {labels[index]}, said {result['predicted'][index]}")
+                column.button("Read", key=f"open_{index}", on_click=_open_in_draw_view, args=(int(index),), help="Open it in the row-by-row view")
+    st.divider()
+    compare_runs_ui()
+
+
+def compare_runs_ui() -> None:
+    st.subheader("Compare two runs")
+    entries = [(path, history) for path, history in resources.saved_models() if history and history.get("epochs")]
+    if len(entries) < 2:
+        st.info("Train a model in the **Train** view to compare it with the shipped one.")
+        return
+    names = [resources.describe_model(path, history) for path, history in entries]
+    left, right, axis = st.columns([2, 2, 1])
+    first = left.selectbox("First run", range(len(entries)), 0, format_func=names.__getitem__, key="compare_first")
+    second = right.selectbox("Second run", range(len(entries)), 1, format_func=names.__getitem__, key="compare_second")
+    x_axis = axis.radio("x axis", ["epoch", "seconds"], key="compare_x_axis")
+    chosen = {names[first]: entries[first][1], names[second]: entries[second][1]}
+    st.plotly_chart(charts.compare_runs(chosen, x_axis), key="compare_runs")
+    columns = st.columns(2)
+    for column, (name, history) in zip(columns, chosen.items()):
+        config = history.get("config", {})
+        column.markdown(
+            f"**{name}**  \n{history.get('test_accuracy', float('nan')):.2%} test accuracy, "
+            f"{config.get('epochs', '?')} epochs at batch {config.get('batch_size', '?')}, {history.get('seconds', 0):.0f} s on {history.get('device', '?')}"
+        )

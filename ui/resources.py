@@ -1,0 +1,125 @@
+"""Cached, shared resources of the app: the models, their probes, MNIST, and the active-model choice.
+
+Models and data are loaded once per server process (`st.cache_resource`) and shared by every
+session; the probe is pure NumPy and holds no mutable state, so concurrent visitors can use it at
+once. Which model a visitor's drawing views use is that visitor's own choice (session state).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from model.data import load_mnist
+from model.probe import Probe
+from model.store import ModelFileError, load_history, load_model
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SHIPPED_MODEL = REPOSITORY / "assets" / "lstm_mnist.keras"
+RUNS_DIRECTORY = Path(os.environ.get("LSTM_DEMO_RUNS_DIR", REPOSITORY / "runs"))
+ACTIVE_MODEL_KEY = "active_model_path"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    path: Path
+    model: object
+    probe: Probe
+    history: dict | None
+
+    @property
+    def label(self) -> str:
+        return describe_model(self.path, self.history)
+
+
+def describe_model(path: Path, history: dict | None) -> str:
+    name = "shipped model" if path.resolve() == SHIPPED_MODEL.resolve() else path.stem
+    if history and history.get("test_accuracy") is not None:
+        return f"{name} ({history['test_accuracy']:.2%} test accuracy)"
+    return name
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def _load(path: str, modified_time: float) -> LoadedModel:
+    model = load_model(path)
+    try:
+        history = load_history(path)
+    except ModelFileError:
+        history = None  # A damaged history must not keep a good model from serving.
+    return LoadedModel(Path(path), model, Probe(model), history)
+
+
+def load_classifier(path: Path) -> LoadedModel:
+    """The model at `path` with its probe, loaded once per file version; raises ModelFileError."""
+    if not path.is_file():
+        raise ModelFileError(f"No model file at {path}.")
+    return _load(str(path), path.stat().st_mtime)
+
+
+def active_model_path() -> Path:
+    return Path(st.session_state.get(ACTIVE_MODEL_KEY, SHIPPED_MODEL))
+
+
+def set_active_model(path: Path) -> None:
+    st.session_state[ACTIVE_MODEL_KEY] = str(path)
+
+
+def active_classifier() -> LoadedModel | None:
+    """The visitor's active model, or None after showing a plain message saying why it is unavailable."""
+    path = active_model_path()
+    try:
+        return load_classifier(path)
+    except ModelFileError as error:
+        shipped = path.resolve() == SHIPPED_MODEL.resolve()
+        st.error(
+            f"The {'shipped ' if shipped else ''}model could not be loaded: {error}\n\n"
+            "Train one in the **Train** view, or from a terminal with `python -m model.train "
+            "--out assets/lstm_mnist.keras`, then reload this page."
+        )
+        return None
+
+
+def data_path_setting() -> str | None:
+    """The MNIST location the visitor gave in the sidebar, else `MNIST_NPZ`, else None (Keras)."""
+    return st.session_state.get("mnist_path") or os.environ.get("MNIST_NPZ") or None
+
+
+@st.cache_resource(show_spinner="Loading MNIST…", max_entries=2)
+def load_dataset(path: str | None):
+    """MNIST as uint8 arrays, read once per server process; raises MnistUnavailableError."""
+    (x_train, y_train), (x_test, y_test) = load_mnist(path)
+    for array in (x_train, y_train, x_test, y_test):
+        array.setflags(write=False)  # Shared by every session: nobody may change it.
+    return (x_train, y_train), (x_test, y_test)
+
+
+def test_images() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST test images and labels; raises MnistUnavailableError."""
+    _, (x_test, y_test) = load_dataset(data_path_setting())
+    return x_test, y_test
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _history(path: str, modified_time: float) -> dict | None:
+    try:
+        return load_history(path)
+    except ModelFileError:
+        return None
+
+
+def saved_models() -> list[tuple[Path, dict | None]]:
+    """The shipped model, then every saved run (newest first), each with its history if readable."""
+    paths = [SHIPPED_MODEL] if SHIPPED_MODEL.is_file() else []
+    if RUNS_DIRECTORY.is_dir():
+        runs = [path for path in RUNS_DIRECTORY.glob("*.keras") if not path.name.startswith(".")]
+        paths += sorted(runs, key=lambda path: path.stat().st_mtime, reverse=True)
+    entries = []
+    for path in paths:
+        history_file = path.with_name(path.stem + ".history.json")
+        modified = history_file.stat().st_mtime if history_file.is_file() else 0.0
+        entries.append((path, _history(str(path), modified)))
+    return entries
