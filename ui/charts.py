@@ -235,7 +235,7 @@ def training_curves(batches: list[dict], epochs: list[dict], x_axis: str = "samp
                 row=1, col=column,
             )  # fmt: skip
     figure.update_xaxes(title=X_AXIS_TITLES[x_axis])
-    figure.update_yaxes(type="log", row=1, col=1)
+    figure.update_yaxes(type="log", dtick=1, row=1, col=1)
     figure.update_yaxes(range=_accuracy_range(batches, epochs), tickformat=".1%", row=1, col=2)
     _base_layout(figure, title, 340)
     figure.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.25))
@@ -263,7 +263,7 @@ def compare_runs(histories: dict[str, dict], x_axis: str = "epoch") -> go.Figure
             )  # fmt: skip
     figure.update_xaxes(title="epoch" if x_axis == "epoch" else X_AXIS_TITLES.get(x_axis, x_axis))
     figure.update_yaxes(tickformat=".1%", row=1, col=1)
-    figure.update_yaxes(type="log", row=1, col=2)
+    figure.update_yaxes(type="log", dtick=1, row=1, col=2)
     _base_layout(figure, "", 340)
     figure.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.25))
     return figure

@@ -13,7 +13,7 @@ from model.data import MnistUnavailableError
 from ui import charts, draw_view, resources
 
 GALLERY_SIZE = 24
-GALLERY_COLUMNS = 8
+GALLERY_COLUMNS = 6
 
 
 @st.cache_data(show_spinner="Classifying the 10,000 test images…", max_entries=8)
@@ -77,7 +77,9 @@ def render() -> None:
             for column, index in zip(columns, mistakes[start : start + GALLERY_COLUMNS]):
                 column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), use_container_width=True)
                 column.caption(f"true {labels[index]}, said {result['predicted'][index]}")
-                column.button("Read", key=f"open_{index}", on_click=_open_in_draw_view, args=(int(index),), help="Open it in the row-by-row view")
+                column.button(
+                    "Read", key=f"open_{index}", on_click=_open_in_draw_view, args=(int(index),), help="Open it in the row-by-row view", use_container_width=True
+                )
     st.divider()
     compare_runs_ui()
 
