@@ -53,7 +53,7 @@ class TrainConfig:
             (1 <= self.epochs <= 1000, f"epochs must be between 1 and 1000, got {self.epochs}"),
             (1 <= self.batch_size <= 8192, f"batch_size must be between 1 and 8192, got {self.batch_size}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (self.learning_rate_schedule in ("constant", "cosine"), f"unknown schedule {self.learning_rate_schedule!r}"),
+            (self.learning_rate_schedule in ("constant", "cosine"), f"learning_rate_schedule must be constant or cosine, got {self.learning_rate_schedule!r}"),
             (0 <= self.warmup_fraction < 1, f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}"),
             (0 <= self.dropout_rate < 1, f"dropout_rate must be in [0, 1), got {self.dropout_rate}"),
             (1 <= self.units <= 1024, f"units must be between 1 and 1024, got {self.units}"),

@@ -1,0 +1,103 @@
+"""model.store: a model and its history saved together, atomically, and loaded with clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from model.store import ModelFileError, history_path_for, load_history, load_model, save_run
+
+
+def test_round_trip_keeps_weights_and_history(tmp_path, small_model, random_digits):
+    path = save_run(small_model, {"status": "finished", "test_accuracy": 0.5}, tmp_path / "run.keras")
+    loaded = load_model(path)
+    np.testing.assert_allclose(loaded.predict(random_digits, verbose=0), small_model.predict(random_digits, verbose=0), atol=1e-6)
+    assert load_history(path) == {"status": "finished", "test_accuracy": 0.5}
+    assert history_path_for(path).name == "run.history.json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.history.json", "run.keras"], "no temporary files are left"
+
+
+def test_a_crash_during_save_leaves_the_previous_model_loadable(tmp_path, small_model, random_digits, monkeypatch):
+    path = save_run(small_model, {"run": 1}, tmp_path / "model.keras")
+    before = path.read_bytes()
+
+    def crash_half_way(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as stream:
+            stream.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt("killed during save")
+
+    monkeypatch.setattr(keras.Model, "save", crash_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        save_run(small_model, {"run": 2}, path)
+    assert path.read_bytes() == before
+    assert load_history(path) == {"run": 1}
+    load_model(path).predict(random_digits, verbose=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.history.json", "model.keras"]
+
+
+def test_a_crash_while_moving_into_place_leaves_the_previous_files(tmp_path, small_model, monkeypatch):
+    path = save_run(small_model, {"run": 1}, tmp_path / "model.keras")
+    before = path.read_bytes()
+    real_replace = os.replace
+
+    def fail_on_model(source, destination):
+        if str(destination).endswith(".keras"):
+            raise OSError("disk full")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", fail_on_model)
+    with pytest.raises(OSError):
+        save_run(small_model, {"run": 2}, path)
+    assert path.read_bytes() == before
+    load_model(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="No model file"):
+        load_model(tmp_path / "absent.keras")
+
+
+def test_not_a_keras_file(tmp_path):
+    text = tmp_path / "notes.keras"
+    text.write_text("hello")
+    with pytest.raises(ModelFileError, match="not a Keras .keras model"):
+        load_model(text)
+    other = tmp_path / "weights.h5"
+    other.write_bytes(b"\x89HDF")
+    with pytest.raises(ModelFileError, match="not a Keras .keras model"):
+        load_model(other)
+
+
+def test_corrupt_file(tmp_path, small_model):
+    path = save_run(small_model, {}, tmp_path / "model.keras")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 2000] = os.urandom(2000)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="model.keras"):
+        load_model(path)
+
+
+def test_model_of_another_shape(tmp_path):
+    other = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    path = tmp_path / "other.keras"
+    other.save(path)
+    with pytest.raises(ModelFileError, match="not an MNIST row-reading LSTM"):
+        load_model(path)
+
+
+def test_corrupt_history(tmp_path, small_model):
+    path = save_run(small_model, {}, tmp_path / "model.keras")
+    history_path_for(path).write_text("{not json")
+    with pytest.raises(ModelFileError, match="history"):
+        load_history(path)
+    history_path_for(path).unlink()
+    assert load_history(path) is None
+
+
+def test_history_is_plain_json(tmp_path, small_model):
+    path = save_run(small_model, {"epochs": [{"loss": 0.5}]}, tmp_path / "model.keras")
+    assert json.loads(history_path_for(path).read_text()) == {"epochs": [{"loss": 0.5}]}

@@ -1,0 +1,84 @@
+"""model.train: the config, progress reports, stopping, and that training really learns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, split_data, train
+
+TINY = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
+
+
+def test_defaults_and_overrides():
+    config = TrainConfig()
+    assert config.units == 128 and config.lstm_layers == 2 and config.dropout_rate == 0.2 and config.dense_units == 64
+    assert config.with_overrides(epochs=7).epochs == 7
+    assert (SEED_RECIPE.batch_size, SEED_RECIPE.learning_rate, SEED_RECIPE.epochs) == (32, 1e-3, 3)
+    assert SEED_RECIPE.learning_rate_schedule == "constant"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("epochs", 0), ("batch_size", 0), ("learning_rate", 0.0), ("dropout_rate", 1.0), ("units", 0), ("train_subset", -1),
+     ("validation", "train"), ("validation_split", 1.0), ("learning_rate_schedule", "step")],
+)  # fmt: skip
+def test_out_of_range_settings_raise_value_error(field, value):
+    with pytest.raises(ValueError, match=field.split("_")[0]):
+        TrainConfig(**{field: value})
+
+
+def test_split_data_scales_and_draws_subsets(mnist):
+    (x_train, y_train), (x_validation, y_validation), (x_test, _) = split_data(TINY, mnist)
+    assert x_train.shape == (1024, 28, 28) and x_train.dtype == np.float32 and x_train.max() <= 1.0
+    assert len(x_validation) == 10000  # Validation on the test set by default.
+    (_, _), (x_validation, _), _ = split_data(TINY.with_overrides(validation="split", validation_split=0.1, train_subset=0), mnist)
+    assert len(x_validation) == 6000
+
+
+def test_tiny_training_learns_and_reports_progress(mnist):
+    reports = []
+    watched = mnist[1][0][:3].astype(np.float32) / 255
+    result = train(TINY, mnist, on_progress=reports.append, watched_images=watched)
+    batches = [r for r in reports if isinstance(r, BatchProgress)]
+    epochs = [r for r in reports if isinstance(r, EpochProgress)]
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert batches and batches[-1].batch == batches[-1].batches_per_epoch == 16
+    assert all(b2.samples_seen > b1.samples_seen for b1, b2 in zip(batches, batches[1:]))
+    assert all(0 <= b.accuracy <= 1 and b.loss > 0 for b in batches)
+    assert np.array(epochs[-1].watched_probabilities).shape == (3, 10)
+    history = result.history
+    assert history["status"] == "finished" and len(history["epochs"]) == 2
+    assert history["test_accuracy"] > 0.2, "two epochs on 1,024 images already beat chance (10%) twice over"
+    assert history["test_accuracy"] == pytest.approx(epochs[-1].val_accuracy, abs=1e-6)
+
+
+def test_batch_reports_average_the_interval_exactly(mnist, monkeypatch):
+    # With a report after every batch, the interval means must average back to the epoch mean.
+    monkeypatch.setattr("model.train.PROGRESS_INTERVAL_SECONDS", 0.0)
+    reports = []
+    train(TINY.with_overrides(epochs=1, dropout_rate=0.0), mnist, on_progress=reports.append)
+    batches = [r for r in reports if isinstance(r, BatchProgress)]
+    epoch = next(r for r in reports if isinstance(r, EpochProgress))
+    assert len(batches) == 16
+    weights = np.diff([0] + [b.samples_seen for b in batches])
+    assert np.average([b.loss for b in batches], weights=weights) == pytest.approx(epoch.loss, rel=1e-4)
+
+
+def test_should_stop_ends_training_cleanly(mnist):
+    calls = {"count": 0}
+
+    def stop_after_five_batches():
+        calls["count"] += 1
+        return calls["count"] >= 5
+
+    result = train(TINY.with_overrides(epochs=5), mnist, should_stop=stop_after_five_batches)
+    assert result.history["status"] == "stopped"
+    assert result.history["epochs"] == []  # The partial first epoch is not reported as one.
+    assert len(result.history["batches"]) >= 1
+    assert 0 <= result.history["test_accuracy"] <= 1
+
+
+def test_augmented_training_runs(mnist):
+    result = train(TINY.with_overrides(epochs=1, augment=True), mnist)
+    assert result.history["status"] == "finished" and result.history["config"]["augment"] is True
