@@ -1,0 +1,149 @@
+"""The Streamlit script, run headless with AppTest: drawing view, test digits, scrubber, training and evaluation.
+
+The canvas component is replaced by a stub that returns a chosen RGBA array (from the
+TEST_CANVAS_RGBA file), so the script's own logic runs exactly as in the browser.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPOSITORY, mnist_path
+
+PRELUDE = f"""
+import os, sys
+sys.path.insert(0, {str(REPOSITORY)!r})
+from pathlib import Path
+import numpy as np
+from ui import draw_view, resources
+canvas_file = os.environ.get("TEST_CANVAS_RGBA")
+draw_view.draw_canvas = lambda stroke_width: np.load(canvas_file) if canvas_file else None
+resources.SHIPPED_MODEL = Path(os.environ.get("TEST_SHIPPED_MODEL") or resources.REPOSITORY / "assets" / "lstm_mnist.keras")
+"""
+APP_SCRIPT = PRELUDE + f"exec(compile(open({str(REPOSITORY / 'app.py')!r}).read(), 'app.py', 'exec'))\n"
+TRAIN_SCRIPT = PRELUDE + "from ui import train_view\ntrain_view.render()\n"
+EVALUATE_SCRIPT = PRELUDE + "from ui import evaluate_view\nevaluate_view.render()\n"
+TIMEOUT = 120
+
+
+def _canvas_of(digit: np.ndarray) -> np.ndarray:
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., :3] = np.kron(digit, np.ones((10, 10), dtype=np.uint8))[..., None]
+    canvas[..., 3] = 255
+    return canvas
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
+    monkeypatch.delenv("TEST_SHIPPED_MODEL", raising=False)
+    if mnist_path() is not None:
+        monkeypatch.setenv("MNIST_NPZ", str(mnist_path()))
+
+    def draw(array: np.ndarray) -> None:
+        path = tmp_path / f"canvas_{time.monotonic_ns()}.npy"
+        np.save(path, array)
+        monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
+
+    return draw
+
+
+def _run(script: str) -> AppTest:
+    app = AppTest.from_string(script, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _metric(app: AppTest, label: str):
+    return next((metric for metric in app.metric if metric.label == label), None)
+
+
+def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
+    app = _run(APP_SCRIPT)
+    assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
+    assert _metric(app, "Prediction") is None
+
+
+def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
+    (_, _), (x_test, y_test) = mnist
+    environment(_canvas_of(x_test[0]))
+    app = _run(APP_SCRIPT)
+    assert _metric(app, "Prediction").value == str(y_test[0])
+    assert any(text.value.startswith("**Decided after row") or "settled" in text.value for text in app.markdown)
+    assert len(app.get("plotly_chart")) >= 5  # input, bars, running answer, two layers.
+
+    app.slider(key="reading_row").set_value(5).run()
+    assert not app.exception
+    assert _metric(app, "Answer after row 5") is not None
+
+    app.button_group(key="state_view").set_value("Gates").run()
+    assert not app.exception
+    assert any("Gates decide" in caption.value for caption in app.caption)
+
+
+def test_a_malformed_drawing_gets_a_clear_message(environment):
+    environment(np.zeros((280, 280, 3), dtype=np.uint8))
+    app = _run(APP_SCRIPT)
+    assert any("could not be read" in warning.value for warning in app.warning)
+    assert _metric(app, "Prediction") is None
+
+
+def test_try_a_test_digit(environment, mnist):
+    app = _run(APP_SCRIPT)
+    app.button[0].click().run()
+    assert not app.exception
+    assert _metric(app, "Prediction") is not None
+    assert any("MNIST test digit #" in caption.value for caption in app.caption)
+    assert any("true label" in str(chart.proto.spec) for chart in app.get("plotly_chart"))
+
+
+def test_try_a_test_digit_without_data_says_how_to_get_it(environment, monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "missing.npz"))
+    app = _run(APP_SCRIPT)
+    app.button[0].click().run()
+    assert any("MNIST_NPZ" in warning.value for warning in app.warning)
+
+
+def test_missing_shipped_model_is_explained(environment, monkeypatch, tmp_path):
+    monkeypatch.setenv("TEST_SHIPPED_MODEL", str(tmp_path / "gone.keras"))
+    app = _run(APP_SCRIPT)
+    assert any("python -m model.train" in error.value for error in app.error)
+
+
+@pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
+def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch, tmp_path):
+    monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
+    from ui import train_view
+
+    train_view.supervisor.clear()
+    app = _run(TRAIN_SCRIPT)
+    assert any("How the shipped model learned" in header.value for header in app.subheader)
+    inputs = {widget.label: widget for widget in app.number_input}
+    inputs["Epochs"].set_value(1)
+    inputs["Training images (0 = all 60,000)"].set_value(1000)
+    app.select_slider[1].set_value(16)  # LSTM units per layer
+    app.run()
+    app.button(key="start_training").click().run()
+    assert not app.exception
+    run = train_view.supervisor().current()
+    assert run is not None and run.wait(TIMEOUT)
+    app.run()
+    assert not app.exception
+    assert any("finished" in success.value and "accuracy" in success.value for success in app.success)
+    assert any(chart.proto.spec and "training loss" in chart.proto.spec for chart in app.get("plotly_chart"))
+    assert list(tmp_path.glob("run-*.keras")), "the run was saved"
+    assert any(button.label == "Use this model for drawing" for button in app.button)
+
+
+@pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
+def test_evaluation_view_shows_accuracy_and_a_confusion_matrix(environment):
+    app = _run(EVALUATE_SCRIPT)
+    accuracy = _metric(app, "Test accuracy")
+    assert accuracy is not None and float(accuracy.value.rstrip("%")) >= 99.0
+    assert any('"heatmap"' in chart.proto.spec for chart in app.get("plotly_chart"))
+    assert any(button.label == "Read" for button in app.button)
