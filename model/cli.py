@@ -57,9 +57,7 @@ class ProgressBar:
         else:
             self.stream.write(
                 f"\repoch {report.epoch}/{report.epochs} done at {report.seconds:.0f}s: loss {report.loss:.4f} "
-                f"acc {report.accuracy:.4f} val_loss {report.val_loss:.4f} val_acc {report.val_accuracy:.4f}"
-                + " " * 20
-                + "\n"
+                f"acc {report.accuracy:.4f} val_loss {report.val_loss:.4f} val_acc {report.val_accuracy:.4f}" + " " * 20 + "\n"
             )
         self.stream.flush()
 

@@ -49,8 +49,7 @@ def ink_intensity(rgba: np.ndarray) -> np.ndarray:
     height, width = rgba.shape[:2]
     if not (MINIMUM_CANVAS_SIDE <= height <= MAXIMUM_CANVAS_SIDE and MINIMUM_CANVAS_SIDE <= width <= MAXIMUM_CANVAS_SIDE):
         raise ValueError(
-            f"The drawing must be between {MINIMUM_CANVAS_SIDE} and {MAXIMUM_CANVAS_SIDE} pixels on each side, "
-            f"got {height}×{width}."
+            f"The drawing must be between {MINIMUM_CANVAS_SIDE} and {MAXIMUM_CANVAS_SIDE} pixels on each side, got {height}×{width}."
         )
     if rgba.dtype == np.uint8:
         pixels = rgba.astype(np.float64) / 255.0

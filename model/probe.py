@@ -188,8 +188,8 @@ class Probe:
         sorted along the main direction of their outgoing weights into the next layer.
         """
         orders = []
-        for index, weights in enumerate(self._lstms[:-1]):
-            outgoing = self._lstms[index + 1].kernel  # (units, 4 × next units)
+        for next_layer in self._lstms[1:]:
+            outgoing = next_layer.kernel  # (units, 4 × next units)
             centred = outgoing - outgoing.mean(axis=0)
             _, _, directions = np.linalg.svd(centred, full_matrices=False)
             orders.append(np.argsort(centred @ directions[0], kind="stable"))

@@ -86,9 +86,7 @@ def load_model(model_path: str | os.PathLike) -> keras.Model:
     input_shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
     output_shape = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
     if input_shape != (IMAGE_ROWS, IMAGE_COLUMNS) or output_shape != (NUMBER_OF_CLASSES,) or not lstm_layers_of(model):
-        raise ModelFileError(
-            f"{model_path.name} is not an MNIST row-reading LSTM: it takes {input_shape} and gives {output_shape}."
-        )
+        raise ModelFileError(f"{model_path.name} is not an MNIST row-reading LSTM: it takes {input_shape} and gives {output_shape}.")
     # A model trained on a GPU was saved asking for cuDNN; let it run wherever it is loaded.
     set_cudnn_mode(model, True if detect_device().kind == "GPU" else "auto")
     return model

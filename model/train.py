@@ -15,9 +15,10 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Literal
+from datetime import UTC, datetime
+from typing import Literal
 
 import keras
 import numpy as np
@@ -53,7 +54,10 @@ class TrainConfig:
             (1 <= self.epochs <= 1000, f"epochs must be between 1 and 1000, got {self.epochs}"),
             (1 <= self.batch_size <= 8192, f"batch_size must be between 1 and 8192, got {self.batch_size}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (self.learning_rate_schedule in ("constant", "cosine"), f"learning_rate_schedule must be constant or cosine, got {self.learning_rate_schedule!r}"),
+            (
+                self.learning_rate_schedule in ("constant", "cosine"),
+                f"learning_rate_schedule must be constant or cosine, got {self.learning_rate_schedule!r}",
+            ),
             (0 <= self.warmup_fraction < 1, f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}"),
             (0 <= self.dropout_rate < 1, f"dropout_rate must be in [0, 1), got {self.dropout_rate}"),
             (1 <= self.units <= 1024, f"units must be between 1 and 1024, got {self.units}"),
@@ -67,7 +71,7 @@ class TrainConfig:
             if not passed:
                 raise ValueError(message)
 
-    def with_overrides(self, **overrides) -> "TrainConfig":
+    def with_overrides(self, **overrides) -> TrainConfig:
         return dataclasses.replace(self, **overrides)
 
 
@@ -284,7 +288,7 @@ def train(
         "batches": [],
         "epochs": [],
         "versions": {"keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version()},
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     reporter = _ProgressReporter(config, batches_per_epoch, len(x_train), on_progress, should_stop, history, watched_images)
     if config.augment:
@@ -306,7 +310,7 @@ def train(
         test_loss=float(test_loss),
         test_accuracy=float(test_accuracy),
         seconds=time.perf_counter() - started,
-        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        finished=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return TrainResult(model=model, history=history)
 

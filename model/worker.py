@@ -13,10 +13,10 @@ import dataclasses
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -40,7 +40,7 @@ class TrainingPolicy:
     max_train_subset: int | None = None
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> "TrainingPolicy":
+    def from_settings(cls, settings: Mapping[str, object]) -> TrainingPolicy:
         """Read `LSTM_DEMO_TRAINING` (on/off), `LSTM_DEMO_MAX_EPOCHS` and `LSTM_DEMO_MAX_TRAIN_SUBSET`."""
         switch = str(settings.get("LSTM_DEMO_TRAINING", "on")).strip().lower()
         if switch not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
@@ -180,9 +180,7 @@ class TrainingSupervisor:
     def current(self) -> TrainingRun | None:
         return self._current
 
-    def start(
-        self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None
-    ) -> TrainingRun:
+    def start(self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None) -> TrainingRun:
         """Start a run on a worker thread; raises TrainingBusyError or ValueError (policy) at once."""
         self.policy.check(config)
         with self._lock:
@@ -208,7 +206,9 @@ class TrainingSupervisor:
                 test_loss=result.history["test_loss"],
             )
         except MemoryError:
-            run.finish(status="failed", error="Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset.")
+            run.finish(
+                status="failed", error="Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
+            )
         except ValueError as error:
             run.finish(status="failed", error=str(error))
         except Exception as error:  # The page must hear of any failure; nothing may die silently.

@@ -49,7 +49,12 @@ def test_cudnn_is_demanded_exactly_when_a_gpu_is_visible():
 
 @pytest.mark.parametrize(
     "arguments, message",
-    [({"units": 0}, "units"), ({"lstm_layers": 0}, "lstm_layers"), ({"dropout_rate": 1.0}, "dropout_rate"), ({"dense_units": 0}, "dense_units")],
+    [
+        ({"units": 0}, "units"),
+        ({"lstm_layers": 0}, "lstm_layers"),
+        ({"dropout_rate": 1.0}, "dropout_rate"),
+        ({"dense_units": 0}, "dense_units"),
+    ],
 )
 def test_bad_arguments_raise_value_error(arguments, message):
     with pytest.raises(ValueError, match=message):

@@ -111,8 +111,6 @@ def test_drawn_mnist_digits_come_back_like_themselves(mnist):
         image = canvas_to_mnist(canvas)
         original = digit / 255.0
         best = max(
-            np.corrcoef(np.roll(image, (dy, dx), axis=(0, 1)).ravel(), original.ravel())[0, 1]
-            for dy in (-1, 0, 1)
-            for dx in (-1, 0, 1)
+            np.corrcoef(np.roll(image, (dy, dx), axis=(0, 1)).ravel(), original.ravel())[0, 1] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
         )
         assert best > 0.8

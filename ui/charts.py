@@ -106,7 +106,9 @@ def running_probabilities(
         )  # fmt: skip
     _mark_rows_vertical(figure, current_row, decision_row)
     if decision_row is not None:
-        figure.add_annotation(x=decision_row, y=1.04, text=f"decided at row {decision_row}", showarrow=False, xanchor="right", font=dict(size=11))
+        figure.add_annotation(
+            x=decision_row, y=1.04, text=f"decided at row {decision_row}", showarrow=False, xanchor="right", font=dict(size=11)
+        )
     figure.update_xaxes(title="rows read", range=[0.5, 29.5], dtick=4)
     figure.update_yaxes(title="probability", range=[0, 1.08], tickformat=".0%")
     title = "The answer as it reads, row by row"
@@ -209,7 +211,9 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
 X_AXIS_TITLES = {"samples_seen": "training images seen", "seconds": "seconds"}
 
 
-def training_curves(batches: list[dict], epochs: list[dict], x_axis: str = "samples_seen", smoothing: float = 0.6, title: str = "") -> go.Figure:
+def training_curves(
+    batches: list[dict], epochs: list[dict], x_axis: str = "samples_seen", smoothing: float = 0.6, title: str = ""
+) -> go.Figure:
     """Loss and accuracy: per batch (faint raw, bold smoothed) and validation per epoch (markers)."""
     if x_axis not in X_AXIS_TITLES:
         raise ValueError(f"x_axis must be one of {sorted(X_AXIS_TITLES)}, got {x_axis!r}")
@@ -219,11 +223,18 @@ def training_curves(batches: list[dict], epochs: list[dict], x_axis: str = "samp
     for column, metric in ((1, "loss"), (2, "accuracy")):
         raw = np.array([batch[metric] for batch in batches], dtype=float)
         if len(raw):
-            figure.add_trace(go.Scatter(x=batch_x, y=raw, mode="lines", line=dict(color="#9ecae1", width=1), name=f"batch {metric}", hoverinfo="skip"), row=1, col=column)
             figure.add_trace(
-                go.Scatter(x=batch_x, y=smooth(raw, smoothing), mode="lines", line=dict(color="#1f77b4", width=2.5), name=f"training {metric}"),
-                row=1, col=column,
-            )  # fmt: skip
+                go.Scatter(x=batch_x, y=raw, mode="lines", line=dict(color="#9ecae1", width=1), name=f"batch {metric}", hoverinfo="skip"),
+                row=1,
+                col=column,
+            )
+            figure.add_trace(
+                go.Scatter(
+                    x=batch_x, y=smooth(raw, smoothing), mode="lines", line=dict(color="#1f77b4", width=2.5), name=f"training {metric}"
+                ),
+                row=1,
+                col=column,
+            )
         validation = [epoch[f"val_{metric}"] for epoch in epochs]
         if epochs:
             figure.add_trace(
@@ -258,9 +269,17 @@ def compare_runs(histories: dict[str, dict], x_axis: str = "epoch") -> go.Figure
         colour = DIGIT_COLOURS[index % len(DIGIT_COLOURS)]
         for column, metric in ((1, "val_accuracy"), (2, "val_loss")):
             figure.add_trace(
-                go.Scatter(x=x, y=[epoch[metric] for epoch in epochs], mode="lines+markers", name=name, line=dict(color=colour), showlegend=column == 1),
-                row=1, col=column,
-            )  # fmt: skip
+                go.Scatter(
+                    x=x,
+                    y=[epoch[metric] for epoch in epochs],
+                    mode="lines+markers",
+                    name=name,
+                    line=dict(color=colour),
+                    showlegend=column == 1,
+                ),
+                row=1,
+                col=column,
+            )
     figure.update_xaxes(title="epoch" if x_axis == "epoch" else X_AXIS_TITLES.get(x_axis, x_axis))
     figure.update_yaxes(tickformat=".1%", row=1, col=1)
     figure.update_yaxes(type="log", dtick=1, row=1, col=2)

@@ -104,7 +104,9 @@ def render() -> None:
     result = loaded.probe.run(image)
     with input_column:
         st.plotly_chart(charts.input_image(image), key="input_image", config={"displayModeBar": False})
-        source = f"MNIST test digit #{st.session_state[TEST_INDEX_KEY]}, labelled {true_label}" if true_label is not None else "your drawing"
+        source = (
+            f"MNIST test digit #{st.session_state[TEST_INDEX_KEY]}, labelled {true_label}" if true_label is not None else "your drawing"
+        )
         st.caption(f"The 28×28 image made from {source}: cropped, scaled into 20×20 and centred, as MNIST was.")
     with answer_column:
         predicted = int(np.argmax(result.probabilities))
@@ -145,7 +147,9 @@ def _reading_charts(image, result: ProbeResult, probe, row: int, decided: int, v
     left, right = st.columns([1, 2.2])
     with left:
         st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off")
-        st.plotly_chart(charts.input_image(image, current_row=row, title=f"Rows 1–{row} read"), key="reading_input", config={"displayModeBar": False})
+        st.plotly_chart(
+            charts.input_image(image, current_row=row, title=f"Rows 1–{row} read"), key="reading_input", config={"displayModeBar": False}
+        )
     with right:
         st.plotly_chart(
             charts.running_probabilities(result.running_probabilities, row, decided, true_label),

@@ -68,7 +68,10 @@ def render() -> None:
     with matrix_column:
         st.subheader("Confusion matrix")
         st.plotly_chart(charts.confusion_matrix(result["confusion"]), key="confusion_matrix")
-        st.caption("Each row is a true digit, each column the digit the network answered. The diagonal (uncoloured) holds the right answers; red cells show which digits it mixes up.")
+        st.caption(
+            "Each row is a true digit, each column the digit the network answered. The diagonal (uncoloured) holds "
+            "the right answers; red cells show which digits it mixes up."
+        )
     with gallery_column:
         st.subheader("Its most confident mistakes")
         mistakes = result["mistakes"][:GALLERY_SIZE]
@@ -78,7 +81,12 @@ def render() -> None:
                 column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), use_container_width=True)
                 column.caption(f"true {labels[index]}, said {result['predicted'][index]}")
                 column.button(
-                    "Read", key=f"open_{index}", on_click=_open_in_draw_view, args=(int(index),), help="Open it in the row-by-row view", use_container_width=True
+                    "Read",
+                    key=f"open_{index}",
+                    on_click=_open_in_draw_view,
+                    args=(int(index),),
+                    help="Open it in the row-by-row view",
+                    use_container_width=True,
                 )
     st.divider()
     compare_runs_ui()
@@ -102,5 +110,6 @@ def compare_runs_ui() -> None:
         config = history.get("config", {})
         column.markdown(
             f"**{name}**  \n{history.get('test_accuracy', float('nan')):.2%} test accuracy, "
-            f"{config.get('epochs', '?')} epochs at batch {config.get('batch_size', '?')}, {history.get('seconds', 0):.0f} s on {history.get('device', '?')}"
+            f"{config.get('epochs', '?')} epochs at batch {config.get('batch_size', '?')}, "
+            f"{history.get('seconds', 0):.0f} s on {history.get('device', '?')}"
         )

@@ -152,7 +152,9 @@ def live_progress() -> None:
         st.session_state["_was_idle"] = False
     _progress_line(snapshot)
     x_column, smoothing_column = st.columns(2)
-    x_axis = x_column.radio("x axis", ["samples_seen", "seconds"], format_func=charts.X_AXIS_TITLES.get, horizontal=True, key="train_x_axis")
+    x_axis = x_column.radio(
+        "x axis", ["samples_seen", "seconds"], format_func=charts.X_AXIS_TITLES.get, horizontal=True, key="train_x_axis"
+    )
     smoothing = smoothing_column.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="train_smoothing")
     batches = [vars(batch) for batch in snapshot.batches]
     epochs = [vars(epoch) for epoch in snapshot.epochs]
@@ -175,7 +177,9 @@ def _progress_line(snapshot: RunSnapshot) -> None:
         return
     eta = snapshot.eta_seconds()
     eta_text = f", about {eta:.0f} s left" if snapshot.active and eta is not None else ""
-    status = {"stopping": " (stopping…)", "stopped": " (stopped)", "finished": " (finished)", "failed": " (failed)"}.get(snapshot.status, "")
+    status = {"stopping": " (stopping…)", "stopped": " (stopped)", "finished": " (finished)", "failed": " (failed)"}.get(
+        snapshot.status, ""
+    )
     st.progress(
         snapshot.fraction_done() if snapshot.status != "finished" else 1.0,
         text=f"{snapshot.run_id}{status}: epoch {latest.epoch}/{latest.epochs}, batch {latest.batch}/{latest.batches_per_epoch}{eta_text}",
