@@ -102,3 +102,26 @@ def test_confusion_matrix_and_run_comparison():
     history = {"epochs": [{"epoch": 1, "seconds": 3.0, "val_accuracy": 0.9, "val_loss": 0.3}]}
     comparison = charts.compare_runs({"a": history, "b": history})
     assert len(comparison.data) == 4
+
+
+def _every_figure():
+    rng = np.random.default_rng(3)
+    history = {"epochs": [{"epoch": 1, "seconds": 3.0, "val_accuracy": 0.9, "val_loss": 0.3}]}
+    batches = [{"samples_seen": 100, "seconds": 1.0, "loss": 0.5, "accuracy": 0.8}]
+    epochs = [{"epoch": 1, "samples_seen": 100, "seconds": 1.0, "val_loss": 0.4, "val_accuracy": 0.85}]
+    return {
+        "probability_bars": charts.probability_bars(rng.dirichlet(np.ones(10))),
+        "input_image": charts.input_image(rng.uniform(size=(28, 28)), current_row=4),
+        "running_probabilities": charts.running_probabilities(_running(), 3, 16, 7),
+        "state_heatmap": charts.state_heatmap(rng.uniform(-1, 1, (28, 6)), np.arange(6), "h", 3, 9, np.array([0, 0, 1, 1, 2, 2])),
+        "gate_heatmaps": charts.gate_heatmaps(rng.uniform(size=(28, 4, 5)), np.arange(5), "g", 3, 9),
+        "training_curves": charts.training_curves(batches, epochs),
+        "compare_runs": charts.compare_runs({"a": history, "b": history}),
+        "confusion_matrix": charts.confusion_matrix(np.eye(10, dtype=int) * 5),
+    }
+
+
+@pytest.mark.parametrize("name", list(_every_figure()))
+def test_every_figure_passes_plotlys_full_validation(name):
+    # The builders skip Plotly's per-property validation for speed; here it runs in full.
+    go.Figure(_every_figure()[name].to_dict())

@@ -1,0 +1,98 @@
+"""Stroke round trip: from the end of a stroke to the page updated, the real app against Streamlit's floor.
+
+Starts `streamlit run app.py` and `streamlit run bench/floor_app.py` (the same canvas, echoing a
+number), draws the same strokes on each in Debian's Chromium, and times, inside the page, from the
+mouse-up to the last change of the page's DOM that the stroke caused (the new answer and charts
+drawn). Prints the medians and their ratio (goal: the app at most 1.5× the floor).
+
+    MNIST_NPZ=../shared/data/mnist.npz python bench/stroke_latency.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, streamlit_server  # noqa: E402
+
+STROKES = [
+    [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
+    [[(0.35, 0.52), (0.65, 0.52)]],
+    [[(0.3, 0.3), (0.3, 0.8)]],
+    [[(0.6, 0.1), (0.7, 0.9)]],
+    [[(0.2, 0.6), (0.8, 0.65)]],
+]
+ROUNDS = 4
+WARM_UP_STROKES = 2
+
+OBSERVER = """() => {
+  window.__marks = {up: [], mutations: []};
+  document.addEventListener('mouseup', () => window.__marks.up.push(performance.now()), true);
+  new MutationObserver(() => window.__marks.mutations.push(performance.now()))
+    .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+
+# The page has finished updating when its DOM has been quiet for QUIET_MS after the last change
+# that followed the mouse-up; the latency is mouse-up to that last change (the charts drawn).
+QUIET_MS = 600
+WAIT_FOR_UPDATE = """async (quiet) => {
+  const up = window.__marks.up[window.__marks.up.length - 1];
+  const deadline = performance.now() + 30000;
+  while (performance.now() < deadline) {
+    const after = window.__marks.mutations.filter(t => t > up + 1);
+    const last = after.length ? after[after.length - 1] : null;
+    if (last !== null && performance.now() - last > quiet) return last - up;
+    await new Promise(r => setTimeout(r, 20));
+  }
+  return null;
+}"""
+
+
+def measure(url: str, browser) -> list[float]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(url, wait_until="networkidle")
+    canvas = page.locator("canvas").last
+    canvas.wait_for(timeout=60_000)
+    time.sleep(2)
+    page.evaluate(OBSERVER)
+    box = canvas.bounding_box()
+    timings = []
+    for round_number in range(ROUNDS):
+        for index, stroke in enumerate(STROKES):
+            draw_strokes(page, box, stroke)
+            elapsed = page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
+            if elapsed is None:
+                raise RuntimeError("the page did not change within 30 s of a stroke")
+            if round_number * len(STROKES) + index >= WARM_UP_STROKES:
+                timings.append(elapsed)
+            time.sleep(0.3)
+        page.get_by_role("button", name="Reset canvas & history").click()
+        page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
+        time.sleep(0.5)
+    page.close()
+    return timings
+
+
+def main() -> None:
+    environment = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        with streamlit_server(environment, "bench/floor_app.py") as floor_url:
+            floor = measure(floor_url, browser)
+        with streamlit_server(environment, "app.py") as app_url:
+            app = measure(app_url, browser)
+        browser.close()
+    floor_median, app_median = statistics.median(floor), statistics.median(app)
+    print(f"floor app (canvas + one number): median {floor_median:6.1f} ms over {len(floor)} strokes")
+    print(f"the app (probe + all charts):    median {app_median:6.1f} ms over {len(app)} strokes")
+    print(f"ratio app / floor: {app_median / floor_median:.2f} (goal: at most 1.5)")
+
+
+if __name__ == "__main__":
+    main()
