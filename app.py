@@ -21,10 +21,12 @@ def sidebar() -> None:
             paths = [str(path) for path, _ in entries]
             labels = {str(path): resources.describe_model(path, history) for path, history in entries}
             active = str(resources.active_model_path())
+            if active in paths:
+                # Keep the box in step when another view (e.g. "Use for drawing") changed the model.
+                st.session_state["model_choice"] = active
             st.selectbox(
                 "Model",
                 paths,
-                index=paths.index(active) if active in paths else 0,
                 format_func=labels.get,
                 key="model_choice",
                 on_change=lambda: resources.set_active_model(resources.Path(st.session_state["model_choice"])),

@@ -64,10 +64,12 @@ def main() -> None:
     if not arguments.skip_seed:
         seed = rows[0]
         for row in rows[1:]:
-            verdict = "beats" if row["seconds_to_target"] and row["seconds_to_target"] < seed["train_seconds"] else "does not beat"
+            reached = row["seconds_to_target"]
+            verdict = "beats" if reached and reached < seed["train_seconds"] else "does not beat"
+            to_target = f"{reached / seed['train_seconds']:.2f}" if reached else "never"
             print(
-                f"{row['name']}: wall-time ratio to the seed's 3 epochs {row['train_seconds'] / seed['train_seconds']:.2f}; "
-                f"it {verdict} the seed (98.5% needed before the seed's {seed['train_seconds']:.0f}s)"
+                f"{row['name']}: time to 98.5% / the seed's 3 epochs = {to_target}; whole run / the seed's = "
+                f"{row['train_seconds'] / seed['train_seconds']:.2f}; it {verdict} the seed"
             )
 
 

@@ -64,7 +64,8 @@ def save_run(model: keras.Model, history: dict, model_path: str | os.PathLike) -
         model.save(temporary_model)
         with open(temporary_model, "rb+") as stream:
             os.fsync(stream.fileno())
-        # The history goes in first: a model file never stands beside a history of an older run.
+        # Both files are complete before either is moved into place, so each is always whole; only a
+        # crash between the two moves can leave the previous model beside the new history.
         write_json_atomically(history, history_path_for(model_path))
         os.replace(temporary_model, model_path)
     finally:

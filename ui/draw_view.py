@@ -112,6 +112,7 @@ def render() -> None:
         predicted = int(np.argmax(result.probabilities))
         st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
         st.plotly_chart(charts.probability_bars(result.probabilities), key="probability_bars", config={"displayModeBar": False})
+        st.caption("How sure the network is of each digit after reading all 28 rows.")
 
     st.divider()
     reading_section(image, result, loaded.probe, true_label)

@@ -20,7 +20,7 @@ GALLERY_COLUMNS = 6
 def evaluate(model_path: str, modified_time: float, data_path: str | None) -> dict:
     """Accuracy, loss, confusion matrix and mistakes of one model file on the MNIST test set."""
     loaded = resources.load_classifier(resources.Path(model_path))
-    images, labels = resources.test_images()
+    _, (images, labels) = resources.load_dataset(data_path)
     probabilities = np.asarray(loaded.model.predict(images.astype(np.float32) / 255.0, batch_size=1000, verbose=0))
     predicted = probabilities.argmax(axis=1)
     confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, 1.0)
