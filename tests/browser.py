@@ -86,3 +86,24 @@ def draw_strokes(page, canvas_box: dict, strokes: list[list[tuple[float, float]]
 SEVEN = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
 ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 ZERO = [[(0.5, 0.15), (0.3, 0.3), (0.28, 0.6), (0.5, 0.85), (0.7, 0.6), (0.7, 0.3), (0.5, 0.15)]]
+
+
+def take_screenshot(path: str) -> None:
+    """Draw a 7 in the real app and save a screenshot of the drawing view (the README's picture)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, streamlit_server({}) as url:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1750}, device_scale_factor=1)
+        page.goto(url, wait_until="networkidle")
+        canvas = page.locator("canvas").last
+        canvas.wait_for(timeout=60_000)
+        draw_strokes(page, canvas.bounding_box(), SEVEN)
+        page.get_by_text("LSTM layer 1: hidden state").wait_for(timeout=60_000)
+        time.sleep(2)
+        page.screenshot(path=path)
+        browser.close()
+
+
+if __name__ == "__main__":
+    take_screenshot(sys.argv[1] if len(sys.argv) > 1 else "assets/screenshot_draw.png")

@@ -125,3 +125,11 @@ def _every_figure():
 def test_every_figure_passes_plotlys_full_validation(name):
     # The builders skip Plotly's per-property validation for speed; here it runs in full.
     go.Figure(_every_figure()[name].to_dict())
+
+
+@pytest.mark.parametrize("name", list(_every_figure()))
+def test_colour_scales_are_spelled_out(name):
+    # Plotly.js does not know Python-side names such as "RdBu_r"; unvalidated figures must carry lists.
+    for trace in _every_figure()[name].to_dict()["data"]:
+        if "colorscale" in trace:
+            assert isinstance(trace["colorscale"], list | tuple), trace["colorscale"]

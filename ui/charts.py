@@ -14,8 +14,12 @@ import plotly.graph_objects as go
 
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#0b8a6f", "#bcbd22", "#17becf"]
 ACCENT = "#f5b700"
-DIVERGING = "RdBu_r"  # Red for positive, blue for negative, white at zero.
-SEQUENTIAL = "Viridis"
+# Colour scales are spelled out: the figures skip Plotly's Python validation, which is what turns
+# names such as "RdBu_r" into scales, and Plotly.js's own scales of the same names differ.
+DIVERGING = [[0.0, "#2166ac"], [0.25, "#67a9cf"], [0.5, "#f7f7f7"], [0.75, "#ef8a62"], [1.0, "#b2182b"]]  # Blue < 0 < red.
+SEQUENTIAL = [[0.0, "#440154"], [0.25, "#3b528b"], [0.5, "#21918c"], [0.75, "#5ec962"], [1.0, "#fde725"]]  # Viridis.
+INK = [[0.0, "#000000"], [1.0, "#ffffff"]]
+COUNTS = [[0.0, "#fff5f0"], [0.5, "#fb6a4a"], [1.0, "#67000d"]]
 GATE_TITLES = ("input gate", "forget gate", "candidate", "output gate")
 X_AXIS_TITLES = {"samples_seen": "training images seen", "seconds": "seconds"}
 _MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
@@ -96,7 +100,7 @@ def input_image(image: np.ndarray, current_row: int | None = None, title: str = 
     """The 28×28 input, enlarged; rows after `current_row` are dimmed and the current row is framed."""
     heatmap = {
         "type": "heatmap", "z": np.asarray(image, dtype=float), "x": np.arange(1, 29), "y": np.arange(1, 29),
-        "colorscale": "Greys_r", "zmin": 0, "zmax": 1, "showscale": False,
+        "colorscale": INK, "zmin": 0, "zmax": 1, "showscale": False,
         "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra></extra>",
     }  # fmt: skip
     shapes = []
@@ -167,7 +171,7 @@ def running_probabilities(
     return _figure(traces, layout)
 
 
-def _state_heatmap_trace(values: np.ndarray, unit_order: np.ndarray, colorscale: str, zmin: float, zmax: float, name: str) -> dict:
+def _state_heatmap_trace(values: np.ndarray, unit_order: np.ndarray, colorscale: list, zmin: float, zmax: float, name: str) -> dict:
     ordered = np.asarray(values, dtype=float)[:, unit_order]
     trace = {
         "type": "heatmap", "z": ordered, "y": np.arange(1, ordered.shape[0] + 1), "x": np.arange(ordered.shape[1]),
@@ -324,7 +328,7 @@ def confusion_matrix(matrix: np.ndarray) -> go.Figure:
     np.fill_diagonal(off_diagonal, np.nan)
     heatmap = {
         "type": "heatmap", "z": np.log1p(off_diagonal), "x": [str(d) for d in range(10)], "y": [str(d) for d in range(10)],
-        "text": matrix, "texttemplate": "%{text}", "customdata": matrix, "colorscale": "Reds", "showscale": False,
+        "text": matrix, "texttemplate": "%{text}", "customdata": matrix, "colorscale": COUNTS, "showscale": False,
         "hovertemplate": "true %{y}, predicted %{x}: %{customdata}<extra></extra>",
     }  # fmt: skip
     layout = _layout(
