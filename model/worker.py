@@ -87,6 +87,7 @@ class RunSnapshot:
     model_path: Path | None
     test_accuracy: float | None
     test_loss: float | None
+    owner: str | None = None
 
     @property
     def active(self) -> bool:
@@ -116,6 +117,7 @@ class TrainingRun:
 
     run_id: str
     config: TrainConfig
+    owner: str | None = None  # Whoever may stop it; everyone else watches.
     started: float = field(default_factory=time.time)
     status: str = "starting"
     batches: list = field(default_factory=list)
@@ -165,6 +167,7 @@ class TrainingRun:
                 model_path=self.model_path,
                 test_accuracy=self.test_accuracy,
                 test_loss=self.test_loss,
+                owner=self.owner,
             )
 
 
@@ -180,8 +183,13 @@ class TrainingSupervisor:
     def current(self) -> TrainingRun | None:
         return self._current
 
-    def start(self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None) -> TrainingRun:
-        """Start a run on a worker thread; raises TrainingBusyError or ValueError (policy) at once."""
+    def start(
+        self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None, owner: str | None = None
+    ) -> TrainingRun:
+        """Start a run on a worker thread; raises TrainingBusyError or ValueError (policy) at once.
+
+        `owner` is an opaque token of whoever started it, so a page can offer Stop to them alone.
+        """
         self.policy.check(config)
         with self._lock:
             if self._current is not None and self._current.snapshot().active:
@@ -189,7 +197,7 @@ class TrainingSupervisor:
             run_id = datetime.now().strftime("run-%Y%m%d-%H%M%S")
             if self._current is not None and self._current.run_id == run_id:
                 run_id += f"-{int(time.time() * 1000) % 1000:03d}"
-            run = TrainingRun(run_id=run_id, config=config)
+            run = TrainingRun(run_id=run_id, config=config, owner=owner)
             self._current = run
         worker = threading.Thread(target=self._work, args=(run, data, watched_images), name=f"training-{run_id}", daemon=True)
         worker.start()

@@ -141,6 +141,24 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
 
 
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
+def test_a_second_visitor_watches_a_running_training_read_only(environment, monkeypatch, tmp_path, mnist):
+    monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
+    from model.train import TrainConfig
+    from ui import train_view
+
+    train_view.supervisor.clear()
+    run = train_view.supervisor().start(TrainConfig(epochs=100, units=8, dense_units=8, train_subset=512), mnist, owner="someone-else")
+    try:
+        app = _run(TRAIN_SCRIPT)
+        assert any("Another visitor started this run" in info.value for info in app.info)
+        labels = [button.label for button in app.button]
+        assert "Stop" not in labels and "Start training" not in labels
+    finally:
+        run.request_stop()
+        assert run.wait(TIMEOUT)
+
+
+@pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_evaluation_view_shows_accuracy_and_a_confusion_matrix(environment):
     app = _run(EVALUATE_SCRIPT)
     accuracy = _metric(app, "Test accuracy")

@@ -41,8 +41,9 @@ def test_a_run_finishes_and_is_saved_with_its_history(tmp_path, mnist):
 
 def test_only_one_run_at_a_time_and_stop(tmp_path, mnist):
     supervisor = TrainingSupervisor(tmp_path)
-    run = supervisor.start(LONG, mnist)
+    run = supervisor.start(LONG, mnist, owner="first visitor")
     _wait_for(lambda: run.snapshot().batches)
+    assert run.snapshot().owner == "first visitor"
     with pytest.raises(TrainingBusyError):
         supervisor.start(TINY, mnist)
     assert supervisor.current() is run

@@ -8,6 +8,7 @@ object every second, so a refresh or a second tab shows the same run still going
 from __future__ import annotations
 
 import os
+import secrets
 
 import numpy as np
 import streamlit as st
@@ -25,6 +26,7 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 LEARNING_RATES = [1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2]
 UNIT_CHOICES = [16, 32, 64, 128, 256]
 MAX_EPOCHS = 50
+OWNER_PARAMETER = "trainer"  # In the URL, so the visitor who started a run keeps Stop across a refresh.
 
 
 def _settings() -> dict:
@@ -98,7 +100,9 @@ def _start(config: TrainConfig) -> None:
     try:
         data = resources.load_dataset(resources.data_path_setting())
         watched = _watched_digits()
-        supervisor().start(config, data, watched_images=None if watched is None else watched[0])
+        owner = secrets.token_urlsafe(8)
+        supervisor().start(config, data, watched_images=None if watched is None else watched[0], owner=owner)
+        st.query_params[OWNER_PARAMETER] = owner
         st.session_state.pop("train_error", None)
     except (TrainingBusyError, ValueError) as error:
         st.session_state["train_error"] = str(error)
@@ -131,8 +135,10 @@ def render() -> None:
     with st.expander("Hyperparameters", expanded=not busy):
         config = config_ui(policy, disabled=busy)
     start_column, stop_column, _ = st.columns([1, 1, 4])
-    if busy:
-        stop_column.button("Stop", type="secondary", on_click=lambda: boss.current().request_stop(), key="stop_training")
+    if busy and run.owner == st.query_params.get(OWNER_PARAMETER):
+        stop_column.button("Stop", type="secondary", on_click=run.request_stop, key="stop_training")
+    elif busy:
+        st.info("Another visitor started this run: watch it live here. One run trains at a time; start yours when it ends.")
     else:
         start_column.button("Start training", type="primary", on_click=_start, args=(config,), key="start_training")
     if "train_error" in st.session_state:
