@@ -75,7 +75,9 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
     assert any(text.value.startswith("**Decided after row") or "settled" in text.value for text in app.markdown)
-    assert len(app.get("plotly_chart")) >= 5  # input, bars, running answer, two layers.
+    charts = app.get("plotly_chart")
+    assert len(charts) == 1  # The whole reading in one figure: the browser lays out one chart per stroke.
+    assert "LSTM layer 2: hidden state" in charts[0].proto.spec
 
     app.slider(key="reading_row").set_value(5).run()
     assert not app.exception

@@ -17,59 +17,70 @@ def _running():
     return running
 
 
-def test_probability_bars_highlight_the_prediction():
-    probabilities = np.eye(10)[4] * 0.9 + 0.01
-    figure = charts.probability_bars(probabilities)
-    bar = figure.data[0]
-    assert list(bar.x) == [str(d) for d in range(10)]
-    np.testing.assert_allclose(bar.y, probabilities)
-    assert bar.marker.color[4] == charts.ACCENT and bar.marker.color[3] != charts.ACCENT
+def _reading(current_row=10, decision_row=16, **extra):
+    rng = np.random.default_rng(1)
+    states = [rng.uniform(-1, 1, (28, 6)), rng.uniform(-1, 1, (28, 6))]
+    orders = [np.arange(6), np.array([5, 4, 3, 2, 1, 0])]
+    image = rng.uniform(size=(28, 28))
+    figure = charts.reading_figure(image, _running(), states, orders, current_row, decision_row, np.array([0, 0, 3, 3, 3, 8]), **extra)
+    return figure, image, states, orders
 
 
-def test_running_probabilities_has_a_line_per_digit_and_row_markers():
-    figure = charts.running_probabilities(_running(), current_row=10, decision_row=16, true_label=7)
-    assert len(figure.data) == 10
-    assert list(figure.data[7].x) == list(range(1, 29))
-    assert figure.data[7].line.width > figure.data[2].line.width  # The final answer stands out.
-    vertical_lines = sorted(shape.x0 for shape in figure.layout.shapes)
-    assert vertical_lines == [10, 16]
+def test_reading_figure_has_a_line_per_digit_and_bars_after_the_chosen_row():
+    figure, *_ = _reading(true_label=7)
+    lines = [trace for trace in figure.data if trace.type == "scatter"]
+    bars = next(trace for trace in figure.data if trace.type == "bar")
+    assert len(lines) == 10 and list(lines[7].x) == list(range(1, 29))
+    assert lines[7].line.width > lines[2].line.width  # The final answer stands out.
+    np.testing.assert_allclose(bars.y, _running()[9])  # The bars show the answer after row 10.
+    assert bars.marker.color[2] == charts.ACCENT and bars.marker.color[7] != charts.ACCENT
     assert "true label: 7" in figure.layout.title.text
 
 
-def test_input_image_dims_unread_rows_and_frames_the_current_row():
+def test_reading_figure_shows_the_input_and_each_layer_row_for_row():
+    figure, image, states, orders = _reading()
+    heatmaps = [trace for trace in figure.data if trace.type == "heatmap"]
+    np.testing.assert_allclose(heatmaps[0].z, image)
+    np.testing.assert_allclose(heatmaps[2].z, states[1][:, orders[1]])  # Units in the probe's order.
+    assert all(h.zmid == 0 and (h.zmin, h.zmax) == (-1, 1) for h in heatmaps[1:])
+    assert figure.layout.yaxis4.matches == "y3" and figure.layout.yaxis5.matches == "y3"  # Rows line up.
+    assert list(figure.layout.xaxis5.ticktext) == ["→0", "→3", "→8"]
+
+
+def test_reading_figure_marks_the_current_and_decision_rows_and_dims_unread_rows():
+    figure, *_ = _reading(current_row=10, decision_row=16)
+    vertical = sorted(shape.x0 for shape in figure.layout.shapes if shape.xref == "x" and shape.type == "line")
+    assert vertical == [10, 16]
+    for axis in ("y3", "y4", "y5"):
+        rows = sorted(shape.y0 for shape in figure.layout.shapes if shape.yref == axis and shape.type == "line")
+        assert rows == [10, 16]
+        dimmed = [shape for shape in figure.layout.shapes if shape.yref == axis and shape.type == "rect"]
+        assert len(dimmed) == 1 and dimmed[0].y0 == 10.5
+    last_row, *_ = _reading(current_row=28)
+    assert not [shape for shape in last_row.layout.shapes if shape.type == "rect"]
+
+
+def test_cell_state_uses_each_layers_own_limit():
+    figure, *_ = _reading(state_name="cell state", symmetric_limits=[2.5, 0.5])
+    heatmaps = [trace for trace in figure.data if trace.type == "heatmap"][1:]
+    assert [(h.zmin, h.zmax) for h in heatmaps] == [(-2.5, 2.5), (-0.5, 0.5)]
+    assert "LSTM layer 1: cell state" in [annotation.text for annotation in figure.layout.annotations]
+
+
+def test_gates_figure_shows_four_gates_per_layer_with_their_ranges():
+    gates = [np.random.default_rng(2).uniform(0, 1, (28, 4, 5))] * 2
+    figure = charts.reading_gates_figure(_running(), gates, [np.arange(5)] * 2, current_row=2, decision_row=9)
+    heatmaps = [trace for trace in figure.data if trace.type == "heatmap"]
+    assert len(heatmaps) == 8
+    assert [h.zmin for h in heatmaps[:4]] == [0, 0, -1, 0]
+    np.testing.assert_allclose(heatmaps[1].z, gates[0][:, 1])
+
+
+def test_input_picture_is_the_image_enlarged():
     image = np.random.default_rng(0).uniform(size=(28, 28))
-    figure = charts.input_image(image, current_row=5)
-    np.testing.assert_allclose(figure.data[0].z, image)
-    dimmed, frame = figure.layout.shapes
-    assert dimmed.y0 == 5.5 and dimmed.y1 == 28.5
-    assert frame.y0 == 4.5 and frame.y1 == 5.5
-    assert len(charts.input_image(image, current_row=28).layout.shapes) == 1
-
-
-def test_state_heatmap_orders_units_and_centres_the_scale():
-    values = np.random.default_rng(1).uniform(-1, 1, (28, 6))
-    order = np.array([5, 4, 3, 2, 1, 0])
-    figure = charts.state_heatmap(values, order, "hidden", current_row=3, decision_row=9, unit_groups=np.array([0, 0, 3, 3, 3, 8]))
-    heatmap = figure.data[0]
-    np.testing.assert_allclose(heatmap.z, values[:, order])
-    assert heatmap.zmid == 0 and heatmap.zmin == -1 and heatmap.zmax == 1
-    assert list(figure.layout.xaxis.ticktext) == ["→0", "→3", "→8"]
-    assert {shape.y0 for shape in figure.layout.shapes if shape.y0 == shape.y1} == {3, 9}
-
-
-def test_cell_state_scales_to_its_largest_magnitude():
-    values = np.zeros((28, 4))
-    values[3, 1] = -2.5
-    heatmap = charts.state_heatmap(values, np.arange(4), "cell", symmetric_limit=None).data[0]
-    assert heatmap.zmin == -2.5 and heatmap.zmax == 2.5
-
-
-def test_gate_heatmaps_show_four_gates_with_their_ranges():
-    gates = np.random.default_rng(2).uniform(0, 1, (28, 4, 5))
-    figure = charts.gate_heatmaps(gates, np.arange(5), "gates", current_row=2)
-    assert len(figure.data) == 4
-    assert [trace.zmin for trace in figure.data] == [0, 0, -1, 0]
-    np.testing.assert_allclose(figure.data[1].z, gates[:, 1])
+    picture = charts.input_picture(image, scale=8)
+    assert picture.shape == (224, 224) and picture.dtype == np.uint8
+    np.testing.assert_array_equal(picture[::8, ::8], (image * 255).round().astype(np.uint8))
 
 
 def test_smoothing():
@@ -110,11 +121,8 @@ def _every_figure():
     batches = [{"samples_seen": 100, "seconds": 1.0, "loss": 0.5, "accuracy": 0.8}]
     epochs = [{"epoch": 1, "samples_seen": 100, "seconds": 1.0, "val_loss": 0.4, "val_accuracy": 0.85}]
     return {
-        "probability_bars": charts.probability_bars(rng.dirichlet(np.ones(10))),
-        "input_image": charts.input_image(rng.uniform(size=(28, 28)), current_row=4),
-        "running_probabilities": charts.running_probabilities(_running(), 3, 16, 7),
-        "state_heatmap": charts.state_heatmap(rng.uniform(-1, 1, (28, 6)), np.arange(6), "h", 3, 9, np.array([0, 0, 1, 1, 2, 2])),
-        "gate_heatmaps": charts.gate_heatmaps(rng.uniform(size=(28, 4, 5)), np.arange(5), "g", 3, 9),
+        "reading_figure": _reading()[0],
+        "reading_gates_figure": charts.reading_gates_figure(_running(), [rng.uniform(size=(28, 4, 5))] * 2, [np.arange(5)] * 2, 3, 9),
         "training_curves": charts.training_curves(batches, epochs),
         "compare_runs": charts.compare_runs({"a": history, "b": history}),
         "confusion_matrix": charts.confusion_matrix(np.eye(10, dtype=int) * 5),

@@ -80,65 +80,34 @@ def _side_by_side(count: int, titles: tuple[str, ...], spacing: float) -> dict:
     return layout
 
 
-def probability_bars(probabilities: np.ndarray, title: str = "Probability of each digit") -> go.Figure:
-    probabilities = np.asarray(probabilities, dtype=float)
-    predicted = int(np.argmax(probabilities))
-    bar = {
-        "type": "bar",
-        "x": [str(digit) for digit in range(10)],
-        "y": probabilities,
-        "marker": {"color": [ACCENT if digit == predicted else "#9aa5b1" for digit in range(10)]},
-        "text": [f"{p:.0%}" if p >= 0.01 else "" for p in probabilities],
-        "textposition": "outside",
-        "hovertemplate": "digit %{x}: %{y:.1%}<extra></extra>",
-    }
-    layout = _layout(title, 260, yaxis={"range": [0, 1.12], "tickformat": ".0%"}, xaxis={"type": "category", "title": {"text": "digit"}})
-    return _figure([bar], layout)
+def input_picture(image: np.ndarray, scale: int = 8) -> np.ndarray:
+    """The 28×28 input as an enlarged greyscale picture, shown as an image rather than a chart."""
+    grey = (np.clip(np.asarray(image, dtype=float), 0, 1) * 255).round().astype(np.uint8)
+    return np.repeat(np.repeat(grey, scale, axis=0), scale, axis=1)
 
 
-def input_image(image: np.ndarray, current_row: int | None = None, title: str = "What the network sees") -> go.Figure:
-    """The 28×28 input, enlarged; rows after `current_row` are dimmed and the current row is framed."""
-    heatmap = {
-        "type": "heatmap", "z": np.asarray(image, dtype=float), "x": np.arange(1, 29), "y": np.arange(1, 29),
-        "colorscale": INK, "zmin": 0, "zmax": 1, "showscale": False,
-        "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra></extra>",
-    }  # fmt: skip
-    shapes = []
-    if current_row is not None and current_row < 28:
-        shapes.append(
-            {
-                "type": "rect",
-                "x0": 0.5,
-                "x1": 28.5,
-                "y0": current_row + 0.5,
-                "y1": 28.5,
-                "fillcolor": "#0e1117",
-                "opacity": 0.55,
-                "line": {"width": 0},
-            }
-        )
-    if current_row is not None:
-        shapes.append(
-            {"type": "rect", "x0": 0.5, "x1": 28.5, "y0": current_row - 0.5, "y1": current_row + 0.5, "line": {"color": ACCENT, "width": 2}}
-        )
-    layout = _layout(
-        title,
-        280,
-        shapes=shapes,
-        xaxis={**_NO_TICKS, "constrain": "domain"},
-        yaxis={**_NO_TICKS, "autorange": "reversed", "scaleanchor": "x"},
-    )
-    return _figure([heatmap], layout)
+def _axis_name(index: int) -> str:
+    return "" if index == 1 else str(index)
 
 
-def running_probabilities(
-    running: np.ndarray, current_row: int | None = None, decision_row: int | None = None, true_label: int | None = None
-) -> go.Figure:
-    """The probability of each digit after rows 1…28: how the answer changes while reading."""
-    running = np.asarray(running, dtype=float)
+def _add_panel(layout: dict, index: int, x_domain: list[float], y_domain: list[float], title: str, **axes) -> None:
+    """Axes `index` (x{index}, y{index}) placed in the given domains, with a title above the panel."""
+    name = _axis_name(index)
+    layout[f"xaxis{name}"] = {"domain": x_domain, "anchor": f"y{name}", **axes.get("x", {})}
+    layout[f"yaxis{name}"] = {"domain": y_domain, "anchor": f"x{name}", **axes.get("y", {})}
+    if title:
+        layout["annotations"].append(
+            {"text": title, "x": sum(x_domain) / 2, "y": y_domain[1], "xref": "paper", "yref": "paper", "yshift": 4,
+             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}}
+        )  # fmt: skip
+
+
+def _answer_panels(layout: dict, traces: list, running: np.ndarray, current_row: int, decision_row: int | None, y_domain) -> None:
+    """Axes 1: each digit's probability after rows 1…28 (lines). Axes 2: all ten after `current_row` (bars)."""
     final = int(np.argmax(running[-1]))
+    at_row = running[current_row - 1]
+    answer = int(np.argmax(at_row))
     rows = np.arange(1, running.shape[0] + 1)
-    traces, annotations = [], []
     for digit in range(running.shape[1]):
         emphasised = digit == final
         traces.append(
@@ -146,96 +115,165 @@ def running_probabilities(
              "line": {"color": DIGIT_COLOURS[digit], "width": 4 if emphasised else 1.5}, "opacity": 1.0 if emphasised else 0.55,
              "hovertemplate": f"digit {digit} after row %{{x}}: %{{y:.1%}}<extra></extra>"}
         )  # fmt: skip
-        annotations.append(
+        layout["annotations"].append(
             {"x": rows[-1], "y": running[-1, digit], "text": str(digit), "showarrow": False, "xanchor": "left", "xshift": 4,
              "font": {"color": DIGIT_COLOURS[digit], "size": 13 if emphasised else 10}}
         )  # fmt: skip
+    traces.append(
+        {"type": "bar", "x": [str(digit) for digit in range(10)], "y": at_row, "xaxis": "x2", "yaxis": "y2", "name": "probability",
+         "marker": {"color": [ACCENT if digit == answer else "#9aa5b1" for digit in range(10)]},
+         "text": [f"{p:.0%}" if p >= 0.05 else "" for p in at_row], "textposition": "outside", "cliponaxis": False,
+         "hovertemplate": f"digit %{{x}} after row {current_row}: %{{y:.1%}}<extra></extra>"}
+    )  # fmt: skip
+    probability_axis = {"range": [0, 1.1], "tickformat": ".0%", "gridcolor": "#eee"}
+    _add_panel(
+        layout, 1, [0.0, 0.66], y_domain, "", x={"title": {"text": "rows read"}, "range": [0.5, 29.5], "dtick": 4}, y=probability_axis
+    )
+    _add_panel(layout, 2, [0.72, 1.0], y_domain, f"every digit after row {current_row}",
+               x={"type": "category"}, y={**probability_axis, "matches": "y", "showticklabels": False})  # fmt: skip
+    layout["shapes"] += _row_markers(current_row, decision_row, _vertical_line)
     if decision_row is not None:
-        annotations.append(
+        layout["annotations"].append(
             {
                 "x": decision_row,
-                "y": 1.04,
+                "y": 1.05,
                 "text": f"decided at row {decision_row}",
                 "showarrow": False,
                 "xanchor": "right",
                 "font": {"size": 11},
             }
         )
-    title = "The answer as it reads, row by row" + (f" (true label: {true_label})" if true_label is not None else "")
-    layout = _layout(
-        title, 320,
-        shapes=_row_markers(current_row, decision_row, _vertical_line), annotations=annotations,
-        xaxis={"title": {"text": "rows read"}, "range": [0.5, 29.5], "dtick": 4},
-        yaxis={"title": {"text": "probability"}, "range": [0, 1.08], "tickformat": ".0%"},
-    )  # fmt: skip
-    return _figure(traces, layout)
 
 
-def _state_heatmap_trace(values: np.ndarray, unit_order: np.ndarray, colorscale: list, zmin: float, zmax: float, name: str) -> dict:
+def _reading_markers(layout: dict, axis: int, current_row: int, decision_row: int | None) -> None:
+    """On a panel with rows on its y axis: dim the rows not read yet, mark the decision and current rows."""
+    name = _axis_name(axis)
+    if current_row < 28:
+        layout["shapes"].append(
+            {"type": "rect", "xref": f"x{name} domain", "x0": 0, "x1": 1, "yref": f"y{name}", "y0": current_row + 0.5,
+             "y1": 28.5, "fillcolor": "#0e1117", "opacity": 0.45, "line": {"width": 0}}
+        )  # fmt: skip
+    layout["shapes"] += _row_markers(current_row, decision_row, _horizontal_line, name)
+
+
+def _state_trace(values: np.ndarray, unit_order: np.ndarray, axis: int, colours: list, limits: tuple[float, float], name: str) -> dict:
     ordered = np.asarray(values, dtype=float)[:, unit_order]
+    axis_name = _axis_name(axis)
     trace = {
-        "type": "heatmap", "z": ordered, "y": np.arange(1, ordered.shape[0] + 1), "x": np.arange(ordered.shape[1]),
-        "customdata": np.broadcast_to(np.asarray(unit_order), ordered.shape), "colorscale": colorscale,
-        "zmin": zmin, "zmax": zmax, "colorbar": {"thickness": 10, "len": 0.9},
+        "type": "heatmap", "z": ordered, "y": np.arange(1, 29), "x": np.arange(ordered.shape[1]), "xaxis": f"x{axis_name}",
+        "yaxis": f"y{axis_name}", "customdata": np.broadcast_to(np.asarray(unit_order), ordered.shape), "colorscale": colours,
+        "zmin": limits[0], "zmax": limits[1], "showscale": False,
         "hovertemplate": f"{name}<br>row %{{y}}, unit %{{customdata}}: %{{z:.2f}}<extra></extra>",
     }  # fmt: skip
-    if zmin < 0:
+    if limits[0] < 0:
         trace["zmid"] = 0
     return trace
 
 
-def state_heatmap(
-    values: np.ndarray,
-    unit_order: np.ndarray,
-    title: str,
-    current_row: int | None = None,
+def _input_trace(image: np.ndarray, axis: int) -> dict:
+    name = _axis_name(axis)
+    return {
+        "type": "heatmap", "z": np.asarray(image, dtype=float), "x": np.arange(1, 29), "y": np.arange(1, 29), "xaxis": f"x{name}",
+        "yaxis": f"y{name}", "colorscale": INK, "zmin": 0, "zmax": 1, "showscale": False,
+        "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra>input</extra>",
+    }  # fmt: skip
+
+
+_ROW_AXIS = {"autorange": "reversed", "dtick": 4, "showgrid": False, "zeroline": False}
+_READING_MARGIN = {"l": 60, "r": 50, "t": 50, "b": 50}
+
+
+def reading_figure(
+    image: np.ndarray,
+    running: np.ndarray,
+    layer_states: list[np.ndarray],
+    unit_orders: list[np.ndarray],
+    current_row: int = 28,
     decision_row: int | None = None,
-    unit_groups: np.ndarray | None = None,
-    symmetric_limit: float | None = 1.0,
+    top_unit_groups: np.ndarray | None = None,
+    state_name: str = "hidden state",
+    symmetric_limits: list[float] | None = None,
+    true_label: int | None = None,
 ) -> go.Figure:
-    """One layer's state (28 rows × units) with a diverging scale centred on 0, units in a fixed order.
+    """The whole row-by-row reading in one figure, so the browser lays out one chart per stroke.
 
-    `unit_groups` (one digit per unit, in display order) labels the x axis by the digit each group
-    of units votes for. `symmetric_limit=None` scales to the largest magnitude present.
+    Top: each digit's probability after every row, and all ten after `current_row`. Bottom, with
+    rows aligned: the input, then each layer's state (28 rows × units, diverging scale centred on
+    0, units in a fixed order; the top layer's units grouped by the digit they favour).
     """
-    values = np.asarray(values, dtype=float)
-    limit = symmetric_limit if symmetric_limit is not None else max(float(np.abs(values).max()), 1e-6)
-    shapes = _row_markers(current_row, decision_row, _horizontal_line)
-    x_axis = {"showticklabels": False, "title": {"text": "units"}}
-    if unit_groups is not None:
-        groups = np.asarray(unit_groups)
-        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-        ends = np.r_[starts[1:], len(groups)]
-        x_axis = {
-            "tickvals": (starts + ends - 1) / 2, "ticktext": [f"→{groups[s]}" for s in starts],
-            "title": {"text": "units, grouped by the digit they favour"},
-        }  # fmt: skip
-        shapes += [_vertical_line(start - 0.5, "rgba(0,0,0,0.25)", 1) for start in starts[1:]]
-    layout = _layout(title, 300, shapes=shapes, xaxis=x_axis, yaxis={"autorange": "reversed", "title": {"text": "row"}, "dtick": 4})
-    return _figure([_state_heatmap_trace(values, unit_order, DIVERGING, -limit, limit, title)], layout)
-
-
-def gate_heatmaps(
-    gates: np.ndarray, unit_order: np.ndarray, title: str, current_row: int | None = None, decision_row: int | None = None
-) -> go.Figure:
-    """The four gates of one layer (28 × 4 × units) side by side; the candidate is in [-1, 1], the rest in [0, 1]."""
-    gates = np.asarray(gates, dtype=float)
-    layout = _layout(title, 300, shapes=[], **_side_by_side(4, GATE_TITLES, spacing=0.02))
-    traces = []
-    for index, gate_title in enumerate(GATE_TITLES):
-        is_candidate = index == 2
-        axis = "" if index == 0 else str(index + 1)
-        trace = _state_heatmap_trace(
-            gates[:, index], unit_order, DIVERGING if is_candidate else SEQUENTIAL, -1 if is_candidate else 0, 1, gate_title
-        )
-        trace.update(xaxis=f"x{axis}", yaxis=f"y{axis}", showscale=index in (1, 2))
-        trace["colorbar"] = {"thickness": 8, "len": 0.9, "x": 1.0 if is_candidate else 1.06}
+    running = np.asarray(running, dtype=float)
+    layout = _layout("The answer as it reads, row by row" + (f" (true label: {true_label})" if true_label is not None else ""), 700)
+    layout.update(annotations=[], shapes=[], plot_bgcolor="white", paper_bgcolor="white", margin=_READING_MARGIN)
+    traces: list[dict] = []
+    _answer_panels(layout, traces, running, current_row, decision_row, [0.6, 1.0])
+    row_axis = {"y": {**_ROW_AXIS, "matches": "y3"}}
+    _add_panel(
+        layout, 3, [0.0, 0.16], [0.0, 0.46], f"rows 1–{current_row} read", x={**_NO_TICKS}, y={**_ROW_AXIS, "title": {"text": "row"}}
+    )
+    traces.append(_input_trace(image, 3))
+    _reading_markers(layout, 3, current_row, decision_row)
+    layer_width = (1.0 - 0.2) / len(layer_states)
+    for layer, (states, order) in enumerate(zip(layer_states, unit_orders)):
+        axis = 4 + layer
+        limit = 1.0 if symmetric_limits is None else symmetric_limits[layer]
+        start = 0.2 + layer * layer_width
+        x_axis = {"showticklabels": False, "title": {"text": "units", "standoff": 4}, "showgrid": False, "zeroline": False}
+        is_top = layer == len(layer_states) - 1
+        if is_top and top_unit_groups is not None:
+            groups = np.asarray(top_unit_groups)
+            starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+            ends = np.r_[starts[1:], len(groups)]
+            x_axis.update(
+                showticklabels=True, tickvals=(starts + ends - 1) / 2, ticktext=[f"→{groups[s]}" for s in starts],
+                title={"text": "units, grouped by the digit they favour", "standoff": 4},
+                tickfont={"size": 10},
+            )  # fmt: skip
+            layout["shapes"] += [_vertical_line(first - 0.5, "rgba(0,0,0,0.3)", 1, axis=_axis_name(axis)) for first in starts[1:]]
+        _add_panel(layout, axis, [start + 0.02, start + layer_width], [0.0, 0.46], f"LSTM layer {layer + 1}: {state_name}",
+                   x=x_axis, y={**row_axis["y"], "showticklabels": False})  # fmt: skip
+        trace = _state_trace(states, order, axis, DIVERGING, (-limit, limit), f"layer {layer + 1} {state_name}")
+        if is_top:
+            trace.update(showscale=True, colorbar={"thickness": 10, "len": 0.44, "y": 0.23, "x": 1.01})
         traces.append(trace)
-        layout["shapes"] += _row_markers(current_row, decision_row, _horizontal_line, axis)
-        layout[f"xaxis{axis}"].update(showticklabels=False)
-        layout[f"yaxis{axis}"].update(autorange="reversed", dtick=4, showticklabels=index == 0)
-        if index:
-            layout[f"yaxis{axis}"]["matches"] = "y"
+        _reading_markers(layout, axis, current_row, decision_row)
+    return _figure(traces, layout)
+
+
+def reading_gates_figure(
+    running: np.ndarray,
+    layer_gates: list[np.ndarray],
+    unit_orders: list[np.ndarray],
+    current_row: int = 28,
+    decision_row: int | None = None,
+    true_label: int | None = None,
+) -> go.Figure:
+    """The answer panels above, and below them each layer's four gates (28 rows × units) side by side.
+
+    The candidate lies in [-1, 1] (diverging scale); the input, forget and output gates in [0, 1].
+    """
+    running = np.asarray(running, dtype=float)
+    layer_count = len(layer_gates)
+    height = 380 + 260 * layer_count
+    layout = _layout("The answer as it reads, and the gates" + (f" (true label: {true_label})" if true_label is not None else ""), height)
+    layout.update(annotations=[], shapes=[], plot_bgcolor="white", paper_bgcolor="white", margin=_READING_MARGIN)
+    traces: list[dict] = []
+    answer_share = 330 / height
+    _answer_panels(layout, traces, running, current_row, decision_row, [1 - answer_share, 1.0])
+    band = (1 - answer_share - 0.08) / layer_count
+    for layer, (gates, order) in enumerate(zip(layer_gates, unit_orders)):
+        top = 1 - answer_share - 0.08 - layer * band
+        for index, gate_title in enumerate(GATE_TITLES):
+            axis = 3 + layer * 4 + index
+            candidate = index == 2
+            x_start = index * 0.25
+            _add_panel(layout, axis, [x_start + 0.01, x_start + 0.24], [top - band + 0.05, top], f"layer {layer + 1}: {gate_title}",
+                       x={**_NO_TICKS}, y={**_ROW_AXIS, "matches": "y3", "showticklabels": index == 0})  # fmt: skip
+            trace = _state_trace(gates[:, index], order, axis, DIVERGING if candidate else SEQUENTIAL,
+                                 (-1.0, 1.0) if candidate else (0.0, 1.0), f"layer {layer + 1} {gate_title}")  # fmt: skip
+            if layer == 0 and index in (1, 2):
+                trace.update(showscale=True, colorbar={"thickness": 8, "len": 0.3, "y": 0.3, "x": 1.0 if candidate else 1.05})
+            traces.append(trace)
+            _reading_markers(layout, axis, current_row, decision_row)
     return _figure(traces, layout)
 
 

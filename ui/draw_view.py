@@ -18,6 +18,7 @@ from model.probe import ProbeResult, decision_row
 from ui import charts, resources
 
 CANVAS_SIDE = 280
+INPUT_PICTURE_SIDE = 224
 SOURCE_KEY = "digit_source"  # "canvas" or "test"
 TEST_INDEX_KEY = "test_digit_index"
 PLAY_SECONDS_PER_ROW = 0.12
@@ -102,17 +103,23 @@ def render() -> None:
         return
 
     result = loaded.probe.run(image)
+    decided = decision_row(result.running_probabilities)
+    predicted = int(np.argmax(result.probabilities))
     with input_column:
-        st.plotly_chart(charts.input_image(image), key="input_image", config={"displayModeBar": False})
+        st.markdown("**What the network sees**")
+        st.image(charts.input_picture(image), width=INPUT_PICTURE_SIDE)
         source = (
             f"MNIST test digit #{st.session_state[TEST_INDEX_KEY]}, labelled {true_label}" if true_label is not None else "your drawing"
         )
         st.caption(f"The 28×28 image made from {source}: cropped, scaled into 20×20 and centred, as MNIST was.")
     with answer_column:
-        predicted = int(np.argmax(result.probabilities))
         st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
-        st.plotly_chart(charts.probability_bars(result.probabilities), key="probability_bars", config={"displayModeBar": False})
-        st.caption("How sure the network is of each digit after reading all 28 rows.")
+        st.markdown(
+            f"**Decided after row {decided} of 28**: from that row on, its answer stays **{predicted}**."
+            if decided < 28
+            else f"**It only settled on {predicted} at the very last row.**"
+        )
+        st.caption("Below: the probability of every digit, and how it changed as the network read the image row by row.")
 
     st.divider()
     reading_section(image, result, loaded.probe, true_label)
@@ -120,72 +127,63 @@ def render() -> None:
 
 @st.fragment
 def reading_section(image: np.ndarray, result: ProbeResult, probe, true_label: int | None) -> None:
-    """Row scrubber, play, and the row-by-row charts; reruns alone when the scrubber moves."""
+    """Row scrubber, play, and the row-by-row figure; reruns alone when the scrubber moves."""
     st.subheader("Watch it read, row by row")
     decided = decision_row(result.running_probabilities)
-    final = int(np.argmax(result.probabilities))
-    st.markdown(
-        f"**Decided after row {decided} of 28**: from that row on, its answer stays **{final}**."
-        if decided < 28
-        else f"**It only settled on {final} at the very last row.**"
-    )
     controls = st.columns([3, 1, 2])
     row = controls[0].slider("Row", 1, 28, 28, key="reading_row", help="Show the network's state after reading this many rows")
     play = controls[1].button("▶ Play", key="play_rows", help="Read the image row by row")
     view = controls[2].segmented_control("Show", ["Hidden state", "Cell state", "Gates"], default="Hidden state", key="state_view")
+    view = view or "Hidden state"
     placeholder = st.empty()
     rows_to_show = range(1, 29) if play else [row]
     for shown_row in rows_to_show:
         with placeholder.container():
-            _reading_charts(image, result, probe, shown_row, decided, view or "Hidden state", true_label)
+            _reading_views(image, result, probe, shown_row, decided, view, true_label)
         if play and shown_row < 28:
             time.sleep(PLAY_SECONDS_PER_ROW)
+    st.caption(_VIEW_CAPTIONS[view])
 
 
-def _reading_charts(image, result: ProbeResult, probe, row: int, decided: int, view: str, true_label: int | None) -> None:
+def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, view: str, true_label: int | None) -> None:
     at_row = result.running_probabilities[row - 1]
     digit = int(np.argmax(at_row))
-    left, right = st.columns([1, 2.2])
-    with left:
-        st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off")
-        st.plotly_chart(
-            charts.input_image(image, current_row=row, title=f"Rows 1–{row} read"), key="reading_input", config={"displayModeBar": False}
+    st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off")
+    if view == "Gates":
+        layer_gates = list(result.gates)
+        figure = charts.reading_gates_figure(result.running_probabilities, layer_gates, probe.unit_order, row, decided, true_label)
+    else:
+        states = result.hidden if view == "Hidden state" else result.cell
+        limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
+        figure = charts.reading_figure(
+            image,
+            result.running_probabilities,
+            list(states),
+            probe.unit_order,
+            row,
+            decided,
+            probe.preferred_digits()[probe.unit_order[-1]],
+            view.lower(),
+            limits,
+            true_label,
         )
-    with right:
-        st.plotly_chart(
-            charts.running_probabilities(result.running_probabilities, row, decided, true_label),
-            key="running_probabilities",
-            config={"displayModeBar": False},
-        )
-        st.caption(
-            "Each line is one digit: the probability the network would give it if it stopped reading after that row. "
-            "The yellow line is the row you chose; the dashed line marks where its answer stopped changing."
-        )
-    layer_count = result.hidden.shape[0]
-    top_groups = probe.preferred_digits()[probe.unit_order[-1]]
-    for layer in range(layer_count):
-        name = f"LSTM layer {layer + 1}"
-        order = probe.unit_order[layer]
-        groups = top_groups if layer == layer_count - 1 else None
-        if view == "Hidden state":
-            figure = charts.state_heatmap(result.hidden[layer], order, f"{name}: hidden state", row, decided, groups)
-        elif view == "Cell state":
-            figure = charts.state_heatmap(result.cell[layer], order, f"{name}: cell state", row, decided, groups, symmetric_limit=None)
-        else:
-            figure = charts.gate_heatmaps(result.gates[layer], order, f"{name}: gates", row, decided)
-        st.plotly_chart(figure, key=f"state_layer_{layer}", config={"displayModeBar": False})
-    st.caption(_VIEW_CAPTIONS[view])
+    # One chart, without Streamlit's theme: each Plotly chart costs the browser ~50 ms per stroke.
+    st.plotly_chart(figure, key="reading_figure", theme=None, config={"displayModeBar": False})
 
 
 _VIEW_CAPTIONS = {
     "Hidden state": (
-        "Each column is one of the layer's memory units, each row one row of the image. Red is positive, blue negative, "
-        "white zero. The hidden state is what a layer passes on after reading a row; the top layer's units are grouped "
-        "by the digit they push the answer towards (→7 means: these units vote for 7)."
+        "Top left: each line is one digit, the probability the network would give it if it stopped reading after that "
+        "row; the yellow line is the row you chose, the dashed line where its answer stopped changing. Top right: all ten "
+        "probabilities after that row. Bottom: the image, and beside it, row for row, each layer's hidden state after "
+        "reading that row: each column is one memory unit, red positive, blue negative, white zero. The hidden state is "
+        "what a layer passes on; the top layer's units are grouped by the digit they push the answer towards (→7: these "
+        "units vote for 7). Rows not read yet are dimmed."
     ),
     "Cell state": (
-        "The cell state is the layer's long-term memory: it is only changed where the gates let it, so it shows what "
-        "the network keeps from the rows above. Colours are scaled to the largest value in the layer."
+        "The cell state is the layer's long-term memory: it changes only where the gates let it, so it shows what "
+        "the network keeps from the rows above. Colours are scaled to the largest value in each layer; red positive, "
+        "blue negative."
     ),
     "Gates": (
         "Gates decide, for every unit after every row, how much new information to write (input gate), how much memory "
