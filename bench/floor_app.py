@@ -1,9 +1,14 @@
 """Streamlit's own floor for the stroke round trip: the same canvas, echoing one number.
 
-Used by `bench/stroke_latency.py` as the reference the real app is measured against.
+Used by `bench/stroke_latency.py` as the reference the real app is measured against. With
+`FLOOR_EXTRA_CHARTS=N` it also draws N Plotly heatmaps per stroke, to price one chart in the browser.
 
     streamlit run bench/floor_app.py
 """
+
+import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -21,4 +26,14 @@ result = st_canvas(
     key="digit_canvas",
 )
 image = result.image_data
-st.metric("Echo", str(0 if image is None else int((np.asarray(image)[..., 0] > 127).sum())))
+inked = 0 if image is None else int((np.asarray(image)[..., 0] > 127).sum())
+st.metric("Echo", str(inked))
+extra_charts = int(os.environ.get("FLOOR_EXTRA_CHARTS", "0"))
+if extra_charts:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from ui.charts import DIVERGING, _figure
+
+    rng = np.random.default_rng(inked)
+    for index in range(extra_charts):
+        heatmap = {"type": "heatmap", "z": rng.uniform(-1, 1, (28, 128)), "colorscale": DIVERGING, "zmid": 0}
+        st.plotly_chart(_figure([heatmap], {"height": 300}), key=f"extra_{index}")

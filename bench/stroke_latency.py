@@ -5,7 +5,8 @@ number), draws the same strokes on each in Debian's Chromium, and times, inside 
 mouse-up to the last change of the page's DOM that the stroke caused (the new answer and charts
 drawn). Prints the medians and their ratio (goal: the app at most 1.5× the floor).
 
-    MNIST_NPZ=../shared/data/mnist.npz python bench/stroke_latency.py
+    python bench/stroke_latency.py
+    python bench/stroke_latency.py --price-charts 0,2,6   # the floor app with 0, 2 and 6 extra charts
 """
 
 from __future__ import annotations
@@ -79,7 +80,20 @@ def measure(url: str, browser) -> list[float]:
     return timings
 
 
+def price_charts(counts: list[int]) -> None:
+    """The floor app with N extra Plotly charts, for each N: what one chart costs the browser."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for count in counts:
+            with streamlit_server({"FLOOR_EXTRA_CHARTS": str(count)}, "bench/floor_app.py") as url:
+                print(f"floor app + {count} Plotly charts: median {statistics.median(measure(url, browser)):6.1f} ms", flush=True)
+        browser.close()
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--price-charts":
+        price_charts([int(count) for count in sys.argv[2].split(",")])
+        return
     environment = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
