@@ -1,5 +1,9 @@
 """Probe speed: the whole row-by-row probe of one drawing against one `model.predict` call, side by side.
 
+It also times the whole of a stroke's work on the server outside Streamlit itself: the drawing
+turned into the 28×28 input, the probe, and the reading figure built and serialised as
+`st.plotly_chart` does it.
+
 The probe serves every stroke of every visitor, so it must cost a small fraction of a prediction
 (goal: at most a fifth of one `model.predict` on one image). Both are timed here in one run, on
 the shipped model, with the median of many repetitions after a warm-up.
@@ -17,9 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+import plotly.io  # noqa: E402
 
-from model.probe import Probe  # noqa: E402
+from model.preprocess import canvas_to_mnist  # noqa: E402
+from model.probe import Probe, decision_row  # noqa: E402
 from model.store import load_model  # noqa: E402
+from tests.drawings import render  # noqa: E402
+from ui import charts  # noqa: E402
 
 REPETITIONS = 200
 SHIPPED = Path(__file__).resolve().parent.parent / "assets" / "lstm_mnist.keras"
@@ -49,6 +57,19 @@ def main() -> None:
     print(f"Probe.run, one image (all rows, states, gates): {probe_time * 1e3:8.2f} ms")
     print(f"probe / predict ratio: {probe_time / predict:.3f} (goal: at most 0.2)")
     print(f"probe / direct call ratio: {probe_time / direct_call:.3f}")
+
+    drawing = render(7)
+    groups = probe.preferred_digits()[probe.unit_order[-1]]
+
+    def stroke() -> None:
+        digit = canvas_to_mnist(drawing)
+        result = probe.run(digit)
+        decided = decision_row(result.running_probabilities)
+        figure = charts.reading_figure(digit, result.running_probabilities, list(result.hidden), probe.unit_order, 28, decided, groups)
+        plotly.io.to_json(figure.to_dict(), validate=False)
+
+    stroke_time = median_seconds(stroke, repetitions=50)
+    print(f"a stroke's server work (preprocess, probe, figure built and serialised): {stroke_time * 1e3:8.2f} ms")
 
 
 if __name__ == "__main__":
