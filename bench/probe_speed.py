@@ -59,7 +59,7 @@ def main() -> None:
     print(f"probe / direct call ratio: {probe_time / direct_call:.3f}")
 
     drawing = render(7)
-    groups = probe.preferred_digits()[probe.unit_order[-1]]
+    groups = probe.top_unit_groups
 
     def stroke() -> None:
         digit = canvas_to_mnist(drawing)

@@ -17,7 +17,6 @@ import numpy as np
 
 from model.network import lstm_layers_of
 
-GATE_NAMES = ("input", "forget", "candidate", "output")
 _ACTIVATIONS = {
     "linear": lambda x: x,
     "relu": lambda x: np.maximum(x, 0.0),
@@ -52,10 +51,6 @@ class ProbeResult:
     cell: np.ndarray
     gates: np.ndarray
 
-    @property
-    def predicted_digit(self) -> int | np.ndarray:
-        return np.argmax(self.probabilities, axis=-1)
-
 
 @dataclass(frozen=True)
 class _LstmWeights:
@@ -88,6 +83,8 @@ class Probe:
         self.units = [weights.recurrent_kernel.shape[0] for weights in self._lstms]
         self.input_width = self._lstms[0].kernel.shape[0]
         self.unit_order = self._order_units()
+        # The digit each top-layer unit favours, in display order: fixed per model, used on every stroke.
+        self.top_unit_groups = self.preferred_digits()[self.unit_order[-1]]
 
     @staticmethod
     def _read_head(model: keras.Model, last_lstm: keras.layers.Layer) -> list[_DenseWeights]:

@@ -64,6 +64,15 @@ class TrainingPolicy:
             max_train_subset=positive("LSTM_DEMO_MAX_TRAIN_SUBSET"),
         )
 
+    def clamp(self, config: TrainConfig) -> TrainConfig:
+        """The config with its epochs and training subset brought within the caps (defaults on a capped server)."""
+        overrides = {}
+        if self.max_epochs is not None:
+            overrides["epochs"] = min(config.epochs, self.max_epochs)
+        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
+            overrides["train_subset"] = self.max_train_subset
+        return dataclasses.replace(config, **overrides)
+
     def check(self, config: TrainConfig) -> None:
         if not self.enabled:
             raise ValueError("Training is turned off on this server.")
@@ -225,12 +234,3 @@ class TrainingSupervisor:
             if "OOM" in detail or "out of memory" in detail.lower():
                 message = "Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
             run.finish(status="failed", error=message)
-
-    def config_within_policy(self, config: TrainConfig) -> TrainConfig:
-        """Clamp a config to the policy's caps (for defaults shown on a capped server)."""
-        overrides = {}
-        if self.policy.max_epochs is not None:
-            overrides["epochs"] = min(config.epochs, self.policy.max_epochs)
-        if self.policy.max_train_subset is not None and not 0 < config.train_subset <= self.policy.max_train_subset:
-            overrides["train_subset"] = self.policy.max_train_subset
-        return dataclasses.replace(config, **overrides)

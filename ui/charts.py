@@ -1,10 +1,10 @@
 """Chart builders: pure functions from arrays to Plotly figures, testable without Streamlit.
 
 Every figure here is built from plain NumPy arrays and returns a `plotly.graph_objects.Figure`
-(the input preview, a picture, returns a uint8 array); nothing reads widgets or session state. Rows are numbered from 1 to 28 as a reader counts them.
-The figures are written as plain Plotly specs and wrapped without Plotly's per-property
-validation: that validation cost more per stroke than everything else on the server together. The
-tests validate every builder's output in full instead.
+(the input preview, a picture, returns a uint8 array); nothing reads widgets or session state.
+Rows are numbered from 1 to 28 as a reader counts them. The figures are written as plain Plotly
+specs and wrapped without Plotly's per-property validation: that validation cost more per stroke
+than everything else on the server together. The tests validate every builder's output in full.
 """
 
 from __future__ import annotations

@@ -122,14 +122,13 @@ def render() -> None:
         st.caption("Below: the probability of every digit, and how it changed as the network read the image row by row.")
 
     st.divider()
-    reading_section(image, result, loaded.probe, true_label)
+    reading_section(image, result, loaded.probe, decided, true_label)
 
 
 @st.fragment
-def reading_section(image: np.ndarray, result: ProbeResult, probe, true_label: int | None) -> None:
+def reading_section(image: np.ndarray, result: ProbeResult, probe, decided: int, true_label: int | None) -> None:
     """Row scrubber, play, and the row-by-row figure; reruns alone when the scrubber moves."""
     st.subheader("Watch it read, row by row")
-    decided = decision_row(result.running_probabilities)
     controls = st.columns([3, 1, 2])
     row = controls[0].slider("Row", 1, 28, 28, key="reading_row", help="Show the network's state after reading this many rows")
     play = controls[1].button("▶ Play", key="play_rows", help="Read the image row by row")
@@ -162,12 +161,12 @@ def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, vi
             probe.unit_order,
             row,
             decided,
-            probe.preferred_digits()[probe.unit_order[-1]],
+            probe.top_unit_groups,
             view.lower(),
             limits,
             true_label,
         )
-    # One chart, without Streamlit's theme: each Plotly chart costs the browser ~50 ms per stroke.
+    # One chart, without Streamlit's theme: each Plotly chart costs the browser ~60 ms per stroke.
     st.plotly_chart(figure, key="reading_figure", theme=None, config={"displayModeBar": False})
 
 

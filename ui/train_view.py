@@ -52,12 +52,11 @@ def device_description() -> str:
 
 def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
     """Hyperparameter widgets with defaults from `TrainConfig`, bounded by the server's policy."""
-    defaults = TrainConfig()
+    defaults = policy.clamp(TrainConfig())
     max_epochs = policy.max_epochs or MAX_EPOCHS
     max_subset = policy.max_train_subset or 60000
-    default_subset = defaults.train_subset if policy.max_train_subset is None else min(10000, max_subset)
     first, second, third = st.columns(3)
-    epochs = first.number_input("Epochs", 1, max_epochs, min(defaults.epochs, max_epochs), disabled=disabled)
+    epochs = first.number_input("Epochs", 1, max_epochs, defaults.epochs, disabled=disabled)
     batch_size = first.select_slider("Batch size", BATCH_SIZES, defaults.batch_size, disabled=disabled)
     learning_rate = second.select_slider(
         "Learning rate (peak)", LEARNING_RATES, defaults.learning_rate, format_func=lambda rate: f"{rate:g}", disabled=disabled
@@ -68,7 +67,7 @@ def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
         "Training images (0 = all 60,000)" if policy.max_train_subset is None else f"Training images (at most {max_subset:,})",
         0 if policy.max_train_subset is None else 1,
         max_subset,
-        default_subset,
+        defaults.train_subset,
         step=1000,
         disabled=disabled,
     )
