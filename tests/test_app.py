@@ -6,6 +6,8 @@ TEST_CANVAS_RGBA file), so the script's own logic runs exactly as in the browser
 
 from __future__ import annotations
 
+import json
+
 import time
 
 import numpy as np
@@ -63,6 +65,15 @@ def _metric(app: AppTest, label: str):
     return next((metric for metric in app.metric if metric.label == label), None)
 
 
+def _reading_figures(app: AppTest) -> list[str]:
+    """The Plotly figures (JSON) sent to the drawing view's live chart component."""
+    return [
+        json.loads(element.proto.json)["figure"]
+        for element in app.get("bidi_component")
+        if element.proto.component_name == "lstm_demo.live_plotly_chart"
+    ]
+
+
 def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     app = _run(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
@@ -75,9 +86,10 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
     assert any(text.value.startswith("**Decided after row") or "settled" in text.value for text in app.markdown)
-    charts = app.get("plotly_chart")
-    assert len(charts) == 1  # The whole reading in one figure: the browser lays out one chart per stroke.
-    assert "LSTM layer 2: hidden state" in charts[0].proto.spec
+    figures = _reading_figures(app)
+    assert len(figures) == 1  # The whole reading in one figure, redrawn in place on every stroke.
+    assert "LSTM layer 2: hidden state" in figures[0]
+    assert not app.get("plotly_chart")
 
     app.slider(key="reading_row").set_value(5).run()
     assert not app.exception
@@ -86,6 +98,18 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app.button_group(key="state_view").set_value("Gates").run()
     assert not app.exception
     assert any("Gates decide" in caption.value for caption in app.caption)
+    assert "layer 2: output gate" in _reading_figures(app)[0]
+
+
+def test_play_reads_from_the_first_row(environment, mnist):
+    (_, _), (x_test, _) = mnist
+    environment(_canvas_of(x_test[1]))
+    app = _run(APP_SCRIPT)
+    app.button(key="play_rows").click().run()
+    assert not app.exception
+    assert app.slider(key="reading_row").value == 1
+    assert _metric(app, "Answer after row 1") is not None
+    assert "rows 1–1 read" in _reading_figures(app)[0]
 
 
 def test_a_malformed_drawing_gets_a_clear_message(environment):
@@ -101,7 +125,7 @@ def test_try_a_test_digit(environment, mnist):
     assert not app.exception
     assert _metric(app, "Prediction") is not None
     assert any("MNIST test digit #" in caption.value for caption in app.caption)
-    assert any("true label" in str(chart.proto.spec) for chart in app.get("plotly_chart"))
+    assert any("true label" in figure for figure in _reading_figures(app))
 
 
 def test_try_a_test_digit_without_data_says_how_to_get_it(environment, monkeypatch, tmp_path):

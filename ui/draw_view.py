@@ -10,17 +10,22 @@ import time
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit_drawable_canvas import st_canvas
 
 from model.data import MnistUnavailableError
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from ui import charts, resources
+from ui.live_chart import live_plotly_chart
 
 CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 224
 SOURCE_KEY = "digit_source"  # "canvas" or "test"
 TEST_INDEX_KEY = "test_digit_index"
+ROW_KEY = "reading_row"
+PLAYING_KEY = "playing_rows"
+NEXT_ROW_KEY = "next_reading_row"
 PLAY_SECONDS_PER_ROW = 0.12
 
 
@@ -42,6 +47,7 @@ def draw_canvas(stroke_width: int) -> np.ndarray | None:
 
 def _use_canvas() -> None:
     st.session_state[SOURCE_KEY] = "canvas"
+    _stop_playing()
 
 
 def _pick_test_digit() -> None:
@@ -53,12 +59,14 @@ def _pick_test_digit() -> None:
     st.session_state.pop("test_digit_error", None)
     st.session_state[TEST_INDEX_KEY] = int(np.random.default_rng().integers(len(labels)))
     st.session_state[SOURCE_KEY] = "test"
+    _stop_playing()
 
 
 def show_test_digit(index: int) -> None:
     """Open MNIST test image `index` in this view (used by the evaluation gallery)."""
     st.session_state[TEST_INDEX_KEY] = int(index)
     st.session_state[SOURCE_KEY] = "test"
+    _stop_playing()
 
 
 def _current_digit(rgba: np.ndarray | None) -> tuple[np.ndarray | None, int | None, str | None]:
@@ -127,21 +135,43 @@ def render() -> None:
 
 @st.fragment
 def reading_section(image: np.ndarray, result: ProbeResult, probe, decided: int, true_label: int | None) -> None:
-    """Row scrubber, play, and the row-by-row figure; reruns alone when the scrubber moves."""
+    """Row scrubber, play, and the row-by-row figure; reruns alone when the scrubber moves.
+
+    Play steps the scrubber itself, one fragment rerun per row, so the figure is redrawn in place
+    and the scrubber shows where the reading is.
+    """
+    if NEXT_ROW_KEY in st.session_state:  # Set by the previous step of Play, before the slider exists.
+        st.session_state[ROW_KEY] = st.session_state.pop(NEXT_ROW_KEY)
     st.subheader("Watch it read, row by row")
     controls = st.columns([3, 1, 2])
-    row = controls[0].slider("Row", 1, 28, 28, key="reading_row", help="Show the network's state after reading this many rows")
-    play = controls[1].button("▶ Play", key="play_rows", help="Read the image row by row")
+    st.session_state.setdefault(ROW_KEY, 28)
+    row = controls[0].slider("Row", 1, 28, key=ROW_KEY, help="Show the network's state after reading this many rows")
+    controls[1].button("▶ Play", key="play_rows", on_click=_start_playing, help="Read the image row by row")
     view = controls[2].segmented_control("Show", ["Hidden state", "Cell state", "Gates"], default="Hidden state", key="state_view")
     view = view or "Hidden state"
-    placeholder = st.empty()
-    rows_to_show = range(1, 29) if play else [row]
-    for shown_row in rows_to_show:
-        with placeholder.container():
-            _reading_views(image, result, probe, shown_row, decided, view, true_label)
-        if play and shown_row < 28:
-            time.sleep(PLAY_SECONDS_PER_ROW)
+    _reading_views(image, result, probe, row, decided, view, true_label)
     st.caption(_VIEW_CAPTIONS[view])
+    if st.session_state.get(PLAYING_KEY):
+        if row >= 28:
+            st.session_state[PLAYING_KEY] = False
+            return
+        time.sleep(PLAY_SECONDS_PER_ROW)
+        st.session_state[NEXT_ROW_KEY] = row + 1
+        try:
+            st.rerun(scope="fragment")
+        except StreamlitAPIException:  # A full run (a new stroke) interrupted playing: stop there.
+            st.session_state.pop(NEXT_ROW_KEY, None)
+            st.session_state[PLAYING_KEY] = False
+
+
+def _start_playing() -> None:
+    st.session_state[ROW_KEY] = 1
+    st.session_state[PLAYING_KEY] = True
+
+
+def _stop_playing() -> None:
+    st.session_state[PLAYING_KEY] = False
+    st.session_state.pop(NEXT_ROW_KEY, None)
 
 
 def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, view: str, true_label: int | None) -> None:
@@ -166,8 +196,8 @@ def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, vi
             limits,
             true_label,
         )
-    # One chart, without Streamlit's theme: each Plotly chart costs the browser ~60 ms per stroke.
-    st.plotly_chart(figure, key="reading_figure", theme=None, config={"displayModeBar": False})
+    # One figure, kept mounted and redrawn in place (see ui/live_chart.py for what st.plotly_chart costs).
+    live_plotly_chart(figure, key="reading_figure")
 
 
 _VIEW_CAPTIONS = {

@@ -1,0 +1,92 @@
+"""A Plotly chart that stays mounted and redraws in place: the row-by-row figure's renderer.
+
+`st.plotly_chart` mounts a fresh chart for every new figure and then draws it a second time
+(Streamlit's own theme pass), which for the five-panel reading figure cost the browser about
+300 ms per stroke (`bench/stroke_latency.py`). This custom component keeps one Plotly.js graph
+per key and calls `Plotly.react` on it with each new figure, so a stroke costs one redraw.
+
+Plotly.js itself comes from the installed `plotly` package (its `package_data/plotly.min.js`),
+served by Streamlit's component file route; nothing is downloaded from the internet. Where that
+route is unavailable the figure falls back to `st.plotly_chart`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+_PLOTLY_DIRECTORY = Path(plotly.__file__).resolve().parent / "package_data"
+
+_RENDERER_JS = """
+const loads = {};
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loads[url]) {
+    loads[url] = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { delete loads[url]; reject(new Error("Plotly.js could not be loaded from " + url)); };
+      document.head.appendChild(script);
+    });
+  }
+  return loads[url];
+}
+
+export default function ({ data, parentElement }) {
+  let graph = parentElement.querySelector(".live-plotly-chart");
+  if (!graph) {
+    graph = document.createElement("div");
+    graph.className = "live-plotly-chart";
+    graph.style.width = "100%";
+    parentElement.appendChild(graph);
+  }
+  const figure = JSON.parse(data.figure);
+  graph.style.minHeight = (figure.layout.height || 450) + "px";
+  graph.dataset.revision = data.revision;
+  loadPlotly(data.plotly_url).then((Plotly) => {
+    if (graph.dataset.revision !== data.revision) return;  // a newer figure has arrived meanwhile
+    return Plotly.react(graph, figure.data, { ...figure.layout, autosize: true }, { displayModeBar: false, responsive: true });
+  }).catch((error) => {
+    graph.textContent = String(error);
+  });
+}
+"""
+
+
+@st.cache_resource
+def _components():
+    """Register the file route for Plotly.js and the renderer once per server process; None if unavailable."""
+    if not (_PLOTLY_DIRECTORY / "plotly.min.js").is_file():
+        return None
+    try:
+        import streamlit.components.v1 as components_v1
+
+        assets = components_v1.declare_component("plotly_js", path=str(_PLOTLY_DIRECTORY))
+        renderer = st.components.v2.component("lstm_demo.live_plotly_chart", js=_RENDERER_JS, isolate_styles=False)
+    except Exception:  # noqa: BLE001 - an API moved in another Streamlit version: fall back to st.plotly_chart.
+        return None
+    return assets.name, renderer
+
+
+def plotly_js_url(asset_name: str) -> str:
+    """Where the browser fetches Plotly.js: the component file route, under the server's base path."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + (f"{base}/" if base else "") + f"component/{asset_name}/plotly.min.js"
+
+
+def live_plotly_chart(figure: go.Figure, key: str) -> None:
+    """Show `figure`; the same key keeps the same graph on the page, redrawn in place."""
+    components = _components()
+    if components is None:
+        st.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False})
+        return
+    asset_name, renderer = components
+    figure_json = pio.to_json(figure, validate=False)
+    revision = f"{zlib.crc32(figure_json.encode()):08x}"
+    renderer(key=key, data={"figure": figure_json, "plotly_url": plotly_js_url(asset_name), "revision": revision})
