@@ -3,7 +3,7 @@
 Starts `streamlit run app.py` and `streamlit run bench/floor_app.py` (the same canvas, echoing a
 number), draws the same strokes on each in Debian's Chromium, and times, inside the page, from the
 mouse-up to the last change of the page's DOM that the stroke caused (the new answer and charts
-drawn). Prints the medians and their ratio (goal: the app at most 1.5× the floor).
+drawn), the two pages taking turns stroke by stroke. Prints the medians and their ratio (goal: the app at most 1.5× the floor).
 
     python bench/stroke_latency.py
     python bench/stroke_latency.py --price-charts 0,2,6   # the floor app with 0, 2 and 6 extra charts
@@ -29,7 +29,7 @@ STROKES = [
     [[(0.6, 0.1), (0.7, 0.9)]],
     [[(0.2, 0.6), (0.8, 0.65)]],
 ]
-ROUNDS = 4
+ROUNDS = 6
 WARM_UP_STROKES = 2
 
 OBSERVER = """() => {
@@ -55,29 +55,50 @@ WAIT_FOR_UPDATE = """async (quiet) => {
 }"""
 
 
-def measure(url: str, browser) -> list[float]:
+def _open(url: str, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(url, wait_until="networkidle")
     canvas = page.locator("canvas").last
     canvas.wait_for(timeout=60_000)
     time.sleep(2)
     page.evaluate(OBSERVER)
-    box = canvas.bounding_box()
-    timings = []
+    return page, canvas.bounding_box()
+
+
+def _stroke(page, box, stroke) -> float:
+    draw_strokes(page, box, stroke)
+    elapsed = page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
+    if elapsed is None:
+        raise RuntimeError("the page did not change within 30 s of a stroke")
+    time.sleep(0.3)
+    return elapsed
+
+
+def _reset(page) -> None:
+    page.get_by_role("button", name="Reset canvas & history").click()
+    page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
+    time.sleep(0.5)
+
+
+def measure_side_by_side(urls: list[str], browser) -> list[list[float]]:
+    """Stroke timings per URL, the pages taking turns stroke by stroke so that drift hits all alike."""
+    pages = [_open(url, browser) for url in urls]
+    timings: list[list[float]] = [[] for _ in urls]
     for round_number in range(ROUNDS):
         for index, stroke in enumerate(STROKES):
-            draw_strokes(page, box, stroke)
-            elapsed = page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
-            if elapsed is None:
-                raise RuntimeError("the page did not change within 30 s of a stroke")
-            if round_number * len(STROKES) + index >= WARM_UP_STROKES:
-                timings.append(elapsed)
-            time.sleep(0.3)
-        page.get_by_role("button", name="Reset canvas & history").click()
-        page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
-        time.sleep(0.5)
-    page.close()
+            for (page, box), page_timings in zip(pages, timings):
+                elapsed = _stroke(page, box, stroke)
+                if round_number * len(STROKES) + index >= WARM_UP_STROKES:
+                    page_timings.append(elapsed)
+        for page, _ in pages:
+            _reset(page)
+    for page, _ in pages:
+        page.close()
     return timings
+
+
+def measure(url: str, browser) -> list[float]:
+    return measure_side_by_side([url], browser)[0]
 
 
 def price_charts(counts: list[int]) -> None:
@@ -97,10 +118,8 @@ def main() -> None:
     environment = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        with streamlit_server(environment, "bench/floor_app.py") as floor_url:
-            floor = measure(floor_url, browser)
-        with streamlit_server(environment, "app.py") as app_url:
-            app = measure(app_url, browser)
+        with streamlit_server(environment, "bench/floor_app.py") as floor_url, streamlit_server(environment, "app.py") as app_url:
+            floor, app = measure_side_by_side([floor_url, app_url], browser)
         browser.close()
     floor_median, app_median = statistics.median(floor), statistics.median(app)
     print(f"floor app (canvas + one number): median {floor_median:6.1f} ms over {len(floor)} strokes")

@@ -95,6 +95,12 @@ def render() -> None:
         f"Using the {loaded.label}. The network reads your drawing the way it read MNIST: "
         "as 28 rows of 28 pixels, top to bottom, one row at a time."
     )
+    drawing_section(loaded)
+
+
+@st.fragment
+def drawing_section(loaded: resources.LoadedModel) -> None:
+    """Canvas, prediction and the reading below it: a stroke reruns this part of the page alone."""
     canvas_column, input_column, answer_column = st.columns([1.15, 1, 1.25], gap="medium")
     with canvas_column:
         stroke_width = st.slider("Brush width", 8, 40, 20, key="brush_width")

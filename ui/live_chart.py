@@ -47,7 +47,7 @@ export default function ({ data, parentElement }) {
     parentElement.appendChild(graph);
   }
   const figure = JSON.parse(data.figure);
-  graph.style.minHeight = (figure.layout.height || 450) + "px";
+  graph.style.height = (figure.layout.height || 450) + "px";
   graph.dataset.revision = data.revision;
   loadPlotly(data.plotly_url).then((Plotly) => {
     if (graph.dataset.revision !== data.revision) return;  // a newer figure has arrived meanwhile
