@@ -7,7 +7,6 @@ TEST_CANVAS_RGBA file), so the script's own logic runs exactly as in the browser
 from __future__ import annotations
 
 import json
-
 import time
 
 import numpy as np

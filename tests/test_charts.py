@@ -10,7 +10,7 @@ from ui import charts
 
 
 def _running():
-    running = np.full((28, 10), 0.05)
+    running = np.full((28, 10), 0.01)
     running[:, 2] = 0.5
     running[15:, 2] = 0.05
     running[15:, 7] = 0.9
@@ -27,14 +27,21 @@ def _reading(current_row=10, decision_row=16, **extra):
 
 
 def test_reading_figure_has_a_line_per_digit_and_bars_after_the_chosen_row():
-    figure, *_ = _reading(true_label=7)
-    lines = [trace for trace in figure.data if trace.type == "scatter"]
+    figure, *_ = _reading(true_label=4)
+    lines = {trace.name: trace for trace in figure.data if trace.type == "scatter"}
     bars = next(trace for trace in figure.data if trace.type == "bar")
-    assert len(lines) == 10 and list(lines[7].x) == list(range(1, 29))
-    assert lines[7].line.width > lines[2].line.width  # The final answer stands out.
+    # Digits that reach 5% (2 and 7) and the true label (4) get their own line; the rest share a grey one.
+    assert set(lines) == {"2", "4", "7", charts.OTHER_DIGITS}
+    assert list(lines["7"].x) == list(range(1, 29))
+    np.testing.assert_allclose(lines["2"].y, _running()[:, 2])
+    assert lines["7"].line.width > lines["2"].line.width  # The final answer stands out.
+    quiet = lines[charts.OTHER_DIGITS]
+    assert sorted(set(quiet.customdata)) == [0, 1, 3, 5, 6, 8, 9]
+    assert np.isnan(np.asarray(quiet.y, dtype=float)).sum() == 7  # One break between digits, so no line joins two of them.
+    assert [annotation.text for annotation in figure.layout.annotations if annotation.xref in (None, "x")][:3] == ["2", "4", "7"]
     np.testing.assert_allclose(bars.y, _running()[9])  # The bars show the answer after row 10.
     assert bars.marker.color[2] == charts.ACCENT and bars.marker.color[7] != charts.ACCENT
-    assert "true label: 7" in figure.layout.title.text
+    assert "true label: 4" in figure.layout.title.text
 
 
 def test_reading_figure_shows_the_input_and_each_layer_row_for_row():

@@ -4,7 +4,10 @@ Every figure here is built from plain NumPy arrays and returns a `plotly.graph_o
 (the input preview, a picture, returns a uint8 array); nothing reads widgets or session state.
 Rows are numbered from 1 to 28 as a reader counts them. The figures are written as plain Plotly
 specs and wrapped without Plotly's per-property validation: that validation cost more per stroke
-than everything else on the server together. The tests validate every builder's output in full.
+than everything else on the server together. The two row-by-row figures, drawn on every stroke,
+are also available as the bare specs (`reading_spec`, `reading_gates_spec`) that the live chart
+serialises directly: even an unvalidated `go.Figure` costs more to build and copy than the probe.
+The tests validate every builder's output in full.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import plotly.graph_objects as go
 
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#0b8a6f", "#bcbd22", "#17becf"]
 ACCENT = "#f5b700"
+QUIET_GREY = "#b8bec8"
+NOTABLE_PROBABILITY = 0.05  # A digit whose probability never reaches this after any row is drawn in grey.
+OTHER_DIGITS = "digits never above 5%"
 # Colour scales are spelled out: the figures skip Plotly's Python validation, which is what turns
 # names such as "RdBu_r" into scales, and Plotly.js's own scales of the same names differ.
 DIVERGING = [[0.0, "#2166ac"], [0.25, "#67a9cf"], [0.5, "#f7f7f7"], [0.75, "#ef8a62"], [1.0, "#b2182b"]]  # Blue < 0 < red.
@@ -102,22 +108,39 @@ def _add_panel(layout: dict, index: int, x_domain: list[float], y_domain: list[f
         )  # fmt: skip
 
 
-def _answer_panels(layout: dict, traces: list, running: np.ndarray, current_row: int, decision_row: int | None, y_domain) -> None:
-    """Axes 1: each digit's probability after rows 1…28 (lines). Axes 2: all ten after `current_row` (bars)."""
+def _answer_panels(
+    layout: dict, traces: list, running: np.ndarray, current_row: int, decision_row: int | None, y_domain, true_label: int | None = None
+) -> None:
+    """Axes 1: each digit's probability after rows 1…28 (lines). Axes 2: all ten after `current_row` (bars).
+
+    Digits that never reach `NOTABLE_PROBABILITY` share one thin grey trace: they lie flat near zero,
+    their labels would only pile up there, and every trace costs the browser a redraw per stroke.
+    """
     final = int(np.argmax(running[-1]))
     at_row = running[current_row - 1]
     answer = int(np.argmax(at_row))
     rows = np.arange(1, running.shape[0] + 1)
-    for digit in range(running.shape[1]):
+    notable = [digit for digit in range(running.shape[1]) if running[:, digit].max() >= NOTABLE_PROBABILITY or digit in (final, true_label)]
+    for digit in notable:
         emphasised = digit == final
         traces.append(
             {"type": "scatter", "mode": "lines", "x": rows, "y": running[:, digit], "name": str(digit),
-             "line": {"color": DIGIT_COLOURS[digit], "width": 4 if emphasised else 1.5}, "opacity": 1.0 if emphasised else 0.55,
+             "line": {"color": DIGIT_COLOURS[digit], "width": 4 if emphasised else 1.5}, "opacity": 1.0 if emphasised else 0.75,
              "hovertemplate": f"digit {digit} after row %{{x}}: %{{y:.1%}}<extra></extra>"}
         )  # fmt: skip
         layout["annotations"].append(
             {"x": rows[-1], "y": running[-1, digit], "text": str(digit), "showarrow": False, "xanchor": "left", "xshift": 4,
              "font": {"color": DIGIT_COLOURS[digit], "size": 13 if emphasised else 10}}
+        )  # fmt: skip
+    quiet = [digit for digit in range(running.shape[1]) if digit not in notable]
+    if quiet:
+        gap = [np.nan]
+        traces.append(
+            {"type": "scatter", "mode": "lines", "name": OTHER_DIGITS,
+             "x": np.concatenate([np.r_[rows, gap] for _ in quiet]),
+             "y": np.concatenate([np.r_[running[:, digit], gap] for digit in quiet]),
+             "customdata": np.repeat(quiet, len(rows) + 1), "line": {"color": QUIET_GREY, "width": 1},
+             "hovertemplate": "digit %{customdata} after row %{x}: %{y:.1%}<extra>" + OTHER_DIGITS + "</extra>"}
         )  # fmt: skip
     traces.append(
         {"type": "bar", "x": [str(digit) for digit in range(10)], "y": at_row, "xaxis": "x2", "yaxis": "y2", "name": "probability",
@@ -183,7 +206,12 @@ _ROW_AXIS = {"autorange": "reversed", "dtick": 4, "showgrid": False, "zeroline":
 _READING_MARGIN = {"l": 60, "r": 50, "t": 50, "b": 50}
 
 
-def reading_figure(
+def reading_figure(*args, **kwargs) -> go.Figure:
+    """`reading_spec` as a Plotly figure."""
+    return go.Figure(reading_spec(*args, **kwargs), _validate=False)
+
+
+def reading_spec(
     image: np.ndarray,
     running: np.ndarray,
     layer_states: list[np.ndarray],
@@ -194,8 +222,8 @@ def reading_figure(
     state_name: str = "hidden state",
     symmetric_limits: list[float] | None = None,
     true_label: int | None = None,
-) -> go.Figure:
-    """The whole row-by-row reading in one figure, so the browser lays out one chart per stroke.
+) -> dict:
+    """The whole row-by-row reading as one Plotly figure spec (plain dicts and NumPy arrays).
 
     Top: each digit's probability after every row, and all ten after `current_row`. Bottom, with
     rows aligned: the input, then each layer's state (28 rows × units, diverging scale centred on
@@ -205,7 +233,7 @@ def reading_figure(
     layout = _layout("The answer as it reads, row by row" + (f" (true label: {true_label})" if true_label is not None else ""), 700)
     layout.update(annotations=[], shapes=[], plot_bgcolor="white", paper_bgcolor="white", margin=_READING_MARGIN)
     traces: list[dict] = []
-    _answer_panels(layout, traces, running, current_row, decision_row, [0.6, 1.0])
+    _answer_panels(layout, traces, running, current_row, decision_row, [0.6, 1.0], true_label)
     row_axis = {"y": {**_ROW_AXIS, "matches": "y3"}}
     _add_panel(
         layout, 3, [0.0, 0.16], [0.0, 0.46], f"rows 1–{current_row} read", x={**_NO_TICKS}, y={**_ROW_AXIS, "title": {"text": "row"}}
@@ -236,18 +264,23 @@ def reading_figure(
             trace.update(showscale=True, colorbar={"thickness": 10, "len": 0.44, "y": 0.23, "x": 1.01})
         traces.append(trace)
         _reading_markers(layout, axis, current_row, decision_row)
-    return _figure(traces, layout)
+    return {"data": traces, "layout": layout}
 
 
-def reading_gates_figure(
+def reading_gates_figure(*args, **kwargs) -> go.Figure:
+    """`reading_gates_spec` as a Plotly figure."""
+    return go.Figure(reading_gates_spec(*args, **kwargs), _validate=False)
+
+
+def reading_gates_spec(
     running: np.ndarray,
     layer_gates: list[np.ndarray],
     unit_orders: list[np.ndarray],
     current_row: int = 28,
     decision_row: int | None = None,
     true_label: int | None = None,
-) -> go.Figure:
-    """The answer panels above, and below them each layer's four gates (28 rows × units) side by side.
+) -> dict:
+    """As a figure spec: the answer panels above, and below them each layer's four gates (28 rows × units) side by side.
 
     The candidate lies in [-1, 1] (diverging scale); the input, forget and output gates in [0, 1].
     """
@@ -258,7 +291,7 @@ def reading_gates_figure(
     layout.update(annotations=[], shapes=[], plot_bgcolor="white", paper_bgcolor="white", margin=_READING_MARGIN)
     traces: list[dict] = []
     answer_share = 330 / height
-    _answer_panels(layout, traces, running, current_row, decision_row, [1 - answer_share, 1.0])
+    _answer_panels(layout, traces, running, current_row, decision_row, [1 - answer_share, 1.0], true_label)
     band = (1 - answer_share - 0.08) / layer_count
     for layer, (gates, order) in enumerate(zip(layer_gates, unit_orders)):
         top = 1 - answer_share - 0.08 - layer * band
@@ -274,7 +307,7 @@ def reading_gates_figure(
                 trace.update(showscale=True, colorbar={"thickness": 8, "len": 0.3, "y": 0.3, "x": 1.0 if candidate else 1.05})
             traces.append(trace)
             _reading_markers(layout, axis, current_row, decision_row)
-    return _figure(traces, layout)
+    return {"data": traces, "layout": layout}
 
 
 def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:

@@ -186,11 +186,11 @@ def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, vi
     st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off")
     if view == "Gates":
         layer_gates = list(result.gates)
-        figure = charts.reading_gates_figure(result.running_probabilities, layer_gates, probe.unit_order, row, decided, true_label)
+        figure = charts.reading_gates_spec(result.running_probabilities, layer_gates, probe.unit_order, row, decided, true_label)
     else:
         states = result.hidden if view == "Hidden state" else result.cell
         limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
-        figure = charts.reading_figure(
+        figure = charts.reading_spec(
             image,
             result.running_probabilities,
             list(states),
@@ -208,8 +208,9 @@ def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, vi
 
 _VIEW_CAPTIONS = {
     "Hidden state": (
-        "Top left: each line is one digit, the probability the network would give it if it stopped reading after that "
-        "row; the yellow line is the row you chose, the dashed line where its answer stopped changing. Top right: all ten "
+        "Top left: each coloured line is one digit, the probability the network would give it if it stopped reading "
+        "after that row (digits that never reach 5% share the thin grey lines); the yellow line is the row you chose, "
+        "the dashed line where its answer stopped changing. Top right: all ten "
         "probabilities after that row. Bottom: the image, and beside it, row for row, each layer's hidden state after "
         "reading that row: each column is one memory unit, red positive, blue negative, white zero. The hidden state is "
         "what a layer passes on; the top layer's units are grouped by the digit they push the answer towards (→7: these "

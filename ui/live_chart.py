@@ -12,9 +12,12 @@ route is unavailable the figure falls back to `st.plotly_chart`.
 
 from __future__ import annotations
 
+import base64
+import json
 import zlib
 from pathlib import Path
 
+import numpy as np
 import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -80,13 +83,57 @@ def plotly_js_url(asset_name: str) -> str:
     return "/" + (f"{base}/" if base else "") + f"component/{asset_name}/plotly.min.js"
 
 
-def live_plotly_chart(figure: go.Figure, key: str) -> None:
-    """Show `figure`; the same key keeps the same graph on the page, redrawn in place."""
+# Plotly.js typed-array dtypes, by NumPy dtype name.
+_TYPED_ARRAY_DTYPES = {"float32": "f4", "int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4"}
+
+
+def _compact(array: np.ndarray) -> np.ndarray:
+    """Floats as float32 (seven significant digits, more than any chart shows); integers in the smallest type that holds them."""
+    if array.dtype.kind == "f":
+        return array.astype(np.float32)
+    if array.dtype.kind in "biu":
+        if array.size == 0:
+            return array.astype(np.int32)
+        low, high = int(array.min()), int(array.max())
+        for candidate in (np.int8, np.uint8, np.int16, np.uint16, np.int32):
+            limits = np.iinfo(candidate)
+            if limits.min <= low and high <= limits.max:
+                return array.astype(candidate)
+    return array
+
+
+def _encode_array(value):
+    """`json.dumps` hook: a NumPy array as a Plotly.js typed-array spec, a NumPy scalar as a number."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"cannot encode {type(value).__name__} in a figure")
+    array = _compact(value)
+    dtype = _TYPED_ARRAY_DTYPES.get(array.dtype.name)
+    if dtype is None:
+        return value.tolist()
+    little_endian = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+    spec = {"dtype": dtype, "bdata": base64.b64encode(little_endian.tobytes()).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = ",".join(str(side) for side in array.shape)
+    return spec
+
+
+def figure_json(figure: dict | go.Figure) -> str:
+    """A figure spec (dicts, lists, NumPy arrays) as the JSON Plotly.js reads, arrays as typed arrays."""
+    if isinstance(figure, go.Figure):
+        return pio.to_json(figure, validate=False)
+    return json.dumps(figure, default=_encode_array, separators=(",", ":"), allow_nan=False)
+
+
+def live_plotly_chart(figure: dict | go.Figure, key: str) -> None:
+    """Show `figure` (a spec or a `go.Figure`); the same key keeps the same graph on the page, redrawn in place."""
     components = _components()
     if components is None:
-        st.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False})
+        st.plotly_chart(figure if isinstance(figure, go.Figure) else go.Figure(figure, _validate=False), key=key, theme=None,
+                        config={"displayModeBar": False})  # fmt: skip
         return
     asset_name, renderer = components
-    figure_json = pio.to_json(figure, validate=False)
-    revision = f"{zlib.crc32(figure_json.encode()):08x}"
-    renderer(key=key, data={"figure": figure_json, "plotly_url": plotly_js_url(asset_name), "revision": revision})
+    figure_json_text = figure_json(figure)
+    revision = f"{zlib.crc32(figure_json_text.encode()):08x}"
+    renderer(key=key, data={"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision})
