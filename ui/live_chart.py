@@ -123,7 +123,7 @@ def figure_json(figure: dict | go.Figure) -> str:
     """A figure spec (dicts, lists, NumPy arrays) as the JSON Plotly.js reads, arrays as typed arrays."""
     if isinstance(figure, go.Figure):
         return pio.to_json(figure, validate=False)
-    return json.dumps(figure, default=_encode_array, separators=(",", ":"), allow_nan=False)
+    return json.dumps(figure, default=_encode_array, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
 
 
 def live_plotly_chart(figure: dict | go.Figure, key: str) -> None:
