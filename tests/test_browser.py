@@ -77,6 +77,13 @@ def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser)
     page.get_by_text("LSTM layer 2: hidden state").wait_for(timeout=TIMEOUT_MS)
     assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 1
 
+    # The figure is redrawn in place, not remounted: switching to the gates keeps the same graph.
+    page.evaluate("() => { document.querySelector('.live-plotly-chart').dataset.marked = 'yes'; }")
+    page.get_by_text("Gates", exact=True).click()
+    page.get_by_text("layer 2: output gate").wait_for(timeout=TIMEOUT_MS)
+    assert page.locator(".live-plotly-chart").get_attribute("data-marked") == "yes"
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 8
+
     _clear_canvas(page)
     page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=TIMEOUT_MS)
     draw_strokes(page, box, ONE)
