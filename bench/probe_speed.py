@@ -1,8 +1,9 @@
 """Probe speed: the whole row-by-row probe of one drawing against one `model.predict` call, side by side.
 
 It also times the whole of a stroke's work on the server outside Streamlit itself: the drawing
-turned into the 28×28 input, the probe, and the reading figure built and serialised as
-`st.plotly_chart` does it.
+turned into the 28×28 input, the probe, and the reading figure built and serialised, both as the
+app does it (a bare spec written straight to JSON for the live chart) and as `st.plotly_chart`
+would (a `go.Figure`, copied and serialised by plotly.io).
 
 The probe serves every stroke of every visitor, so it must cost a small fraction of a prediction
 (goal: at most a fifth of one `model.predict` on one image). Both are timed here in one run, on
@@ -28,6 +29,7 @@ from model.probe import Probe, decision_row  # noqa: E402
 from model.store import load_model  # noqa: E402
 from tests.drawings import render  # noqa: E402
 from ui import charts  # noqa: E402
+from ui.live_chart import figure_json  # noqa: E402
 
 REPETITIONS = 200
 SHIPPED = Path(__file__).resolve().parent.parent / "assets" / "lstm_mnist.keras"
@@ -61,15 +63,21 @@ def main() -> None:
     drawing = render(7)
     groups = probe.top_unit_groups
 
-    def stroke() -> None:
+    def stroke(as_figure: bool) -> None:
         digit = canvas_to_mnist(drawing)
         result = probe.run(digit)
         decided = decision_row(result.running_probabilities)
-        figure = charts.reading_figure(digit, result.running_probabilities, list(result.hidden), probe.unit_order, 28, decided, groups)
-        plotly.io.to_json(figure.to_dict(), validate=False)
+        arguments = (digit, result.running_probabilities, list(result.hidden), probe.unit_order, 28, decided, groups)
+        if as_figure:
+            plotly.io.to_json(charts.reading_figure(*arguments), validate=False)
+        else:
+            figure_json(charts.reading_spec(*arguments))
 
-    stroke_time = median_seconds(stroke, repetitions=50)
+    stroke_time = median_seconds(lambda: stroke(as_figure=False), repetitions=50)
+    figure_stroke_time = median_seconds(lambda: stroke(as_figure=True), repetitions=50)
     print(f"a stroke's server work (preprocess, probe, figure built and serialised): {stroke_time * 1e3:8.2f} ms")
+    print(f"the same with a go.Figure serialised by plotly.io:                       {figure_stroke_time * 1e3:8.2f} ms")
+    print(f"ratio: {stroke_time / figure_stroke_time:.2f}")
 
 
 if __name__ == "__main__":
