@@ -58,6 +58,11 @@ export default function ({ data, parentElement }) {
   }).catch((error) => {
     graph.textContent = String(error);
   });
+  // Streamlit calls this when the component goes away; once the graph has left the page, free
+  // Plotly's listeners (its window resize handler would otherwise keep the old graph alive).
+  return () => setTimeout(() => {
+    if (!graph.isConnected && window.Plotly) window.Plotly.purge(graph);
+  }, 0);
 }
 """
 
