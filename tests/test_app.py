@@ -66,17 +66,22 @@ def _metric(app: AppTest, label: str):
 
 def _reading_figures(app: AppTest) -> list[str]:
     """The Plotly figures (JSON) sent to the drawing view's live chart component."""
-    return [
+    sent = [
         json.loads(element.proto.json)["figure"]
         for element in app.get("bidi_component")
         if element.proto.component_name == "lstm_demo.live_plotly_chart"
     ]
+    return [figure for figure in sent if figure is not None]
 
 
 def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     app = _run(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
     assert _metric(app, "Prediction") is None
+    # Plotly.js is fetched while the visitor draws, so the first reading figure appears at once.
+    (preload,) = [element for element in app.get("bidi_component") if element.proto.component_name == "lstm_demo.live_plotly_chart"]
+    data = json.loads(preload.proto.json)
+    assert data["figure"] is None and data["plotly_url"].endswith("/plotly.min.js")
 
 
 def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):

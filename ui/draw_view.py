@@ -17,7 +17,7 @@ from model.data import MnistUnavailableError
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from ui import charts, resources
-from ui.live_chart import live_plotly_chart
+from ui.live_chart import live_plotly_chart, preload_plotly
 
 CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 224
@@ -114,6 +114,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     if image is None:
         with answer_column:
             st.info("Draw a digit from 0 to 9 on the black square, or press **Try a test digit**.")
+            preload_plotly(key="plotly_preload")  # Fetched while the visitor draws; the reading figure needs it.
         return
 
     result = loaded.probe.run(image)

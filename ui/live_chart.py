@@ -42,6 +42,10 @@ function loadPlotly(url) {
 }
 
 export default function ({ data, parentElement }) {
+  if (data.figure === null) {  // preload only: fetch Plotly.js now, draw nothing
+    loadPlotly(data.plotly_url).catch(() => {});
+    return;
+  }
   let graph = parentElement.querySelector(".live-plotly-chart");
   if (!graph) {
     graph = document.createElement("div");
@@ -129,6 +133,14 @@ def figure_json(figure: dict | go.Figure) -> str:
     if isinstance(figure, go.Figure):
         return pio.to_json(figure, validate=False)
     return json.dumps(figure, default=_encode_array, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+
+
+def preload_plotly(key: str) -> None:
+    """Have the browser fetch Plotly.js now (nothing is drawn), so the first live chart appears at once."""
+    components = _components()
+    if components is not None:
+        asset_name, renderer = components
+        renderer(key=key, data={"figure": None, "plotly_url": plotly_js_url(asset_name), "revision": ""}, height=0)
 
 
 def live_plotly_chart(figure: dict | go.Figure, key: str) -> None:
