@@ -1,4 +1,7 @@
-"""A Plotly chart that stays mounted and redraws in place: the row-by-row figure's renderer.
+"""A Plotly chart that stays mounted and redraws in place, for figures that change all the time.
+
+It draws the row-by-row reading (new on every stroke) and the live training curves (new on every
+poll).
 
 `st.plotly_chart` mounts a fresh chart for every new figure and then draws it a second time
 (Streamlit's own theme pass), which for the five-panel reading figure cost the browser about
@@ -20,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import plotly
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 
 _PLOTLY_DIRECTORY = Path(plotly.__file__).resolve().parent / "package_data"
@@ -131,7 +133,8 @@ def _encode_array(value):
 def figure_json(figure: dict | go.Figure) -> str:
     """A figure spec (dicts, lists, NumPy arrays) as the JSON Plotly.js reads, arrays as typed arrays."""
     if isinstance(figure, go.Figure):
-        return pio.to_json(figure, validate=False)
+        figure = figure.to_plotly_json()
+        figure["layout"] = {key: value for key, value in figure["layout"].items() if key != "template"}  # Plotly.js's own look.
     return json.dumps(figure, default=_encode_array, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
 
 

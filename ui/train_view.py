@@ -19,6 +19,7 @@ from model.store import ModelFileError, load_history
 from model.train import TrainConfig
 from model.worker import RunSnapshot, TrainingBusyError, TrainingPolicy, TrainingSupervisor
 from ui import charts, resources
+from ui.live_chart import live_plotly_chart
 
 POLL_SECONDS = 1.0
 WATCHED_DIGIT_COUNT = 10
@@ -163,7 +164,10 @@ def live_progress() -> None:
     smoothing = smoothing_column.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="train_smoothing")
     batches = [vars(batch) for batch in snapshot.batches]
     epochs = [vars(epoch) for epoch in snapshot.epochs]
-    st.plotly_chart(charts.training_curves(batches, epochs, x_axis, smoothing), key="live_curves")
+    curves = charts.training_curves(batches, epochs, x_axis, smoothing)
+    curves.layout.uirevision = x_axis  # A zoom survives the next poll, not a change of x axis.
+    # Redrawn in place every poll (st.plotly_chart would remount it each second and lose the zoom).
+    live_plotly_chart(curves, key="live_curves")
     st.caption(
         "Blue: loss and accuracy on the training batches (faint: as measured, bold: smoothed). "
         "Yellow dots: loss and accuracy on the validation images after each epoch."
