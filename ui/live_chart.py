@@ -55,20 +55,23 @@ export default function ({ data, parentElement }) {
     graph.style.width = "100%";
     parentElement.appendChild(graph);
   }
+  // Streamlit calls this when the component goes away; once the graph has left the page, free
+  // Plotly's listeners (its window resize handler would otherwise keep the old graph alive).
+  const cleanUp = () => setTimeout(() => {
+    if (!graph.isConnected && window.Plotly) window.Plotly.purge(graph);
+  }, 0);
+  if (graph.dataset.drawn === data.revision) return cleanUp;  // the very figure already on show (a poll with nothing new)
   const figure = JSON.parse(data.figure);
   graph.style.height = (figure.layout.height || 450) + "px";
   graph.dataset.revision = data.revision;
   loadPlotly(data.plotly_url).then((Plotly) => {
     if (graph.dataset.revision !== data.revision) return;  // a newer figure has arrived meanwhile
-    return Plotly.react(graph, figure.data, { ...figure.layout, autosize: true }, { displayModeBar: false, responsive: true });
+    return Plotly.react(graph, figure.data, { ...figure.layout, autosize: true }, { displayModeBar: false, responsive: true })
+      .then(() => { graph.dataset.drawn = data.revision; });
   }).catch((error) => {
     graph.textContent = String(error);
   });
-  // Streamlit calls this when the component goes away; once the graph has left the page, free
-  // Plotly's listeners (its window resize handler would otherwise keep the old graph alive).
-  return () => setTimeout(() => {
-    if (!graph.isConnected && window.Plotly) window.Plotly.purge(graph);
-  }, 0);
+  return cleanUp;
 }
 """
 
