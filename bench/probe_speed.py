@@ -28,7 +28,7 @@ from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
 from model.store import load_model  # noqa: E402
 from tests.drawings import render  # noqa: E402
-from ui import charts  # noqa: E402
+from ui import reading_charts  # noqa: E402
 from ui.live_chart import figure_json  # noqa: E402
 
 REPETITIONS = 200
@@ -69,9 +69,9 @@ def main() -> None:
         decided = decision_row(result.running_probabilities)
         arguments = (digit, result.running_probabilities, list(result.hidden), probe.unit_order, 28, decided, groups)
         if as_figure:
-            plotly.io.to_json(charts.reading_figure(*arguments), validate=False)
+            plotly.io.to_json(reading_charts.reading_figure(*arguments), validate=False)
         else:
-            figure_json(charts.reading_spec(*arguments))
+            figure_json(reading_charts.reading_spec(*arguments))
 
     stroke_time = median_seconds(lambda: stroke(as_figure=False), repetitions=50)
     figure_stroke_time = median_seconds(lambda: stroke(as_figure=True), repetitions=50)

@@ -64,7 +64,7 @@ def _metric(app: AppTest, label: str):
     return next((metric for metric in app.metric if metric.label == label), None)
 
 
-def _reading_figures(app: AppTest) -> list[str]:
+def _live_figures(app: AppTest) -> list[str]:
     """The Plotly figures (JSON) sent to the live chart component (`ui/live_chart.py`)."""
     sent = [
         json.loads(element.proto.json)["figure"]
@@ -90,7 +90,7 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
     assert any(text.value.startswith("**Decided after row") or "settled" in text.value for text in app.markdown)
-    figures = _reading_figures(app)
+    figures = _live_figures(app)
     assert len(figures) == 1  # The whole reading in one figure, redrawn in place on every stroke.
     assert "LSTM layer 2: hidden state" in figures[0]
     assert not app.get("plotly_chart")
@@ -102,7 +102,7 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app.button_group(key="state_view").set_value("Gates").run()
     assert not app.exception
     assert any("Gates decide" in caption.value for caption in app.caption)
-    assert "layer 2: output gate" in _reading_figures(app)[0]
+    assert "layer 2: output gate" in _live_figures(app)[0]
 
 
 def test_play_reads_from_the_first_row(environment, mnist):
@@ -113,7 +113,7 @@ def test_play_reads_from_the_first_row(environment, mnist):
     assert not app.exception
     assert app.slider(key="reading_row").value == 1
     assert _metric(app, "Answer after row 1") is not None
-    assert "rows 1–1 read" in _reading_figures(app)[0]
+    assert "rows 1–1 read" in _live_figures(app)[0]
 
 
 def test_a_malformed_drawing_gets_a_clear_message(environment):
@@ -129,7 +129,7 @@ def test_try_a_test_digit(environment, mnist):
     assert not app.exception
     assert _metric(app, "Prediction") is not None
     assert any("MNIST test digit #" in caption.value for caption in app.caption)
-    assert any("true label" in figure for figure in _reading_figures(app))
+    assert any("true label" in figure for figure in _live_figures(app))
 
 
 def test_try_a_test_digit_without_data_says_how_to_get_it(environment, monkeypatch, tmp_path):
@@ -165,7 +165,7 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
     app.run()
     assert not app.exception
     assert any("finished" in success.value and "accuracy" in success.value for success in app.success)
-    live_curves = _reading_figures(app)  # The run's curves, drawn by the same live chart as the reading figure.
+    live_curves = _live_figures(app)  # The run's curves, drawn by the same live chart as the reading figure.
     assert any("training loss" in figure and "validation accuracy" in figure for figure in live_curves)
     assert list(tmp_path.glob("run-*.keras")), "the run was saved"
     assert any(button.label == "Use this model for drawing" for button in app.button)

@@ -12,7 +12,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPOSITORY
-from ui import charts, live_chart
+from ui import live_chart, reading_charts
 
 _DTYPES = {
     "f4": np.float32, "f8": np.float64, "i1": np.int8, "u1": np.uint8, "i2": np.int16, "u2": np.uint16, "i4": np.int32, "u4": np.uint32,
@@ -53,8 +53,8 @@ def test_the_reading_figure_arrives_as_plotly_would_send_it():
     orders = [np.arange(8), np.arange(8)[::-1]]
     arguments = (rng.uniform(size=(28, 28)), running, states, orders, 12, 20, np.array([0, 0, 1, 1, 4, 4, 9, 9]))
 
-    ours = _decoded(json.loads(live_chart.figure_json(charts.reading_spec(*arguments))))
-    plotlys = _decoded(json.loads(pio.to_json(charts.reading_figure(*arguments), validate=False)))
+    ours = _decoded(json.loads(live_chart.figure_json(reading_charts.reading_spec(*arguments))))
+    plotlys = _decoded(json.loads(pio.to_json(reading_charts.reading_figure(*arguments), validate=False)))
     plotlys["layout"].pop("template")  # go.Figure adds plotly.py's default template; the live chart draws Plotly.js's own look.
     _assert_same(ours, plotlys)
 

@@ -1,7 +1,8 @@
 """The drawing view: draw a digit, see the prediction, and watch the LSTM read it row by row.
 
 Data flows one way: canvas → `canvas_to_mnist` → probe → figures → page. The expensive part runs
-once per stroke (one probe call); moving the row scrubber reruns only the reading section.
+once per stroke (one probe call); a stroke reruns only the drawing section (canvas, answer and
+reading), and moving the row scrubber only the reading section.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from streamlit_drawable_canvas import st_canvas
 from model.data import MnistUnavailableError
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
-from ui import charts, resources
+from ui import reading_charts, resources
 from ui.live_chart import live_plotly_chart, preload_plotly
 
 CANVAS_SIDE = 280
@@ -122,7 +123,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     predicted = int(np.argmax(result.probabilities))
     with input_column:
         st.markdown("**What the network sees**")
-        st.image(charts.input_picture(image), width=INPUT_PICTURE_SIDE)
+        st.image(reading_charts.input_picture(image), width=INPUT_PICTURE_SIDE)
         source = (
             f"MNIST test digit #{st.session_state[TEST_INDEX_KEY]}, labelled {true_label}" if true_label is not None else "your drawing"
         )
@@ -187,11 +188,11 @@ def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, vi
     st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off")
     if view == "Gates":
         layer_gates = list(result.gates)
-        figure = charts.reading_gates_spec(result.running_probabilities, layer_gates, probe.unit_order, row, decided, true_label)
+        figure = reading_charts.reading_gates_spec(result.running_probabilities, layer_gates, probe.unit_order, row, decided, true_label)
     else:
         states = result.hidden if view == "Hidden state" else result.cell
         limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
-        figure = charts.reading_spec(
+        figure = reading_charts.reading_spec(
             image,
             result.running_probabilities,
             list(states),
@@ -210,7 +211,8 @@ def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, vi
 _VIEW_CAPTIONS = {
     "Hidden state": (
         "Top left: each coloured line is one digit, the probability the network would give it if it stopped reading "
-        "after that row (digits that never reach 5% share the thin grey lines); the yellow line is the row you chose, "
+        f"after that row (digits that never reach {reading_charts.NOTABLE_PROBABILITY:.0%} share the thin grey lines); "
+        "the yellow line is the row you chose, "
         "the dashed line where its answer stopped changing. Top right: all ten "
         "probabilities after that row. Bottom: the image, and beside it, row for row, each layer's hidden state after "
         "reading that row: each column is one memory unit, red positive, blue negative, white zero. The hidden state is "

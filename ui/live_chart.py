@@ -4,9 +4,9 @@ It draws the row-by-row reading (new on every stroke) and the live training curv
 poll).
 
 `st.plotly_chart` mounts a fresh chart for every new figure and then draws it a second time
-(Streamlit's own theme pass), which for the five-panel reading figure cost the browser about
-300 ms per stroke (`bench/stroke_latency.py`). This custom component keeps one Plotly.js graph
-per key and calls `Plotly.react` on it with each new figure, so a stroke costs one redraw.
+(Streamlit's own theme pass); for the five-panel reading figure that was most of a stroke's
+round trip (`bench/stroke_latency.py`). This custom component keeps one Plotly.js graph per key
+and calls `Plotly.react` on it with each new figure, so a stroke costs one redraw.
 
 Plotly.js itself comes from the installed `plotly` package (its `package_data/plotly.min.js`),
 served by Streamlit's component file route; nothing is downloaded from the internet. Where that
