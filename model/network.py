@@ -11,32 +11,14 @@ This module knows nothing of data or training loops; see `model.train`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 from keras import layers
+
+from model.config import DeviceInfo
 
 IMAGE_ROWS = 28
 IMAGE_COLUMNS = 28
 NUMBER_OF_CLASSES = 10
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """Where Keras will compute: the backend, the kind of device, its name and whether cuDNN is used."""
-
-    backend: str
-    kind: str  # "GPU" or "CPU"
-    name: str
-    gpu_count: int
-    cudnn: bool
-
-    def describe(self) -> str:
-        if self.kind == "GPU":
-            cudnn_note = "cuDNN LSTM kernel" if self.cudnn else "no cuDNN"
-            count = f"{self.gpu_count}× " if self.gpu_count > 1 else ""
-            return f"GPU: {count}{self.name} ({cudnn_note}, {self.backend} backend)"
-        return f"CPU ({self.backend} backend)"
 
 
 def detect_device() -> DeviceInfo:

@@ -18,92 +18,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 import keras
 import numpy as np
 
 from model.augment import augment_batch
+from model.config import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig  # noqa: F401  (re-exported)
 from model.data import Split
 from model.network import build_model, detect_device
 
 PROGRESS_INTERVAL_SECONDS = 0.25
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Every training hyperparameter, with the defaults that beat the seed recipe on time to accuracy."""
-
-    epochs: int = 4
-    batch_size: int = 128
-    learning_rate: float = 3e-3
-    learning_rate_schedule: Literal["constant", "cosine"] = "cosine"
-    warmup_fraction: float = 0.05
-    units: int = 128
-    lstm_layers: int = 2
-    dense_units: int = 64
-    dropout_rate: float = 0.2
-    seed: int = 0
-    train_subset: int = 0  # 0 means the whole training set.
-    validation: Literal["test", "split"] = "test"
-    validation_split: float = 0.1
-    augment: bool = False
-
-    def __post_init__(self):
-        checks = [
-            (1 <= self.epochs <= 1000, f"epochs must be between 1 and 1000, got {self.epochs}"),
-            (1 <= self.batch_size <= 8192, f"batch_size must be between 1 and 8192, got {self.batch_size}"),
-            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (
-                self.learning_rate_schedule in ("constant", "cosine"),
-                f"learning_rate_schedule must be constant or cosine, got {self.learning_rate_schedule!r}",
-            ),
-            (0 <= self.warmup_fraction < 1, f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}"),
-            (0 <= self.dropout_rate < 1, f"dropout_rate must be in [0, 1), got {self.dropout_rate}"),
-            (1 <= self.units <= 1024, f"units must be between 1 and 1024, got {self.units}"),
-            (1 <= self.lstm_layers <= 4, f"lstm_layers must be between 1 and 4, got {self.lstm_layers}"),
-            (1 <= self.dense_units <= 1024, f"dense_units must be between 1 and 1024, got {self.dense_units}"),
-            (self.train_subset >= 0, f"train_subset must be 0 (all) or positive, got {self.train_subset}"),
-            (self.validation in ("test", "split"), f"validation must be 'test' or 'split', got {self.validation!r}"),
-            (0 < self.validation_split < 1, f"validation_split must be in (0, 1), got {self.validation_split}"),
-        ]
-        for passed, message in checks:
-            if not passed:
-                raise ValueError(message)
-
-    def with_overrides(self, **overrides) -> TrainConfig:
-        return dataclasses.replace(self, **overrides)
-
-
-# The seed article's recipe, kept for comparison in bench/ and the README.
-SEED_RECIPE = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-3, learning_rate_schedule="constant", warmup_fraction=0.0)
-
-
-@dataclass(frozen=True)
-class BatchProgress:
-    """Training metrics averaged over the batches since the previous report."""
-
-    epoch: int
-    epochs: int
-    batch: int
-    batches_per_epoch: int
-    samples_seen: int
-    seconds: float
-    loss: float
-    accuracy: float
-
-
-@dataclass(frozen=True)
-class EpochProgress:
-    epoch: int
-    epochs: int
-    samples_seen: int
-    seconds: float
-    loss: float
-    accuracy: float
-    val_loss: float
-    val_accuracy: float
-    watched_probabilities: list[list[float]] | None = None  # The model's answers on the watched images.
 
 
 @dataclass
