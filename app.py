@@ -1,7 +1,8 @@
 """The Streamlit app: draw a digit and watch an LSTM read it, train it, and evaluate it.
 
 Run with `streamlit run app.py`. This file only wires the views (in `ui/`) into pages and the
-sidebar; the network, training and probe live in `model/`.
+sidebar, and applies the server's settings (`LSTM_DEMO_MODE=public`: no data path field, no
+error details sent to visitors); the network, training and probe live in `model/`.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 import model  # noqa: F401  (quietens TensorFlow's start-up logs before it loads)
-from ui import draw_view, evaluate_view, resources, train_view
+from model.settings import DemoSettings
+from ui import draw_view, evaluate_view, resources, settings, train_view
 
 
-def sidebar() -> None:
+def sidebar(server: DemoSettings) -> None:
     with st.sidebar:
         st.markdown("### An LSTM reads your handwriting")
         st.caption("A recurrent network reads each digit as 28 rows of 28 pixels, one row at a time.")
@@ -31,6 +33,8 @@ def sidebar() -> None:
                 key="model_choice",
                 on_change=lambda: resources.set_active_model(resources.Path(st.session_state["model_choice"])),
             )
+        if server.public:
+            return  # No visitor hands a public server a path: data comes from its own MNIST_NPZ setting.
         st.text_input(
             "MNIST data (optional)",
             key="mnist_path",
@@ -39,8 +43,22 @@ def sidebar() -> None:
         )
 
 
+def server_settings() -> DemoSettings:
+    """The parsed settings, with public mode applied; a bad setting stops every page with its message."""
+    try:
+        server = settings.demo_settings()
+    except ValueError as error:
+        st.error(f"This server is misconfigured: {error}")
+        st.stop()
+    if server.public:
+        # Visitors see a generic message for an unexpected error; the details go to the server's log.
+        st.set_option("client.showErrorDetails", "none")
+    return server
+
+
 def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
+    server = server_settings()
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
     st.session_state["draw_page"] = draw_page
     pages = [
@@ -49,7 +67,7 @@ def main() -> None:
         st.Page(evaluate_view.render, title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
     ]
     navigation = st.navigation(pages)
-    sidebar()
+    sidebar(server)
     navigation.run()
 
 

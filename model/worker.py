@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from model.data import Split
+from model.settings import DemoSettings
 from model.store import save_run
 from model.train import BatchProgress, EpochProgress, TrainConfig, train
 
@@ -33,36 +34,42 @@ class TrainingBusyError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainingPolicy:
-    """What visitors may train: everything, a capped run, or nothing (a hosted public demo)."""
+    """What visitors may train: everything, a capped run, or nothing (a hosted public demo).
+
+    Built from the server's settings (`model.settings.DemoSettings`; `None` means no limit).
+    `max_run_seconds` is honoured by the supervisor (a run past it is stopped and saved),
+    `min_seconds_between_starts` by the page (per visitor, `model.start_limiter`), and
+    `max_saved_runs` and `min_free_disk_bytes` by the save path (`model.runs`).
+    """
 
     enabled: bool = True
     max_epochs: int | None = None
     max_train_subset: int | None = None
+    max_run_seconds: int | None = None
+    min_seconds_between_starts: int | None = None
+    max_saved_runs: int | None = None
+    min_free_disk_bytes: int = DemoSettings.min_free_disk_bytes
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> TrainingPolicy:
-        """Read `LSTM_DEMO_TRAINING` (on/off), `LSTM_DEMO_MAX_EPOCHS` and `LSTM_DEMO_MAX_TRAIN_SUBSET`."""
-        switch = str(settings.get("LSTM_DEMO_TRAINING", "on")).strip().lower()
-        if switch not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
-            raise ValueError(f"LSTM_DEMO_TRAINING must be 'on' or 'off', got {switch!r}")
-
-        def positive(name):
-            value = settings.get(name)
-            if value in (None, ""):
-                return None
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{name} must be a positive whole number, got {value!r}") from None
-            if number < 1:
-                raise ValueError(f"{name} must be a positive whole number, got {value!r}")
-            return number
-
+    def from_settings(cls, settings: Mapping[str, object] | DemoSettings) -> TrainingPolicy:
+        """The policy of `LSTM_DEMO_*` settings (a raw mapping, or already parsed); raises ValueError."""
+        if not isinstance(settings, DemoSettings):
+            settings = DemoSettings.from_mapping(settings)
         return cls(
-            enabled=switch in ("on", "true", "1", "yes"),
-            max_epochs=positive("LSTM_DEMO_MAX_EPOCHS"),
-            max_train_subset=positive("LSTM_DEMO_MAX_TRAIN_SUBSET"),
+            enabled=settings.training_enabled,
+            max_epochs=settings.max_epochs,
+            max_train_subset=settings.max_train_subset,
+            max_run_seconds=settings.max_run_seconds,
+            min_seconds_between_starts=settings.min_seconds_between_starts,
+            max_saved_runs=settings.max_saved_runs,
+            min_free_disk_bytes=settings.min_free_disk_bytes,
         )
+
+    def out_of_time(self, started: float, now: float | None = None) -> bool:
+        """Whether a run started at `started` (time.time()) has used up its `max_run_seconds`."""
+        if self.max_run_seconds is None:
+            return False
+        return (time.time() if now is None else now) - started >= self.max_run_seconds
 
     def clamp(self, config: TrainConfig) -> TrainConfig:
         """The config with its epochs and training subset brought within the caps (defaults on a capped server)."""
@@ -214,7 +221,11 @@ class TrainingSupervisor:
 
     def _work(self, run: TrainingRun, data, watched_images) -> None:
         try:
-            result = train(run.config, data, on_progress=run.record, should_stop=run.stop_requested, watched_images=watched_images)
+            # A run past the policy's time cap stops like a stopped run: between batches, and saved.
+            def should_stop() -> bool:
+                return run.stop_requested() or self.policy.out_of_time(run.started)
+
+            result = train(run.config, data, on_progress=run.record, should_stop=should_stop, watched_images=watched_images)
             path = save_run(result.model, result.history, self.runs_directory / f"{run.run_id}.keras")
             run.finish(
                 status=result.history["status"],

@@ -8,7 +8,6 @@ once. Which model a visitor's drawing views use is that visitor's own choice (se
 from __future__ import annotations
 
 import gc
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +17,11 @@ import streamlit as st
 from model.data import load_mnist
 from model.probe import Probe
 from model.store import ModelFileError, load_history, load_model
+from ui import settings
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = REPOSITORY / "assets" / "lstm_mnist.keras"
-RUNS_DIRECTORY = Path(os.environ.get("LSTM_DEMO_RUNS_DIR", REPOSITORY / "runs"))
+RUNS_DIRECTORY = settings.runs_directory()  # LSTM_DEMO_RUNS_DIR, from the environment or secrets.
 ACTIVE_MODEL_KEY = "active_model_path"
 
 
@@ -97,8 +97,10 @@ def active_classifier() -> LoadedModel | None:
 
 
 def data_path_setting() -> str | None:
-    """The MNIST location the visitor gave in the sidebar, else `MNIST_NPZ`, else None (Keras)."""
-    return st.session_state.get("mnist_path") or os.environ.get("MNIST_NPZ") or None
+    """The MNIST location the visitor gave in the sidebar (never in public mode), else `MNIST_NPZ`, else None (Keras)."""
+    server = settings.demo_settings()
+    visitor_path = None if server.public else st.session_state.get("mnist_path")
+    return visitor_path or server.data_path or None
 
 
 @st.cache_resource(show_spinner="Loading MNIST…", max_entries=2)

@@ -7,7 +7,6 @@ object every second, so a refresh or a second tab shows the same run still going
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import numpy as np
@@ -18,7 +17,7 @@ from model.network import detect_device
 from model.store import ModelFileError, load_history
 from model.train import TrainConfig
 from model.worker import RunSnapshot, TrainingBusyError, TrainingPolicy, TrainingSupervisor
-from ui import charts, resources
+from ui import charts, resources, settings
 from ui.live_chart import live_plotly_chart
 
 POLL_SECONDS = 1.0
@@ -30,20 +29,10 @@ MAX_EPOCHS = 50
 OWNER_PARAMETER = "trainer"  # In the URL, so the visitor who started a run keeps Stop across a refresh.
 
 
-def _settings() -> dict:
-    """Environment variables, overridden by `.streamlit/secrets.toml` entries of the same names."""
-    settings = {name: value for name, value in os.environ.items() if name.startswith("LSTM_DEMO_")}
-    try:
-        settings.update({name: value for name, value in st.secrets.items() if name.startswith("LSTM_DEMO_")})
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        pass  # No secrets file: environment variables only.
-    return settings
-
-
 @st.cache_resource
 def supervisor() -> TrainingSupervisor:
     """The one training supervisor of this server process, shared by every session."""
-    return TrainingSupervisor(resources.RUNS_DIRECTORY, TrainingPolicy.from_settings(_settings()))
+    return TrainingSupervisor(resources.RUNS_DIRECTORY, TrainingPolicy.from_settings(settings.demo_settings()))
 
 
 @st.cache_resource
@@ -98,10 +87,14 @@ def _watched_digits() -> tuple[np.ndarray, np.ndarray] | None:
 
 def _start(config: TrainConfig) -> None:
     try:
+        limiter = settings.start_limiter(supervisor().policy.min_seconds_between_starts)
+        if not settings.is_operator():
+            limiter.check(settings.visitor_key())  # The operator may start runs as often as needed.
         data = resources.load_dataset(resources.data_path_setting())
         watched = _watched_digits()
         owner = secrets.token_urlsafe(8)
         supervisor().start(config, data, watched_images=None if watched is None else watched[0], owner=owner)
+        limiter.record(settings.visitor_key())
         st.query_params[OWNER_PARAMETER] = owner
         st.session_state.pop("train_error", None)
     except (TrainingBusyError, ValueError) as error:
@@ -117,7 +110,7 @@ def render() -> None:
         st.info("Training is turned off on this hosted demo. Below are the curves of the model it ships with.")
         _shipped_curves()
         return
-    if policy.max_epochs or policy.max_train_subset:
+    if policy.max_epochs or policy.max_train_subset or policy.max_run_seconds:
         st.info(
             "This hosted demo caps training at "
             + ", ".join(
@@ -125,6 +118,7 @@ def render() -> None:
                 for part in (
                     f"{policy.max_epochs} epochs" if policy.max_epochs else "",
                     f"{policy.max_train_subset:,} training images" if policy.max_train_subset else "",
+                    f"{policy.max_run_seconds / 60:g} minutes a run" if policy.max_run_seconds else "",
                 )
                 if part
             )
@@ -135,7 +129,7 @@ def render() -> None:
     with st.expander("Hyperparameters", expanded=not busy):
         config = config_ui(policy, disabled=busy)
     start_column, stop_column, _ = st.columns([1, 1, 4])
-    if busy and run.owner == st.query_params.get(OWNER_PARAMETER):
+    if busy and (run.owner == st.query_params.get(OWNER_PARAMETER) or settings.is_operator()):
         stop_column.button("Stop", type="secondary", on_click=run.request_stop, key="stop_training")
     elif busy:
         st.info("Another visitor started this run: watch it live here. One run trains at a time; start yours when it ends.")

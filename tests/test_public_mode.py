@@ -1,0 +1,61 @@
+"""Public mode in the real script (AppTest): no path field, no error details, bad settings named, secrets honoured."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPOSITORY
+
+SCRIPT = f"""
+import sys
+sys.path.insert(0, {str(REPOSITORY)!r})
+from ui import draw_view
+draw_view.draw_canvas = lambda stroke_width: None
+exec(compile(open({str(REPOSITORY / "app.py")!r}).read(), 'app.py', 'exec'))
+"""
+DATA_FIELD = "MNIST data (optional)"
+
+
+@pytest.fixture(autouse=True)
+def error_details_restored(monkeypatch):
+    """Public mode sets a process-wide Streamlit option; put it back for the other tests."""
+    for name in ("LSTM_DEMO_MODE", "LSTM_DEMO_MAX_EPOCHS"):
+        monkeypatch.delenv(name, raising=False)
+    before = st.get_option("client.showErrorDetails")
+    yield
+    st.set_option("client.showErrorDetails", before)
+
+
+def _run(**secrets) -> AppTest:
+    app = AppTest.from_string(SCRIPT, default_timeout=120)
+    for name, value in secrets.items():
+        app.secrets[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_outside_public_mode_the_data_field_is_there():
+    app = _run()
+    assert DATA_FIELD in [field.label for field in app.sidebar.text_input]
+
+
+def test_public_mode_has_no_path_field_and_sends_no_error_details(monkeypatch):
+    monkeypatch.setenv("LSTM_DEMO_MODE", "public")
+    app = _run()
+    assert DATA_FIELD not in [field.label for field in app.text_input]
+    assert st.get_option("client.showErrorDetails") == "none"
+    assert app.sidebar.selectbox, "the model choice is still offered"
+
+
+def test_public_mode_from_secrets_toml():
+    app = _run(LSTM_DEMO_MODE="public")
+    assert DATA_FIELD not in [field.label for field in app.text_input]
+
+
+def test_a_bad_setting_stops_the_page_with_its_name(monkeypatch):
+    monkeypatch.setenv("LSTM_DEMO_MAX_EPOCHS", "lots")
+    app = _run()
+    assert any("LSTM_DEMO_MAX_EPOCHS must be a positive whole number" in error.value for error in app.error)

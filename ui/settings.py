@@ -1,0 +1,62 @@
+"""The server's settings as the pages see them: environment variables overlaid by `.streamlit/secrets.toml`.
+
+Only this module reads Streamlit's secrets; `model.settings` parses what it collects into a typed
+`DemoSettings`. It also knows who the visitor is for the per-visitor start limit, and whether the
+visitor holds the operator's token (`?operator=TOKEN` in the URL).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from model.settings import DemoSettings, setting_names
+from model.start_limiter import StartLimiter
+
+OPERATOR_PARAMETER = "operator"
+
+
+def setting_values() -> dict[str, object]:
+    """`LSTM_DEMO_*` and `MNIST_NPZ` from the environment, overridden by secrets of the same names."""
+    values: dict[str, object] = {name: os.environ[name] for name in setting_names(os.environ)}
+    try:
+        values.update({name: st.secrets[name] for name in setting_names(st.secrets.keys())})
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        pass  # No secrets file: environment variables only.
+    return values
+
+
+def demo_settings() -> DemoSettings:
+    """The parsed settings; raises ValueError naming a bad value (the app shows it and stops)."""
+    return DemoSettings.from_mapping(setting_values())
+
+
+def runs_directory() -> Path:
+    """Where runs are saved; read on its own so that a bad unrelated setting cannot break the import."""
+    value = setting_values().get("LSTM_DEMO_RUNS_DIR")
+    return Path(str(value)) if value else DemoSettings.runs_directory
+
+
+def visitor_key() -> str:
+    """Who is asking, for per-visitor limits: the connection's IP address.
+
+    Behind a proxy on loopback, the server takes it from the proxy's X-Forwarded-For (see
+    `deploy/nginx.conf`). Local connections all share one key.
+    """
+    return st.context.ip_address or "local"
+
+
+@st.cache_resource
+def start_limiter(min_seconds: int | None) -> StartLimiter:
+    """The server process's record of who started a run when (one per limit value)."""
+    return StartLimiter(min_seconds)
+
+
+def is_operator() -> bool:
+    """Whether this page was opened with the operator's token; never true when none is set."""
+    try:
+        return demo_settings().is_operator(st.query_params.get(OPERATOR_PARAMETER))
+    except ValueError:
+        return False
