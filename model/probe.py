@@ -1,21 +1,21 @@
 """Open the network up: its hidden state, cell state and gates after every row it reads.
 
-`Probe(model)` copies the trained weights once into NumPy and replays the LSTM recurrence
-exactly, so a single call returns everything the row-by-row views need: the final
-probabilities, the running probabilities (what the network would answer had it stopped after
-row t), and per layer the hidden states, cell states and the four gates. It is pure NumPy and
-holds no mutable state, so one probe serves every visitor at once. It does not train or load
-models; see `model.train` and `model.store`.
+A `Probe` holds the trained weights in NumPy and replays the LSTM recurrence exactly, so a single
+call returns everything the row-by-row views need: the final probabilities, the running
+probabilities (what the network would answer had it stopped after row t), and per layer the
+hidden states, cell states and the four gates. `predict()` is the lean path for many images (the
+answers only). It is pure NumPy and holds no mutable state, so one probe serves every visitor at
+once. Build it from plain arrays (`Probe.from_weights`, what `model.weights` reads from a `.keras`
+file without Keras) or from a live Keras model (`Probe(model)`, Keras imported only then). It does
+not train or load models; see `model.train`, `model.weights` and `model.store`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import keras
 import numpy as np
-
-from model.network import lstm_layers_of
 
 _ACTIVATIONS = {
     "linear": lambda x: x,
@@ -67,9 +67,14 @@ class _DenseWeights:
 
 
 class Probe:
-    """Replays a trained Keras LSTM classifier in NumPy, recording its state after every row."""
+    """Replays a trained LSTM classifier in NumPy, recording its state after every row."""
 
-    def __init__(self, model: keras.Model):
+    def __init__(self, model):
+        """Copy the weights of a Keras LSTM classifier (Keras is imported here only, never by the pages)."""
+        import keras
+
+        from model.network import lstm_layers_of
+
         lstm_layers = lstm_layers_of(model)
         if not lstm_layers:
             raise ValueError("The model has no LSTM layer to probe.")
@@ -78,8 +83,37 @@ class Probe:
                 raise ValueError(f"Layer {layer.name} must use tanh and sigmoid to be probed.")
             if not layer.use_bias or layer.go_backwards:
                 raise ValueError(f"Layer {layer.name} must have a bias and read forwards to be probed.")
-        self._lstms = [_LstmWeights(*[np.asarray(w, dtype=np.float64) for w in layer.get_weights()]) for layer in lstm_layers]
-        self._head = self._read_head(model, lstm_layers[-1])
+        lstms = [tuple(layer.get_weights()) for layer in lstm_layers]
+        self._set_weights(lstms, self._read_head(model, lstm_layers[-1]))
+
+    @classmethod
+    def from_weights(
+        cls,
+        lstm: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        head: Sequence[tuple[np.ndarray, np.ndarray, str]],
+    ) -> Probe:
+        """A probe from plain arrays, no Keras needed.
+
+        `lstm`: per LSTM layer, bottom first, `(kernel (inputs, 4·units), recurrent_kernel (units,
+        4·units), bias (4·units,))` with the gates in Keras order i, f, c, o (tanh and sigmoid).
+        `head`: per Dense layer after the last LSTM, `(kernel, bias, activation)` with the activation
+        one of linear, relu, tanh, sigmoid or softmax. Raises ValueError when the shapes do not chain.
+        """
+        probe = cls.__new__(cls)
+        probe._set_weights(lstm, head)
+        return probe
+
+    def _set_weights(self, lstm, head) -> None:
+        if not lstm:
+            raise ValueError("The model has no LSTM layer to probe.")
+        if not head:
+            raise ValueError("The model has no Dense classifier after its last LSTM layer.")
+        self._lstms = [_LstmWeights(*(np.asarray(w, dtype=np.float64) for w in layer)) for layer in lstm]
+        self._head = [_DenseWeights(np.asarray(k, dtype=np.float64), np.asarray(b, dtype=np.float64), str(a)) for k, b, a in head]
+        _check_shapes(self._lstms, self._head)
+        # Single-precision copies for `predict`, the lean path that classifies thousands of images.
+        self._lstms32 = [_LstmWeights(*(w.astype(np.float32) for w in (lw.kernel, lw.recurrent_kernel, lw.bias))) for lw in self._lstms]
+        self._head32 = [_DenseWeights(d.kernel.astype(np.float32), d.bias.astype(np.float32), d.activation) for d in self._head]
         self.units = [weights.recurrent_kernel.shape[0] for weights in self._lstms]
         self.input_width = self._lstms[0].kernel.shape[0]
         self.unit_order = self._order_units()
@@ -87,7 +121,9 @@ class Probe:
         self.top_unit_groups = self.preferred_digits()[self.unit_order[-1]]
 
     @staticmethod
-    def _read_head(model: keras.Model, last_lstm: keras.layers.Layer) -> list[_DenseWeights]:
+    def _read_head(model, last_lstm) -> list[tuple[np.ndarray, np.ndarray, str]]:
+        import keras
+
         head = []
         after_last_lstm = model.layers[model.layers.index(last_lstm) + 1 :]
         for layer in after_last_lstm:
@@ -99,11 +135,46 @@ class Probe:
             activation = activation if isinstance(activation, str) else activation.get("config", {}).get("name", "")
             if activation not in _ACTIVATIONS:
                 raise ValueError(f"Cannot probe through activation {activation!r} of layer {layer.name}.")
-            kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
-            head.append(_DenseWeights(kernel, bias, activation))
-        if not head:
-            raise ValueError("The model has no Dense classifier after its last LSTM layer.")
+            kernel, bias = layer.get_weights()
+            head.append((kernel, bias, activation))
         return head
+
+    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """The probabilities (N×10, float32) for N images (N×28×28 in [0, 1]), in batches; no states kept."""
+        images = np.asarray(images)
+        if images.ndim != 3 or images.shape[2] != self.input_width:
+            raise ValueError(f"Expected images of shape (N, rows, {self.input_width}), got {images.shape}.")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        answers = np.empty((len(images), self._head32[-1].kernel.shape[1]), dtype=np.float32)
+        for start in range(0, len(images), batch_size):
+            batch = images[start : start + batch_size].astype(np.float32)
+            if not np.isfinite(batch).all():
+                raise ValueError("The images contain NaN or infinite values.")
+            answers[start : start + batch_size] = self._predict_batch(batch)
+        return answers
+
+    def _predict_batch(self, images: np.ndarray) -> np.ndarray:
+        sequence = images
+        for position, weights in enumerate(self._lstms32):
+            last_layer = position == len(self._lstms32) - 1
+            units = weights.recurrent_kernel.shape[0]
+            projected = sequence @ weights.kernel + weights.bias
+            hidden = np.zeros((len(images), units), dtype=np.float32)
+            cell = np.zeros_like(hidden)
+            outputs = None if last_layer else np.empty((len(images), sequence.shape[1], units), dtype=np.float32)
+            for step in range(sequence.shape[1]):
+                z = projected[:, step] + hidden @ weights.recurrent_kernel
+                gates = _sigmoid(z[:, : 2 * units])
+                candidate = np.tanh(z[:, 2 * units : 3 * units])
+                cell = gates[:, units:] * cell + gates[:, :units] * candidate
+                hidden = _sigmoid(z[:, 3 * units :]) * np.tanh(cell)
+                if outputs is not None:
+                    outputs[:, step] = hidden
+            sequence = hidden if last_layer else outputs
+        for dense in self._head32:
+            sequence = _ACTIVATIONS[dense.activation](sequence @ dense.kernel + dense.bias)
+        return sequence
 
     def run(self, images: np.ndarray) -> ProbeResult:
         """Probe one image (28×28) or a batch (N×28×28) of floats in [0, 1]."""
@@ -195,6 +266,26 @@ class Probe:
         strength = effective[np.arange(len(preferred)), preferred]
         orders.append(np.lexsort((-strength, preferred)))
         return orders
+
+
+def _check_shapes(lstms: list[_LstmWeights], head: list[_DenseWeights]) -> None:
+    """Raise ValueError unless the layers chain: each LSTM's gates are 4 × its units, each input the last output."""
+    width = lstms[0].kernel.shape[0] if lstms[0].kernel.ndim == 2 else None
+    for number, weights in enumerate(lstms, start=1):
+        units = weights.recurrent_kernel.shape[0] if weights.recurrent_kernel.ndim == 2 else 0
+        expected = {"kernel": (width, 4 * units), "recurrent_kernel": (units, 4 * units), "bias": (4 * units,)}
+        actual = {"kernel": weights.kernel.shape, "recurrent_kernel": weights.recurrent_kernel.shape, "bias": weights.bias.shape}
+        if units == 0 or actual != expected:
+            raise ValueError(f"LSTM layer {number} has weights of shapes {actual}, expected {expected}.")
+        width = units
+    for number, dense in enumerate(head, start=1):
+        if dense.activation not in _ACTIVATIONS:
+            raise ValueError(f"Cannot probe through activation {dense.activation!r} of Dense layer {number}.")
+        if dense.kernel.ndim != 2 or dense.kernel.shape[0] != width or dense.bias.shape != (dense.kernel.shape[1],):
+            raise ValueError(
+                f"Dense layer {number} has weights of shapes {dense.kernel.shape} and {dense.bias.shape}; it takes {width} inputs."
+            )
+        width = dense.kernel.shape[1]
 
 
 def _fields(result: ProbeResult) -> tuple[np.ndarray, ...]:
