@@ -53,7 +53,7 @@ def test_no_clear_answer_at_all():
 
 def test_an_answer_that_fades_at_the_end():
     running = _running([(1, 1, 0.1), (5, 9, 0.8), (27, 2, 0.45)])
-    assert "answered 9 after row 5, and ended unsure, leaning to 2 (45%)" in summarise_reading(running)
+    assert "answered 9 after row 5 and ended unsure, leaning to 2 (45%)" in summarise_reading(running)
 
 
 def test_bad_input_is_refused():
