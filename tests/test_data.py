@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
+import threading
 
 import numpy as np
 import pytest
@@ -119,3 +121,68 @@ def test_wrong_contents_are_rejected(tmp_path, change, problem):
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(MnistUnavailableError, match=problem):
         load_mnist(tmp_path / "bad.npz")
+
+
+def _load_within(path, seconds=10):
+    """load_mnist(path) on a thread that must end within `seconds` (a FIFO must not block it)."""
+    outcome = {}
+
+    def attempt():
+        try:
+            load_mnist(path)
+        except Exception as error:  # The test looks at what was raised.
+            outcome["error"] = error
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"load_mnist({str(path)[:40]!r}) blocked"
+    return outcome.get("error")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "stdin", "long name", "nul byte", "empty folder"])
+def test_paths_that_are_not_mnist_get_one_clear_message_and_never_block(tmp_path, kind):
+    if kind == "fifo":
+        path = tmp_path / "mnist.npz"
+        os.mkfifo(path)
+    else:
+        path = {
+            "device": "/dev/zero",
+            "stdin": "/dev/stdin",
+            "long name": str(tmp_path / ("x" * 300)),
+            "nul byte": "mnist\0.npz",
+            "empty folder": tmp_path,
+        }[kind]
+    error = _load_within(path)
+    assert isinstance(error, MnistUnavailableError), error
+    assert "Could not load MNIST from" in str(error) and "MNIST_NPZ" in str(error)
+    assert len(str(error)) < 700, "a long path is shortened in the message"
+
+
+@pytest.mark.parametrize("save", [np.save, np.savez])
+def test_a_file_of_one_array_is_rejected_clearly(tmp_path, save):
+    with open(tmp_path / "one.npz", "wb") as stream:
+        save(stream, np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(MnistUnavailableError, match="one.npz: (a single array|the archive lacks)"):
+        load_mnist(tmp_path / "one.npz")
+
+
+def test_too_much_data_is_refused_before_it_is_inflated(tmp_path, monkeypatch):
+    monkeypatch.setattr("model.data.MAXIMUM_ARRAY_BYTES", 10_000)
+    arrays = _tiny_arrays(count=40)  # 31 KB of training images
+    np.savez_compressed(tmp_path / "big.npz", **arrays)
+    with pytest.raises(MnistUnavailableError, match="x_train would take"):
+        load_mnist(tmp_path / "big.npz")
+    for key, name in [("x_train", "train-images-idx3-ubyte"), ("y_train", "train-labels-idx1-ubyte")]:
+        _write_idx(tmp_path / name, arrays[key], compress=True)
+    with pytest.raises(MnistUnavailableError, match="more than 10,000 bytes"):
+        load_mnist(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file_is_rejected(tmp_path):
+    path = tmp_path / "locked.npz"
+    np.savez(path, **_tiny_arrays())
+    path.chmod(0)
+    with pytest.raises(MnistUnavailableError, match="unreadable"):
+        load_mnist(path)

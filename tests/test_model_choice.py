@@ -1,0 +1,63 @@
+"""Which model files the server may load: the shipped one and runs in the runs folder, nothing else."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPOSITORY
+from ui import resources
+
+SCRIPT = f"""
+import sys
+sys.path.insert(0, {str(REPOSITORY)!r})
+from ui import draw_view
+draw_view.draw_canvas = lambda stroke_width: None
+exec(compile(open({str(REPOSITORY / "app.py")!r}).read(), 'app.py', 'exec'))
+"""
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    monkeypatch.setattr(resources, "RUNS_DIRECTORY", folder)
+    return folder
+
+
+def test_only_the_shipped_model_and_listed_runs_are_servable(tmp_path, runs):
+    shutil.copy(resources.SHIPPED_MODEL, runs / "run-1.keras")
+    shutil.copy(resources.SHIPPED_MODEL, tmp_path / "planted.keras")
+    shutil.copy(resources.SHIPPED_MODEL, runs / ".run-2.tmp.keras")
+    (runs / "link.keras").symlink_to(tmp_path / "planted.keras")
+    assert resources.is_servable_model(resources.SHIPPED_MODEL)
+    assert resources.is_servable_model(runs / "run-1.keras")
+    assert resources.is_servable_model(str(runs / "run-1.keras"))
+    for refused in [
+        tmp_path / "planted.keras",
+        runs / ".." / "planted.keras",
+        runs / ".run-2.tmp.keras",
+        runs / "link.keras",
+        runs / "missing.keras",
+        "/etc/passwd",
+        "x" * 5000,
+        "nul\0.keras",
+        12,
+    ]:
+        assert not resources.is_servable_model(refused), refused
+    with pytest.raises(resources.ModelFileError, match="not one of this server's models"):
+        resources.load_classifier(tmp_path / "planted.keras")
+
+
+def test_a_tampered_model_choice_falls_back_to_the_shipped_model(tmp_path, runs):
+    planted = tmp_path / "planted.keras"
+    shutil.copy(resources.SHIPPED_MODEL, planted)
+    app = AppTest.from_string(SCRIPT, default_timeout=120)
+    app.session_state[resources.ACTIVE_MODEL_KEY] = str(planted)
+    app.run()
+    assert not app.exception, app.exception
+    assert app.session_state[resources.ACTIVE_MODEL_KEY] == str(resources.SHIPPED_MODEL)
+    assert any("not one of this server's models" in toast.value for toast in app.toast)
+    assert any("Using the shipped model" in caption.value for caption in app.caption)
