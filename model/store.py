@@ -17,15 +17,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import keras
-
-from model.network import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES, detect_device, lstm_layers_of, set_cudnn_mode
+from model.weights import ModelFileError  # noqa: F401  (one error for every model-file problem, Keras-free)
 
 HISTORY_SUFFIX = ".history.json"
-
-
-class ModelFileError(ValueError):
-    """A model or history file is missing, corrupt or not the model this app expects."""
 
 
 def history_path_for(model_path: str | os.PathLike) -> Path:
@@ -74,7 +68,14 @@ def save_run(model: keras.Model, history: dict, model_path: str | os.PathLike) -
 
 
 def load_model(model_path: str | os.PathLike) -> keras.Model:
-    """Load a `.keras` classifier in safe mode, checking it is a 28×28-rows → 10-classes LSTM."""
+    """Load a `.keras` classifier in safe mode, checking it is a 28×28-rows → 10-classes LSTM.
+
+    Keras is imported here, for training and tests; the pages read models with `model.weights`.
+    """
+    import keras
+
+    from model.network import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES, detect_device, lstm_layers_of, set_cudnn_mode
+
     model_path = Path(model_path)
     if not model_path.is_file():
         raise ModelFileError(f"No model file at {model_path}.")
