@@ -15,9 +15,12 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.weights import ModelFileError  # noqa: F401  (one error for every model-file problem, Keras-free)
+
+if TYPE_CHECKING:
+    import keras  # Only for annotations: the pages import this module, and never Keras.
 
 HISTORY_SUFFIX = ".history.json"
 

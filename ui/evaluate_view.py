@@ -14,6 +14,7 @@ from ui import charts, draw_view, resources
 
 GALLERY_SIZE = 24
 GALLERY_COLUMNS = 6
+EVALUATION_BATCH_SIZE = 500
 
 
 @st.cache_data(show_spinner="Classifying the 10,000 test images…", max_entries=8)
@@ -21,7 +22,8 @@ def evaluate(model_path: str, modified_time: float, data_path: str | None) -> di
     """Accuracy, loss, confusion matrix and mistakes of one model file on the MNIST test set."""
     loaded = resources.load_classifier(resources.Path(model_path))
     _, (images, labels) = resources.load_dataset(data_path)
-    probabilities = np.asarray(loaded.model.predict(images.astype(np.float32) / 255.0, batch_size=1000, verbose=0))
+    # The NumPy probe's lean path, a batch at a time: no Keras in the serving process.
+    probabilities = loaded.probe.predict(images.astype(np.float32) / 255.0, batch_size=EVALUATION_BATCH_SIZE)
     predicted = probabilities.argmax(axis=1)
     confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, 1.0)
     matrix = np.zeros((10, 10), dtype=int)

@@ -1,8 +1,10 @@
-"""Cached, shared resources of the app: the models, their probes, MNIST, and the active-model choice.
+"""Cached, shared resources of the app: the models' probes, MNIST, and the active-model choice.
 
-Models and data are loaded once per server process (`st.cache_resource`) and shared by every
-session; the probe is pure NumPy and holds no mutable state, so concurrent visitors can use it at
-once. Which model a visitor's drawing views use is that visitor's own choice (session state).
+A model is served as its NumPy probe, read straight from the `.keras` file by `model.weights`:
+this process never imports TensorFlow or Keras (training runs in a worker process). Probes and data
+are loaded once per server process (`st.cache_resource`) and shared by every session; the probe
+holds no mutable state, so concurrent visitors can use it at once. Which model a visitor's drawing
+views use is that visitor's own choice (session state).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import streamlit as st
 
 from model.data import load_mnist
 from model.probe import Probe
-from model.store import ModelFileError, load_history, load_model
+from model.store import ModelFileError, load_history
+from model.weights import load_probe
 from ui import settings
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -27,8 +30,9 @@ ACTIVE_MODEL_KEY = "active_model_path"
 
 @dataclass(frozen=True)
 class LoadedModel:
+    """A model file as the pages use it: its NumPy probe (drawing, evaluation) and its history."""
+
     path: Path
-    model: object
     probe: Probe
     history: dict | None
 
@@ -39,13 +43,14 @@ class LoadedModel:
 
 def describe_model(path: Path, history: dict | None) -> str:
     name = "shipped model" if path.resolve() == SHIPPED_MODEL.resolve() else path.stem
-    if history and history.get("test_accuracy") is not None:
-        return f"{name} ({history['test_accuracy']:.2%} test accuracy)"
+    accuracy = history.get("test_accuracy") if isinstance(history, dict) else getattr(history, "test_accuracy", None)
+    if isinstance(accuracy, (int, float)):
+        return f"{name} ({accuracy:.2%} test accuracy)"
     return name
 
 
 def _freeze_long_lived_objects() -> None:
-    """Exempt everything loaded so far (TensorFlow, Keras, the models, MNIST) from garbage collection.
+    """Exempt everything loaded so far (Streamlit, Plotly, the probes, MNIST) from garbage collection.
 
     Those millions of long-lived objects made every full collection take 200–350 ms, about two of
     them per stroke, more than all the rest of a stroke's server work. Frozen objects are never
@@ -56,12 +61,12 @@ def _freeze_long_lived_objects() -> None:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _load(path: str, modified_time: float) -> LoadedModel:
-    model = load_model(path)
+    probe = load_probe(path)
     try:
         history = load_history(path)
     except ModelFileError:
         history = None  # A damaged history must not keep a good model from serving.
-    loaded = LoadedModel(Path(path), model, Probe(model), history)
+    loaded = LoadedModel(Path(path), probe, history)
     _freeze_long_lived_objects()
     return loaded
 
