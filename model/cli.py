@@ -1,7 +1,7 @@
 """The command line behind `python -m model.train`: flags for every `TrainConfig` field, a progress bar.
 
 It loads the data, says which device it trains on, trains, and saves the model with its history
-atomically (`--out`). It holds no training logic of its own; see `model.train`.
+atomically with its weight snapshots (`--out`). It holds no training logic of its own; see `model.train`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import sys
 import time
 import typing
 
+from model.config import FIELD_HELP
 from model.data import MnistUnavailableError, load_mnist
 from model.network import detect_device
-from model.store import save_run
-from model.train import BatchProgress, EpochProgress, TrainConfig, train
+from model.train import BatchProgress, EpochProgress, TrainConfig, save_result, train
 
 DEFAULT_OUTPUT = "runs/cli/lstm_mnist.keras"
 
@@ -27,12 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         default = getattr(defaults, field.name)
+        help_text = f"{FIELD_HELP[field.name]} (default: {default})"
         if hints[field.name] is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=FIELD_HELP[field.name])
         elif typing.get_origin(hints[field.name]) is typing.Literal:
-            parser.add_argument(flag, choices=typing.get_args(hints[field.name]), default=default)
+            parser.add_argument(flag, choices=typing.get_args(hints[field.name]), default=default, help=help_text)
         else:
-            parser.add_argument(flag, type=type(default), default=default, help=f"default: {default}")
+            parser.add_argument(flag, type=type(default), default=default, help=help_text)
     parser.add_argument("--data", default=None, help="mnist.npz or a folder of IDX files (else $MNIST_NPZ, else Keras)")
     parser.add_argument("--out", default=DEFAULT_OUTPUT, help=f"where to save the .keras model (default: {DEFAULT_OUTPUT})")
     return parser
@@ -74,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Training on {detect_device().describe()}", file=sys.stderr)
     started = time.perf_counter()
     result = train(config, data, on_progress=ProgressBar())
-    path = save_run(result.model, result.history, arguments.out)
-    history = result.history
+    path = save_result(result, arguments.out)
+    record = result.history
     print(
-        f"{history['status']} after {time.perf_counter() - started:.0f}s: test accuracy "
-        f"{history['test_accuracy']:.4f}, test loss {history['test_loss']:.4f}; saved {path}",
+        f"{record.status} after {time.perf_counter() - started:.0f}s: test accuracy "
+        f"{record.test_accuracy:.4f}, test loss {record.test_loss:.4f}; saved {path}",
         file=sys.stderr,
     )
     return 0

@@ -58,6 +58,24 @@ class TrainConfig:
         return dataclasses.replace(self, **overrides)
 
 
+# One line of help per hyperparameter, for the training form and the command line.
+FIELD_HELP = {
+    "epochs": "Passes over the training images; more epochs learn more and take longer.",
+    "batch_size": "Images per weight update; larger batches run faster per image but update less often.",
+    "learning_rate": "The largest step the optimiser (Adam) takes; too high diverges, too low crawls.",
+    "learning_rate_schedule": "cosine: warm up, then glide the step size down to 2% of the peak; constant: the same step throughout.",
+    "warmup_fraction": "The share of all steps spent ramping the step size up from a tenth of the peak (cosine only).",
+    "units": "Memory units in each LSTM layer; more units remember more, and each costs time.",
+    "lstm_layers": "How many LSTM layers read the rows one after the other.",
+    "dense_units": "Units in the dense layer between the last LSTM and the ten answers.",
+    "dropout_rate": "The share of units silenced at random while training, so the network does not memorise.",
+    "seed": "Fixes the random start and the shuffling, so a run can be repeated.",
+    "train_subset": "Train on only this many images (0: all 60,000); fewer images train faster and generalise worse.",
+    "validation": "Validate after each epoch on the 10,000 test images (test) or on images split off the training set (split).",
+    "validation_split": "The share of training images held out for validation when validation is split.",
+    "augment": "Distort each training image a little (rotation, slant, scale, stroke width) so drawings are read better.",
+}
+
 # The seed article's recipe, kept for comparison in bench/ and the README.
 SEED_RECIPE = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-3, learning_rate_schedule="constant", warmup_fraction=0.0)
 
@@ -87,6 +105,7 @@ class EpochProgress:
     val_loss: float
     val_accuracy: float
     watched_probabilities: list[list[float]] | None = None  # The model's answers on the watched images.
+    val_class_accuracy: list[float] | None = None  # Validation accuracy of each digit, 0 to 9.
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,11 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.run_record import HISTORY_SUFFIX, RunRecord, RunRecordError, history_path_for, read_run_record  # noqa: F401  (re-exported)
 from model.weights import ModelFileError  # noqa: F401  (one error for every model-file problem, Keras-free)
 
 if TYPE_CHECKING:
     import keras  # Only for annotations: the pages import this module, and never Keras.
-
-HISTORY_SUFFIX = ".history.json"
-
-
-def history_path_for(model_path: str | os.PathLike) -> Path:
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + HISTORY_SUFFIX)
 
 
 def _temporary_path(final_path: Path, suffix: str) -> Path:
@@ -50,8 +44,8 @@ def write_json_atomically(data: Any, path: str | os.PathLike) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def save_run(model: keras.Model, history: dict, model_path: str | os.PathLike) -> Path:
-    """Write the model and its history atomically; return the model's path."""
+def save_run(model: keras.Model, history: RunRecord, model_path: str | os.PathLike) -> Path:
+    """Write the model and its run record atomically; return the model's path."""
     model_path = Path(model_path)
     if model_path.suffix != ".keras":
         raise ValueError(f"A model file must end in .keras, got {model_path.name}")
@@ -63,7 +57,7 @@ def save_run(model: keras.Model, history: dict, model_path: str | os.PathLike) -
             os.fsync(stream.fileno())
         # Both files are complete before either is moved into place, so each is always whole; only a
         # crash between the two moves can leave the previous model beside the new history.
-        write_json_atomically(history, history_path_for(model_path))
+        write_json_atomically(history.to_json(), history_path_for(model_path))
         os.replace(temporary_model, model_path)
     finally:
         temporary_model.unlink(missing_ok=True)
@@ -97,16 +91,9 @@ def load_model(model_path: str | os.PathLike) -> keras.Model:
     return model
 
 
-def load_history(model_path: str | os.PathLike) -> dict | None:
-    """The history saved beside a model, or None when there is none; a corrupt one raises ModelFileError."""
-    path = history_path_for(model_path)
-    if not path.is_file():
-        return None
+def load_history(model_path: str | os.PathLike) -> RunRecord | None:
+    """The run record saved beside a model, or None when there is none; a corrupt or malformed one raises ModelFileError."""
     try:
-        with open(path, encoding="utf-8") as stream:
-            history = json.load(stream)
-    except (OSError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{path.name} is not a readable training history: {error}") from error
-    if not isinstance(history, dict):
-        raise ModelFileError(f"{path.name} is not a training history.")
-    return history
+        return read_run_record(model_path)
+    except RunRecordError as error:
+        raise ModelFileError(str(error)) from error

@@ -3,8 +3,11 @@
 `TrainConfig` holds every hyperparameter with its default; callers override fields by name.
 `train(config, data, on_progress, should_stop)` fits the network and reports progress through the
 callback it is handed (throttled per-batch metrics, and per-epoch metrics with validation), polls
-`should_stop` between batches, and returns the model with its history. It knows nothing of any
-page: the app's worker and `python -m model.train` are both just callers.
+`should_stop` between batches, and returns the model with its typed `RunRecord` and a few weight
+snapshots (before training, within the first epoch, after every epoch) for the time-lapse.
+`fine_tune(...)` teaches a copy of a trained model a handful of corrected drawings, mixed with
+MNIST so it does not forget. Neither knows anything of a page: the app's worker and
+`python -m model.train` are both just callers.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -25,7 +29,10 @@ import numpy as np
 from model.augment import augment_batch
 from model.config import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig  # noqa: F401  (re-exported)
 from model.data import Split
-from model.network import build_model, detect_device
+from model.network import build_model, detect_device, lstm_layers_of
+from model.run_record import RunRecord
+from model.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep, save_snapshots, snapshot_path_for
+from model.store import save_run
 
 PROGRESS_INTERVAL_SECONDS = 0.25
 
@@ -33,7 +40,8 @@ PROGRESS_INTERVAL_SECONDS = 0.25
 @dataclass
 class TrainResult:
     model: keras.Model
-    history: dict
+    history: RunRecord
+    snapshots: list[WeightSnapshot]
 
 
 ProgressCallback = Callable[[BatchProgress | EpochProgress], None]
@@ -67,15 +75,26 @@ class AugmentedBatches(keras.utils.PyDataset):
 
 
 class _ProgressReporter(keras.callbacks.Callback):
-    """Turns Keras's running epoch means into throttled interval reports, and polls for a stop."""
+    """Throttled interval reports, a validation pass and snapshots after each epoch, and the stop poll."""
 
-    def __init__(self, config, batches_per_epoch, train_size, on_progress, should_stop, history, watched_images=None):
+    def __init__(self, config, batches_per_epoch, train_size, on_progress, should_stop, validation, watched_images=None):
         super().__init__()
-        self.watched_images = watched_images
         self.config, self.batches_per_epoch, self.train_size = config, batches_per_epoch, train_size
-        self.on_progress, self.should_stop, self.history = on_progress, should_stop, history
+        self.on_progress, self.should_stop = on_progress, should_stop
+        self.validation, self.watched_images = validation, watched_images
+        self.batches: list[BatchProgress] = []
+        self.epochs: list[EpochProgress] = []
+        self.snapshots: list[WeightSnapshot] = []
+        self.kept_epochs = {moment for moment in moments_to_keep(config.epochs) if moment >= 1}
+        # Within the first epoch: after which batch to keep which fraction (a short epoch may merge some).
+        self.first_epoch_moments = {}
+        for fraction in FIRST_EPOCH_FRACTIONS:
+            self.first_epoch_moments.setdefault(max(1, round(fraction * batches_per_epoch)), fraction)
         self.start = time.perf_counter()
         self.stopped = False
+
+    def on_train_begin(self, logs=None):
+        self._snapshot(0.0)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -101,16 +120,21 @@ class _ProgressReporter(keras.callbacks.Callback):
                     loss=(loss_sum - self.reported_loss_sum) / interval,
                     accuracy=(correct - self.reported_correct) / interval,
                 )
-                self.history["batches"].append(dataclasses.asdict(report))
+                self.batches.append(report)
                 self._emit(report)
             self.reported_samples, self.reported_loss_sum, self.reported_correct = samples, loss_sum, correct
             self.last_report = now
+        if self.epoch == 0 and not last_batch and batch + 1 in self.first_epoch_moments:
+            self._snapshot(self.first_epoch_moments[batch + 1])
         if self.should_stop is not None and self.should_stop():
             self.stopped = True
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.stopped and self.reported_samples < self.train_size:
+            return  # A stopped, partial epoch is not reported as an epoch.
         logs = logs or {}
+        validation = validate(self.model, *self.validation)
         report = EpochProgress(
             epoch=epoch + 1,
             epochs=self.config.epochs,
@@ -118,20 +142,65 @@ class _ProgressReporter(keras.callbacks.Callback):
             seconds=time.perf_counter() - self.start,
             loss=float(logs.get("loss", math.nan)),
             accuracy=float(logs.get("accuracy", math.nan)),
-            val_loss=float(logs.get("val_loss", math.nan)),
-            val_accuracy=float(logs.get("val_accuracy", math.nan)),
+            val_loss=validation.loss,
+            val_accuracy=validation.accuracy,
+            val_class_accuracy=validation.class_accuracy,
         )
-        if self.stopped and self.reported_samples < self.train_size:
-            return  # A stopped, partial epoch is not reported as an epoch.
-        self.history["epochs"].append(dataclasses.asdict(report))
         if self.watched_images is not None:
             watched = np.asarray(self.model.predict(self.watched_images, verbose=0), dtype=float)
             report = dataclasses.replace(report, watched_probabilities=watched.round(4).tolist())
+        self.epochs.append(report)
+        if epoch + 1 in self.kept_epochs:
+            self._snapshot(float(epoch + 1))
         self._emit(report)
+
+    def _snapshot(self, epochs_done: float) -> None:
+        lstm, head = network_weights(self.model)
+        self.snapshots.append(WeightSnapshot(epochs_done, lstm, head))
 
     def _emit(self, report):
         if self.on_progress is not None:
             self.on_progress(report)
+
+
+@dataclass(frozen=True)
+class Validation:
+    loss: float
+    accuracy: float
+    class_accuracy: list[float]  # Per digit; NaN for a digit the validation set lacks.
+    predictions: np.ndarray
+
+
+def validate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Validation:
+    """Loss, accuracy and per-digit accuracy of `model` on `images` (floats in [0, 1])."""
+    probabilities = np.asarray(model.predict(images, batch_size=1024, verbose=0), dtype=np.float64)
+    predictions = probabilities.argmax(axis=1)
+    right = predictions == labels
+    confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    counts = np.bincount(labels, minlength=10)
+    hits = np.bincount(labels[right], minlength=10)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        class_accuracy = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+    return Validation(
+        loss=float(-np.log(confidence_in_truth).mean()) if len(labels) else math.nan,
+        accuracy=float(right.mean()) if len(labels) else math.nan,
+        class_accuracy=[round(float(value), 5) for value in class_accuracy],
+        predictions=predictions,
+    )
+
+
+def network_weights(model: keras.Model) -> tuple[list, list]:
+    """The model's weights as `Probe.from_weights` takes them: LSTM (kernel, recurrent, bias), Dense (kernel, bias, activation)."""
+    lstm_layers = lstm_layers_of(model)
+    lstm = [tuple(np.array(weight) for weight in layer.get_weights()) for layer in lstm_layers]
+    head = []
+    for layer in model.layers[model.layers.index(lstm_layers[-1]) + 1 :]:
+        if isinstance(layer, keras.layers.Dense):
+            activation = keras.activations.serialize(layer.activation)
+            activation = activation if isinstance(activation, str) else activation.get("config", {}).get("name", "")
+            kernel, bias = (np.array(weight) for weight in layer.get_weights())
+            head.append((kernel, bias, activation))
+    return lstm, head
 
 
 def split_data(config: TrainConfig, data: tuple[Split, Split]):
@@ -179,12 +248,34 @@ def _build(config: TrainConfig, total_steps: int, device) -> keras.Model:
             learning_rate=_learning_rate(config, total_steps),
         )
 
-    if device.backend == "tensorflow" and device.gpu_count > 1:
-        import tensorflow as tf
+    strategy = _multi_device_strategy(device)
+    if strategy is None:
+        return build()
+    with strategy.scope():
+        return build()
 
-        with tf.distribute.MirroredStrategy().scope():
-            return build()
-    return build()
+
+def _multi_device_strategy(device):
+    """A MirroredStrategy when TensorFlow sees several devices of the kind it trains on, else None.
+
+    Several GPUs, or (in a test) several logical CPUs made with `tf.config.set_logical_device_configuration`.
+    """
+    if device.backend != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    devices = tf.config.list_logical_devices(device.kind)
+    if len(devices) < 2:
+        return None
+    return tf.distribute.MirroredStrategy([logical.name for logical in devices])
+
+
+def _versions() -> dict[str, str]:
+    return {"keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version()}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def train(
@@ -203,40 +294,48 @@ def train(
     (x_train, y_train), (x_validation, y_validation), (x_test, y_test) = split_data(config, data)
     batches_per_epoch = math.ceil(len(x_train) / config.batch_size)
     device = detect_device()
+    started_at = _now()
     model = _build(config, batches_per_epoch * config.epochs, device)
-    history = {
-        "format": 1,
-        "config": dataclasses.asdict(config),
-        "device": device.describe(),
-        "train_size": len(x_train),
-        "batches": [],
-        "epochs": [],
-        "versions": {"keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version()},
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    reporter = _ProgressReporter(config, batches_per_epoch, len(x_train), on_progress, should_stop, history, watched_images)
+    reporter = _ProgressReporter(
+        config, batches_per_epoch, len(x_train), on_progress, should_stop, (x_validation, y_validation), watched_images
+    )
     if config.augment:
         fit_data = {"x": AugmentedBatches(x_train, y_train, config.batch_size, config.seed)}
     else:
         fit_data = {"x": x_train, "y": y_train, "batch_size": config.batch_size, "shuffle": True}
     started = time.perf_counter()
-    model.fit(
-        **fit_data,
-        epochs=config.epochs,
-        validation_data=(x_validation, y_validation),
-        callbacks=[reporter],
-        verbose=0,
-    )
-    history["train_seconds"] = time.perf_counter() - started
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
-    history.update(
+    model.fit(**fit_data, epochs=config.epochs, callbacks=[reporter], verbose=0)
+    train_seconds = time.perf_counter() - started
+    finished_all = not reporter.stopped and len(reporter.epochs) == config.epochs
+    if config.validation == "test" and finished_all:
+        test_loss, test_accuracy = reporter.epochs[-1].val_loss, reporter.epochs[-1].val_accuracy  # Just measured.
+    else:
+        test = validate(model, x_test, y_test)
+        test_loss, test_accuracy = test.loss, test.accuracy
+    record = RunRecord(
+        config=config,
         status="stopped" if reporter.stopped else "finished",
-        test_loss=float(test_loss),
+        device=device.describe(),
+        train_size=len(x_train),
+        batches=tuple(reporter.batches),
+        epochs=tuple(reporter.epochs),
         test_accuracy=float(test_accuracy),
+        test_loss=float(test_loss),
         seconds=time.perf_counter() - started,
-        finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        train_seconds=train_seconds,
+        started=started_at,
+        finished=_now(),
+        versions=_versions(),
+        snapshots=tuple(snapshot.epochs_done for snapshot in reporter.snapshots),
     )
-    return TrainResult(model=model, history=history)
+    return TrainResult(model=model, history=record, snapshots=reporter.snapshots)
+
+
+def save_result(result: TrainResult, model_path: str | os.PathLike) -> Path:
+    """Save a run: its snapshots first, then the model with its record (which lists them), each atomically."""
+    if result.snapshots:
+        save_snapshots(result.snapshots, snapshot_path_for(model_path))
+    return save_run(result.model, result.history, model_path)
 
 
 if __name__ == "__main__":

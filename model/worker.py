@@ -22,8 +22,7 @@ import numpy as np
 
 from model.data import Split
 from model.settings import DemoSettings
-from model.store import save_run
-from model.train import BatchProgress, EpochProgress, TrainConfig, train
+from model.train import BatchProgress, EpochProgress, TrainConfig, save_result, train
 
 ACTIVE_STATES = ("starting", "running", "stopping")
 
@@ -226,12 +225,12 @@ class TrainingSupervisor:
                 return run.stop_requested() or self.policy.out_of_time(run.started)
 
             result = train(run.config, data, on_progress=run.record, should_stop=should_stop, watched_images=watched_images)
-            path = save_run(result.model, result.history, self.runs_directory / f"{run.run_id}.keras")
+            path = save_result(result, self.runs_directory / f"{run.run_id}.keras")
             run.finish(
-                status=result.history["status"],
+                status=result.history.status,
                 model_path=path,
-                test_accuracy=result.history["test_accuracy"],
-                test_loss=result.history["test_loss"],
+                test_accuracy=result.history.test_accuracy,
+                test_loss=result.history.test_loss,
             )
         except MemoryError:
             run.finish(

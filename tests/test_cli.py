@@ -42,7 +42,8 @@ def test_a_tiny_run_is_trained_and_saved(tmp_path, capsys):
     assert code == 0
     load_model(out)
     history = load_history(out)
-    assert history["config"]["units"] == 8 and history["status"] == "finished"
+    assert history.config.units == 8 and history.status == "finished"
+    assert history.snapshots and out.with_name("tiny.snapshots.npz").is_file()
     error_output = capsys.readouterr().err
     assert "Training on CPU" in error_output or "Training on GPU" in error_output
     assert "test accuracy" in error_output

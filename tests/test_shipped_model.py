@@ -30,8 +30,8 @@ def test_shipped_model_beats_99_percent_on_the_test_set(shipped, mnist):
     accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
     assert accuracy >= 0.990
     history = load_history(SHIPPED)
-    assert history["status"] == "finished" and history["train_size"] == 60000
-    assert history["test_accuracy"] == pytest.approx(accuracy, abs=2e-4)
+    assert history.status == "finished" and history.train_size == 60000
+    assert history.test_accuracy == pytest.approx(accuracy, abs=2e-4)
 
 
 def test_shipped_model_reads_hand_made_drawings(shipped):

@@ -10,19 +10,22 @@ import numpy as np
 import pytest
 
 from model.store import ModelFileError, history_path_for, load_history, load_model, save_run
+from tests.test_run_record import make_record
+
+FIRST, SECOND = make_record(), make_record(test_accuracy=0.5)
 
 
 def test_round_trip_keeps_weights_and_history(tmp_path, small_model, random_digits):
-    path = save_run(small_model, {"status": "finished", "test_accuracy": 0.5}, tmp_path / "run.keras")
+    path = save_run(small_model, SECOND, tmp_path / "run.keras")
     loaded = load_model(path)
     np.testing.assert_allclose(loaded.predict(random_digits, verbose=0), small_model.predict(random_digits, verbose=0), atol=1e-6)
-    assert load_history(path) == {"status": "finished", "test_accuracy": 0.5}
+    assert load_history(path) == SECOND
     assert history_path_for(path).name == "run.history.json"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.history.json", "run.keras"], "no temporary files are left"
 
 
 def test_a_crash_during_save_leaves_the_previous_model_loadable(tmp_path, small_model, random_digits, monkeypatch):
-    path = save_run(small_model, {"run": 1}, tmp_path / "model.keras")
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
     before = path.read_bytes()
 
     def crash_half_way(self, filepath, *args, **kwargs):
@@ -32,15 +35,15 @@ def test_a_crash_during_save_leaves_the_previous_model_loadable(tmp_path, small_
 
     monkeypatch.setattr(keras.Model, "save", crash_half_way)
     with pytest.raises(KeyboardInterrupt):
-        save_run(small_model, {"run": 2}, path)
+        save_run(small_model, SECOND, path)
     assert path.read_bytes() == before
-    assert load_history(path) == {"run": 1}
+    assert load_history(path) == FIRST
     load_model(path).predict(random_digits, verbose=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.history.json", "model.keras"]
 
 
 def test_a_crash_while_moving_into_place_leaves_the_previous_files(tmp_path, small_model, monkeypatch):
-    path = save_run(small_model, {"run": 1}, tmp_path / "model.keras")
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
     before = path.read_bytes()
     real_replace = os.replace
 
@@ -51,7 +54,7 @@ def test_a_crash_while_moving_into_place_leaves_the_previous_files(tmp_path, sma
 
     monkeypatch.setattr(os, "replace", fail_on_model)
     with pytest.raises(OSError):
-        save_run(small_model, {"run": 2}, path)
+        save_run(small_model, SECOND, path)
     assert path.read_bytes() == before
     load_model(path)
 
@@ -73,7 +76,7 @@ def test_not_a_keras_file(tmp_path):
 
 
 def test_corrupt_file(tmp_path, small_model):
-    path = save_run(small_model, {}, tmp_path / "model.keras")
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
     data = bytearray(path.read_bytes())
     data[len(data) // 2 : len(data) // 2 + 2000] = os.urandom(2000)
     path.write_bytes(bytes(data))
@@ -90,14 +93,17 @@ def test_model_of_another_shape(tmp_path):
 
 
 def test_corrupt_history(tmp_path, small_model):
-    path = save_run(small_model, {}, tmp_path / "model.keras")
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
     history_path_for(path).write_text("{not json")
     with pytest.raises(ModelFileError, match="history"):
+        load_history(path)
+    history_path_for(path).write_text(json.dumps({**FIRST.to_json(), "test_accuracy": "99%"}))
+    with pytest.raises(ModelFileError, match="test_accuracy must be a number"):
         load_history(path)
     history_path_for(path).unlink()
     assert load_history(path) is None
 
 
 def test_history_is_plain_json(tmp_path, small_model):
-    path = save_run(small_model, {"epochs": [{"loss": 0.5}]}, tmp_path / "model.keras")
-    assert json.loads(history_path_for(path).read_text()) == {"epochs": [{"loss": 0.5}]}
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
+    assert json.loads(history_path_for(path).read_text()) == json.loads(json.dumps(FIRST.to_json()))

@@ -47,10 +47,16 @@ def test_tiny_training_learns_and_reports_progress(mnist):
     assert all(b2.samples_seen > b1.samples_seen for b1, b2 in zip(batches, batches[1:]))
     assert all(0 <= b.accuracy <= 1 and b.loss > 0 for b in batches)
     assert np.array(epochs[-1].watched_probabilities).shape == (3, 10)
-    history = result.history
-    assert history["status"] == "finished" and len(history["epochs"]) == 2
-    assert history["test_accuracy"] > 0.2, "two epochs on 1,024 images already beat chance (10%) twice over"
-    assert history["test_accuracy"] == pytest.approx(epochs[-1].val_accuracy, abs=1e-6)
+    record = result.history
+    assert record.status == "finished" and len(record.epochs) == 2 and record.epochs == tuple(epochs)
+    assert record.test_accuracy > 0.2, "two epochs on 1,024 images already beat chance (10%) twice over"
+    assert record.test_accuracy == pytest.approx(epochs[-1].val_accuracy, abs=1e-6)
+    # Per-digit validation accuracy averages back to the accuracy, weighted by each digit's count.
+    counts = np.bincount(mnist[1][1], minlength=10)
+    assert np.average(epochs[-1].val_class_accuracy, weights=counts) == pytest.approx(epochs[-1].val_accuracy, abs=1e-4)
+    # Snapshots: untrained, 1/8, 1/4 and 1/2 of the first epoch (16 batches), then after each epoch.
+    assert record.snapshots == (0.0, 0.125, 0.25, 0.5, 1.0, 2.0)
+    assert [snapshot.epochs_done for snapshot in result.snapshots] == list(record.snapshots)
 
 
 def test_batch_reports_average_the_interval_exactly(mnist, monkeypatch):
@@ -73,12 +79,13 @@ def test_should_stop_ends_training_cleanly(mnist):
         return calls["count"] >= 5
 
     result = train(TINY.with_overrides(epochs=5), mnist, should_stop=stop_after_five_batches)
-    assert result.history["status"] == "stopped"
-    assert result.history["epochs"] == []  # The partial first epoch is not reported as one.
-    assert len(result.history["batches"]) >= 1
-    assert 0 <= result.history["test_accuracy"] <= 1
+    assert result.history.status == "stopped"
+    assert result.history.epochs == ()  # The partial first epoch is not reported as one.
+    assert len(result.history.batches) >= 1
+    assert 0 <= result.history.test_accuracy <= 1
+    assert result.history.snapshots == (0.0, 0.125, 0.25)  # Stopped after batch 5 of 16: 1/8 (batch 2) and 1/4 (batch 4) kept.
 
 
 def test_augmented_training_runs(mnist):
     result = train(TINY.with_overrides(epochs=1, augment=True), mnist)
-    assert result.history["status"] == "finished" and result.history["config"]["augment"] is True
+    assert result.history.status == "finished" and result.history.config.augment is True

@@ -35,7 +35,7 @@ def test_a_run_finishes_and_is_saved_with_its_history(tmp_path, mnist):
     assert snapshot.model_path.parent == tmp_path and snapshot.model_path.suffix == ".keras"
     load_model(snapshot.model_path)
     history = load_history(snapshot.model_path)
-    assert history["status"] == "finished" and history["test_accuracy"] == pytest.approx(snapshot.test_accuracy)
+    assert history.status == "finished" and history.test_accuracy == pytest.approx(snapshot.test_accuracy)
     assert snapshot.fraction_done() == 1.0
 
 
@@ -53,7 +53,7 @@ def test_only_one_run_at_a_time_and_stop(tmp_path, mnist):
     snapshot = run.snapshot()
     assert snapshot.status == "stopped"
     assert len(snapshot.epochs) < 200
-    assert load_history(snapshot.model_path)["status"] == "stopped"
+    assert load_history(snapshot.model_path).status == "stopped"
     # Once it has ended, a new run may start.
     second = supervisor.start(TINY.with_overrides(epochs=1), mnist)
     assert second.wait(120) and second.snapshot().status == "finished"
