@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import model  # noqa: F401  (quietens TensorFlow's start-up logs before it loads)
+from model.runs import prune_runs, sweep_temporary_files
 from model.settings import DemoSettings
 from ui import draw_view, evaluate_view, resources, settings, train_view
 
@@ -56,9 +57,17 @@ def server_settings() -> DemoSettings:
     return server
 
 
+@st.cache_resource(show_spinner=False)
+def tidy_runs_folder(max_saved_runs: int | None) -> None:
+    """Once per server process: sweep what killed saves left, and bring the runs within the cap."""
+    sweep_temporary_files(resources.RUNS_DIRECTORY)
+    prune_runs(resources.RUNS_DIRECTORY, max_saved_runs, protected=[resources.SHIPPED_MODEL])
+
+
 def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
     server = server_settings()
+    tidy_runs_folder(server.max_saved_runs)
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
     st.session_state["draw_page"] = draw_page
     pages = [

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPOSITORY
+from ui import resources
 
 SCRIPT = f"""
 import sys
@@ -59,3 +63,15 @@ def test_a_bad_setting_stops_the_page_with_its_name(monkeypatch):
     monkeypatch.setenv("LSTM_DEMO_MAX_EPOCHS", "lots")
     app = _run()
     assert any("LSTM_DEMO_MAX_EPOCHS must be a positive whole number" in error.value for error in app.error)
+
+
+def test_the_first_page_view_sweeps_leftover_files_and_caps_the_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(resources, "RUNS_DIRECTORY", tmp_path)
+    monkeypatch.setenv("LSTM_DEMO_MAX_SAVED_RUNS", "1")
+    hour_ago = time.time() - 3600
+    for index, name in enumerate(["run-old.keras", "run-old.history.json", "run-new.keras", ".run-x.abc.tmp.keras"]):
+        (tmp_path / name).write_text("{}")
+        os.utime(tmp_path / name, (hour_ago + 100 * index, hour_ago + 100 * index))
+    st.cache_resource.clear()
+    _run()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["run-new.keras"]
