@@ -1,0 +1,300 @@
+"""Many visitors at once: K browser sessions draw at the same time, on the app and on Streamlit's floor.
+
+Starts `streamlit run app.py` and `streamlit run bench/floor_app.py` (the same canvas, echoing a
+number), opens K sessions (separate Chromium contexts) on one of them, and has all K draw the same
+strokes at the same time; then the same on the other; the two take turns for ROUNDS rounds so that
+the load from elsewhere on the machine hits both alike. For every stroke it times, inside the page,
+the mouse-up to the page's answer (the prediction or echo changed, and the page quiet again), and
+notes the websocket frames the page sent and got meanwhile, so a stroke left without an answer
+shows whether the canvas never sent it or the server never answered. Prints errors, stuck
+sessions (a stroke without an answer within 60 s), p50/p95 round trips as ratios to the floor's,
+and the server's memory.
+
+    flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
+    flock /tmp/browser.lock python bench/crowd.py --long 220   # one session, 220 strokes: memory over time
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+
+from playwright.async_api import async_playwright  # noqa: E402
+
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, free_port  # noqa: E402
+
+ROUNDS = 2
+STROKES_PER_SESSION = 8
+ANSWER_TIMEOUT_MS = 60_000
+QUIET_MS = 500
+THINK_SECONDS = 0.4  # A visitor's pause between strokes.
+# Short strokes in different places, so every one adds ink (the floor's echo changes) and changes
+# the app's 28×28 input picture.
+STROKES = [
+    [(0.30, 0.20), (0.70, 0.20)],
+    [(0.50, 0.20), (0.50, 0.80)],
+    [(0.30, 0.80), (0.70, 0.80)],
+    [(0.25, 0.35), (0.40, 0.65)],
+    [(0.75, 0.35), (0.60, 0.65)],
+    [(0.20, 0.50), (0.35, 0.50)],
+    [(0.65, 0.50), (0.80, 0.50)],
+    [(0.40, 0.30), (0.60, 0.40)],
+]
+
+OBSERVER = """() => {
+  window.__crowd = {up: 0, mutations: []};
+  document.addEventListener('mouseup', () => { window.__crowd.up = performance.now(); }, true);
+  new MutationObserver(() => window.__crowd.mutations.push(performance.now()))
+    .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+# What the server's answer to a stroke changes: the floor's echoed number, the app's prediction and
+# its 28×28 input picture.
+SIGNATURE = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stImage"] img')]
+  .map(element => element.src || element.textContent).join('|')"""
+WAIT_FOR_ANSWER = """async ([before, quiet, timeout]) => {
+  const signature = () => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stImage"] img')]
+    .map(element => element.src || element.textContent).join('|');
+  const up = window.__crowd.up;
+  const deadline = performance.now() + timeout;
+  while (performance.now() < deadline) {
+    if (signature() !== before) {
+      while (true) {
+        const marks = window.__crowd.mutations;
+        const last = marks.length ? marks[marks.length - 1] : up;
+        if (performance.now() - last > quiet) return {elapsed: Math.max(0, last - up)};
+        await new Promise(resolve => setTimeout(resolve, 25));
+      }
+    }
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+  return {elapsed: null, text: document.body.innerText.slice(0, 300)};
+}"""
+
+
+@dataclass
+class SessionResult:
+    round_trips_ms: list[float] = field(default_factory=list)
+    stuck_strokes: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def serve(script: str, environment: dict[str, str]):
+    """`streamlit run script` on a free loopback port; yields (url, process id)."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
+    process = subprocess.Popen(
+        command, cwd=REPOSITORY, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError(f"{script} did not become healthy")
+        yield url, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def resident_megabytes(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+
+class MemoryWatch:
+    """Samples a process's resident memory every half second while a phase runs; keeps the peak."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._task = pid, 0.0, None
+
+    async def _sample(self):
+        while True:
+            self.peak = max(self.peak, resident_megabytes(self.pid))
+            await asyncio.sleep(0.5)
+
+    def __enter__(self):
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exception):
+        self._task.cancel()
+
+
+async def open_session(browser, url: str):
+    """A fresh context and page, loaded and ready for a first stroke; frames on its websocket are counted."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = await context.new_page()
+    result = SessionResult()
+    frames = {"sent": 0, "received": 0}
+    page.on("pageerror", lambda error: result.errors.append(f"page error: {error}"))
+
+    def watch(socket):
+        socket.on("framesent", lambda _: frames.__setitem__("sent", frames["sent"] + 1))
+        socket.on("framereceived", lambda _: frames.__setitem__("received", frames["received"] + 1))
+
+    page.on("websocket", watch)
+    await page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+    canvas = page.locator("canvas").last
+    await canvas.wait_for(timeout=120_000)
+    # Ready when the first script run has finished: the app's invitation or the floor's echo is shown.
+    ready = page.locator('[data-testid="stMetricValue"]').or_(page.get_by_text("Draw a digit from 0 to 9"))
+    await ready.first.wait_for(timeout=120_000)
+    await asyncio.sleep(1.0)
+    await page.evaluate(OBSERVER)
+    return context, page, await canvas.bounding_box(), frames, result
+
+
+async def draw(page, box: dict, stroke: list[tuple[float, float]]) -> None:
+    points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+    await page.mouse.move(*points[0])
+    await page.mouse.down()
+    for point in points[1:]:
+        await page.mouse.move(*point, steps=6)
+    await page.mouse.up()
+
+
+async def run_session(page, box, frames, result: SessionResult, strokes, reset_every: int | None = None, on_stroke=None) -> None:
+    for index, stroke in enumerate(strokes):
+        if reset_every and index and index % reset_every == 0:
+            await page.get_by_role("button", name="Reset canvas & history").click()
+            await asyncio.sleep(1.0)
+        before = await page.evaluate(SIGNATURE)
+        sent, received = frames["sent"], frames["received"]
+        await draw(page, box, stroke)
+        answer = await page.evaluate(WAIT_FOR_ANSWER, [before, QUIET_MS, ANSWER_TIMEOUT_MS])
+        if answer["elapsed"] is None:
+            result.stuck_strokes.append(
+                {
+                    "stroke": index,
+                    "frames sent after mouse-up": frames["sent"] - sent,
+                    "frames received after mouse-up": frames["received"] - received,
+                    "page said": " ".join(answer["text"].split())[:160],
+                }
+            )
+        else:
+            result.round_trips_ms.append(answer["elapsed"])
+        exceptions = await page.locator('[data-testid="stException"]').count()
+        if exceptions:
+            result.errors.append(f"stroke {index}: {exceptions} exception(s) on the page")
+        if on_stroke is not None:
+            on_stroke(index)
+        await asyncio.sleep(THINK_SECONDS)
+
+
+async def crowd_phase(browser, url: str, pid: int, sessions: int) -> tuple[list[SessionResult], float]:
+    """K sessions open, then all draw at once; returns their results and the server's peak memory."""
+    with MemoryWatch(pid) as memory:
+        opened = await asyncio.gather(*(open_session(browser, url) for _ in range(sessions)))
+        strokes = STROKES[:STROKES_PER_SESSION]
+        await asyncio.gather(*(run_session(page, box, frames, result, strokes) for _, page, box, frames, result in opened))
+        for context, *_ in opened:
+            await context.close()
+    return [result for *_, result in opened], memory.peak
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: float) -> dict:
+    trips = [trip for result in results for trip in result.round_trips_ms]
+    stuck = [result for result in results if result.stuck_strokes]
+    errors = [error for result in results for error in result.errors]
+    summary = {"p50": statistics.median(trips) if trips else float("nan"), "p95": percentile(trips, 0.95)}
+    print(
+        f"  {name:5}: {len(trips)} answered strokes, {sum(len(r.stuck_strokes) for r in results)} stuck strokes in "
+        f"{len(stuck)} stuck sessions, {len(errors)} errors; round trip p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms; "
+        f"server memory {idle_mb:.0f} MB before, {peak_mb:.0f} MB peak",
+        flush=True,
+    )
+    for result in stuck:
+        for detail in result.stuck_strokes:
+            print(f"         stuck: {detail}", flush=True)
+    for error in errors[:5]:
+        print(f"         error: {error}", flush=True)
+    return summary
+
+
+async def crowd(counts: list[int]) -> None:
+    environment = {"LSTM_DEMO_MODE": "public"}
+    with serve("bench/floor_app.py", environment) as (floor_url, floor_pid), serve("app.py", environment) as (app_url, app_pid):
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            for count in counts:
+                print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {ROUNDS} rounds, floor and app in turn:")
+                gathered = {"floor": ([], 0.0, 0.0), "app": ([], 0.0, 0.0)}
+                for _ in range(ROUNDS):
+                    for name, url, pid in (("floor", floor_url, floor_pid), ("app", app_url, app_pid)):
+                        idle = resident_megabytes(pid)
+                        results, peak = await crowd_phase(browser, url, pid, count)
+                        previous, previous_peak, first_idle = gathered[name]
+                        gathered[name] = (previous + results, max(previous_peak, peak), first_idle or idle)
+                floor = report("floor", *gathered["floor"])
+                app = report("app", *gathered["app"])
+                ratios = f"p50 {app['p50'] / floor['p50']:.2f}, p95 {app['p95'] / floor['p95']:.2f}"
+                print(f"  ratio app / floor at K = {count}: {ratios} (goal: p95 at most 1.5)")
+            await browser.close()
+            print(f"app server memory once all sessions closed: {resident_megabytes(app_pid):.0f} MB", flush=True)
+
+
+async def long_session(strokes: int) -> None:
+    """One visitor, many strokes (the canvas reset every 4): the server's memory must stay flat."""
+    with serve("app.py", {"LSTM_DEMO_MODE": "public"}) as (url, pid):
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            context, page, box, frames, result = await open_session(browser, url)
+            samples = [(0, resident_megabytes(pid))]
+
+            def sample(index: int) -> None:
+                if (index + 1) % 20 == 0:
+                    samples.append((index + 1, resident_megabytes(pid)))
+
+            plan = [STROKES[index % 4] for index in range(strokes)]  # Four strokes make one drawing.
+            await run_session(page, box, frames, result, plan, reset_every=4, on_stroke=sample)
+            await context.close()
+            await browser.close()
+            answered, stuck = len(result.round_trips_ms), len(result.stuck_strokes)
+            print(f"one session, {strokes} strokes (reset every 4): {answered} answered, {stuck} stuck")
+            print("server memory (MB) after N strokes: " + ", ".join(f"{count}: {megabytes:.0f}" for count, megabytes in samples))
+            growth = samples[-1][1] - samples[1][1] if len(samples) > 2 else float("nan")
+            print(f"growth from stroke {samples[1][0]} to stroke {samples[-1][0]}: {growth:+.0f} MB")
+            await asyncio.sleep(75)  # Past server.disconnectedSessionTTL (60 s), the closed session is gone.
+            print(f"75 s after the session closed: {resident_megabytes(pid):.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("counts", nargs="*", type=int, default=[4, 8], help="numbers of sessions drawing at once")
+    parser.add_argument("--long", type=int, metavar="STROKES", help="one session drawing this many strokes instead")
+    arguments = parser.parse_args()
+    if arguments.long:
+        asyncio.run(long_session(arguments.long))
+    else:
+        asyncio.run(crowd(arguments.counts))
+
+
+if __name__ == "__main__":
+    main()
