@@ -1,18 +1,27 @@
-"""Training in the background: one run at a time per process, observed through a progress object.
+"""Training in the background: one run at a time, in its own process, observed through a progress object.
 
-`TrainingSupervisor.start()` launches `model.train.train` on a worker thread and returns a
-`TrainingRun`, the shared progress object the worker writes into (under a lock) and any number of
-pages read from (`snapshot()`). A stop request is honoured between batches; the finished or stopped
-model is saved atomically with its history into the runs folder. `TrainingPolicy` caps what a
-hosted demo lets visitors run. Nothing here imports Streamlit: the page only polls.
+`TrainingSupervisor.start()` runs `model.train.train` in a separate training process (multiprocessing
+spawn; see `model.training_process`) and returns a `TrainingRun`, the shared progress object a
+monitor thread fills from what the process sends (under a lock) and any number of pages read
+(`snapshot()`). The server process never imports TensorFlow. A stop request, or a run past the
+policy's time cap, is honoured between batches; the finished or stopped model is saved atomically
+with its history into the runs folder by the training process. The process is reaped when it ends;
+if it dies (killed, out of memory, a crash), the run fails with a plain message. One run at a time
+holds across server replicas too: an exclusive `flock` on `.training.lock` in the runs folder.
+`TrainingPolicy` caps what a hosted demo lets visitors run. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import multiprocessing
+import queue
+import signal
+import subprocess
+import sys
 import threading
 import time
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,15 +29,19 @@ from pathlib import Path
 
 import numpy as np
 
+from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.data import Split
 from model.settings import DemoSettings
-from model.train import BatchProgress, EpochProgress, TrainConfig, save_result, train
+from model.training_process import NICENESS, JobOutcome, TrainingJob, child_main
 
 ACTIVE_STATES = ("starting", "running", "stopping")
+LOCK_FILE_NAME = ".training.lock"
+POLL_SECONDS = 0.2
+EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
 
 
 class TrainingBusyError(RuntimeError):
-    """Another training run is already going on in this server."""
+    """Another training run is already going on in this server (or another replica sharing the runs folder)."""
 
 
 @dataclass(frozen=True)
@@ -186,14 +199,56 @@ class TrainingRun:
             )
 
 
+class RunLock:
+    """An exclusive `flock` on a file in the runs folder: one training at a time across server replicas.
+
+    The lock belongs to the open file, so it is released when `release()` closes it, or by the
+    system when the server process dies.
+    """
+
+    def __init__(self, directory: Path):
+        self.path = directory / LOCK_FILE_NAME
+        self._stream = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(self.path, "a+")
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.close()
+            return False
+        self._stream = stream
+        return True
+
+    def release(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # Closing the file drops the lock.
+            self._stream = None
+
+
+def _describe_exit(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        try:
+            name = signal.Signals(-exit_code).name
+        except ValueError:
+            name = f"signal {-exit_code}"
+        hint = " (perhaps it ran out of memory)" if name == "SIGKILL" else ""
+        return f"The training process was killed by {name}{hint}."
+    return f"The training process ended unexpectedly (exit code {exit_code})."
+
+
 class TrainingSupervisor:
-    """Runs at most one training at a time and keeps the latest run for every page to see."""
+    """Runs at most one training at a time, each in its own process, and keeps the latest run for every page."""
 
     def __init__(self, runs_directory: str | Path, policy: TrainingPolicy = TrainingPolicy()):
         self.runs_directory = Path(runs_directory)
         self.policy = policy
         self._lock = threading.Lock()
         self._current: TrainingRun | None = None
+        self._run_lock = RunLock(self.runs_directory)
+        self._device: str | None = None
+        self._device_probe: threading.Thread | None = None
 
     def current(self) -> TrainingRun | None:
         return self._current
@@ -201,46 +256,108 @@ class TrainingSupervisor:
     def start(
         self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None, owner: str | None = None
     ) -> TrainingRun:
-        """Start a run on a worker thread; raises TrainingBusyError or ValueError (policy) at once.
+        """Start a training run in its own process; raises TrainingBusyError or ValueError (policy) at once.
 
         `owner` is an opaque token of whoever started it, so a page can offer Stop to them alone.
+        """
+        return self.start_job("train", config, data=data, watched_images=watched_images, owner=owner)
+
+    def start_job(self, kind: str, config: TrainConfig, owner: str | None = None, **job_fields) -> TrainingRun:
+        """Start a job of any kind (`model.training_process.JOB_RUNNERS`); its model is saved in the runs folder.
+
+        `job_fields` are the other `TrainingJob` fields (data, watched_images, options, runner, threads).
         """
         self.policy.check(config)
         with self._lock:
             if self._current is not None and self._current.snapshot().active:
                 raise TrainingBusyError("A training run is already in progress on this server; watch it or wait for it to end.")
-            run_id = datetime.now().strftime("run-%Y%m%d-%H%M%S")
-            if self._current is not None and self._current.run_id == run_id:
-                run_id += f"-{int(time.time() * 1000) % 1000:03d}"
-            run = TrainingRun(run_id=run_id, config=config, owner=owner)
+            if not self._run_lock.acquire():
+                raise TrainingBusyError("Another server process sharing this runs folder is training; wait for it to end.")
+            try:
+                run_id = datetime.now().strftime("run-%Y%m%d-%H%M%S")
+                if self._current is not None and self._current.run_id == run_id:
+                    run_id += f"-{int(time.time() * 1000) % 1000:03d}"
+                job = TrainingJob(kind=kind, config=config, model_path=self.runs_directory / f"{run_id}.keras", **job_fields)
+                run = TrainingRun(run_id=run_id, config=config, owner=owner)
+                context = multiprocessing.get_context("spawn")
+                messages, stop_event = context.Queue(), context.Event()
+                process = context.Process(target=child_main, args=(job, messages, stop_event), name=f"training-{run_id}", daemon=True)
+                process.start()
+            except BaseException:
+                self._run_lock.release()
+                raise
             self._current = run
-        worker = threading.Thread(target=self._work, args=(run, data, watched_images), name=f"training-{run_id}", daemon=True)
-        worker.start()
+        monitor = threading.Thread(
+            target=self._monitor, args=(run, process, messages, stop_event), name=f"training-monitor-{run_id}", daemon=True
+        )
+        monitor.start()
         return run
 
-    def _work(self, run: TrainingRun, data, watched_images) -> None:
+    def _monitor(self, run: TrainingRun, process, messages, stop_event) -> None:
+        """Relay what the training process sends into `run` until it ends, then reap it and free the slot."""
+        outcome: JobOutcome | str | None = None
         try:
-            # A run past the policy's time cap stops like a stopped run: between batches, and saved.
-            def should_stop() -> bool:
-                return run.stop_requested() or self.policy.out_of_time(run.started)
+            while outcome is None:
+                if run.stop_requested() or self.policy.out_of_time(run.started):
+                    # A run past the policy's time cap stops like a stopped run: between batches, and saved.
+                    stop_event.set()
+                    run.request_stop()
+                try:
+                    kind, payload = messages.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    if not process.is_alive():
+                        outcome = self._last_words(messages) or _describe_exit(process.exitcode)
+                    continue
+                if kind == "progress":
+                    run.record(payload)
+                elif kind == "device":
+                    self._device = payload
+                elif kind in ("finished", "failed"):
+                    outcome = payload
+        finally:
+            process.join(EXIT_GRACE_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            messages.close()
+            self._run_lock.release()
+            if isinstance(outcome, JobOutcome):
+                run.finish(
+                    status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
+                )
+            else:
+                run.finish(status="failed", error=outcome or "The training process ended unexpectedly.")
 
-            result = train(run.config, data, on_progress=run.record, should_stop=should_stop, watched_images=watched_images)
-            path = save_result(result, self.runs_directory / f"{run.run_id}.keras")
-            run.finish(
-                status=result.history.status,
-                model_path=path,
-                test_accuracy=result.history.test_accuracy,
-                test_loss=result.history.test_loss,
-            )
-        except MemoryError:
-            run.finish(
-                status="failed", error="Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
-            )
-        except ValueError as error:
-            run.finish(status="failed", error=str(error))
-        except Exception as error:  # The page must hear of any failure; nothing may die silently.
-            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-            message = f"Training failed: {detail}"
-            if "OOM" in detail or "out of memory" in detail.lower():
-                message = "Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
-            run.finish(status="failed", error=message)
+    @staticmethod
+    def _last_words(messages) -> JobOutcome | str | None:
+        """The outcome among messages still queued after the process ended, if it sent one."""
+        while True:
+            try:
+                kind, payload = messages.get(timeout=POLL_SECONDS)
+            except (queue.Empty, EOFError, OSError):
+                return None
+            if kind in ("finished", "failed"):
+                return payload
+
+    def device_description(self) -> str | None:
+        """Where training computes, e.g. "CPU (tensorflow backend)"; None until known.
+
+        Told by the training process when a run starts; before the first run, found once by a short
+        low-priority subprocess, so that the server itself never imports TensorFlow.
+        """
+        with self._lock:
+            if self._device is None and self._device_probe is None:
+                self._device_probe = threading.Thread(target=self._probe_device, name="device-probe", daemon=True)
+                self._device_probe.start()
+        return self._device
+
+    def _probe_device(self) -> None:
+        program = f"import os; os.nice({NICENESS}); from model.network import detect_device; print(detect_device().describe())"
+        repository = Path(__file__).resolve().parent.parent
+        try:
+            result = subprocess.run([sys.executable, "-c", program], cwd=repository, capture_output=True, text=True, timeout=120)
+            lines = result.stdout.strip().splitlines()
+            if result.returncode == 0 and lines and self._device is None:
+                self._device = lines[-1]
+        except (OSError, subprocess.SubprocessError):
+            pass  # The page says the device is unknown; training itself still works.

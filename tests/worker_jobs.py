@@ -1,0 +1,46 @@
+"""Stand-in training jobs for tests/test_worker.py, run inside the real training process.
+
+They exercise the process mechanics (progress, stop, crashes) in well under a second, without
+loading TensorFlow; the real "train" job is tested beside them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from model.config import BatchProgress
+from model.training_process import JobOutcome
+
+
+def report_until_stopped(job, on_progress, should_stop) -> JobOutcome:
+    """Report a batch every 20 ms until told to stop, then end as a stopped run."""
+    batch = 0
+    while not should_stop():
+        batch += 1
+        on_progress(BatchProgress(1, 1, batch, 10**6, batch, batch * 0.02, 1.0, 0.5))
+        time.sleep(0.02)
+    return JobOutcome("stopped", None)
+
+
+def exit_abruptly(job, on_progress, should_stop) -> JobOutcome:
+    on_progress(BatchProgress(1, 1, 1, 10, 1, 0.1, 1.0, 0.5))
+    time.sleep(0.2)
+    os._exit(3)
+
+
+def kill_itself(job, on_progress, should_stop) -> JobOutcome:
+    os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(10)
+    return JobOutcome("finished", None)
+
+
+def raise_error(job, on_progress, should_stop) -> JobOutcome:
+    raise RuntimeError("the disk caught fire")
+
+
+def report_priority(job, on_progress, should_stop) -> JobOutcome:
+    """End at once, with the process's niceness and thread caps in place of a test accuracy."""
+    settings = (os.nice(0), int(os.environ["OMP_NUM_THREADS"]), int(os.environ["TF_NUM_INTRAOP_THREADS"]))
+    return JobOutcome("finished", None, test_accuracy=settings[0], test_loss=settings[1] * 1000 + settings[2])
