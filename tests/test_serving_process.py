@@ -1,0 +1,59 @@
+"""The serving process never loads TensorFlow or Keras: a real run of the app, then every page module.
+
+The check runs in a fresh Python (`python -c`), since this test process itself has Keras loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPOSITORY, mnist_path
+
+HEAVY_MODULES = ["tensorflow", "keras", "torch", "jax"]
+
+RUN_THE_APP_THEN_IMPORT_EVERY_PAGE_MODULE = """
+import importlib, json, pkgutil, sys
+from streamlit.testing.v1 import AppTest
+
+heavy = HEAVY_MODULES
+app = AppTest.from_file("app.py", default_timeout=120).run()
+heavy_after_first_run = [name for name in heavy if name in sys.modules]
+app.run()  # A second run, as after a stroke.
+errors = [str(element.value) for element in app.exception] + [str(element.value) for element in app.error]
+import ui
+names = sorted(module.name for module in pkgutil.iter_modules(ui.__path__))
+for name in names:
+    importlib.import_module("ui." + name)
+print(json.dumps({
+    "errors": errors,
+    "titles": [title.value for title in app.title],
+    "modules": names,
+    "probe_loaded": "model.weights" in sys.modules,
+    "heavy_after_first_run": heavy_after_first_run,
+    "heavy": [name for name in heavy if name in sys.modules],
+}))
+""".replace("HEAVY_MODULES", repr(HEAVY_MODULES))
+
+
+def test_the_app_and_every_page_module_run_without_tensorflow_or_keras():
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    if mnist_path() is not None:
+        environment["MNIST_NPZ"] = str(mnist_path())
+    finished = subprocess.run(
+        [sys.executable, "-c", RUN_THE_APP_THEN_IMPORT_EVERY_PAGE_MODULE],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert result["errors"] == [] and result["titles"], "the Draw page rendered without errors"
+    assert result["probe_loaded"], "the Draw page loaded the model's probe"
+    assert {"draw_view", "evaluate_view", "resources", "train_view"} <= set(result["modules"])
+    assert result["heavy_after_first_run"] == []
+    assert result["heavy"] == []
