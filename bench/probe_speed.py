@@ -67,11 +67,14 @@ def main() -> None:
         digit = canvas_to_mnist(drawing)
         result = probe.run(digit)
         decided = decision_row(result.running_probabilities)
-        arguments = (digit, result.running_probabilities, list(result.hidden), probe.unit_order, 28, decided, groups)
+        answer = (result.running_probabilities, 28, decided)
+        states = (digit, list(result.hidden), probe.unit_order, 28, decided, groups)
         if as_figure:
-            plotly.io.to_json(reading_charts.reading_figure(*arguments), validate=False)
+            plotly.io.to_json(reading_charts.answer_figure(*answer), validate=False)
+            plotly.io.to_json(reading_charts.states_figure(*states), validate=False)
         else:
-            figure_json(reading_charts.reading_spec(*arguments))
+            figure_json(reading_charts.answer_spec(*answer))
+            figure_json(reading_charts.states_spec(*states))
 
     stroke_time = median_seconds(lambda: stroke(as_figure=False), repetitions=50)
     figure_stroke_time = median_seconds(lambda: stroke(as_figure=True), repetitions=50)

@@ -45,7 +45,10 @@ def environment(monkeypatch, tmp_path):
     if mnist_path() is not None:
         monkeypatch.setenv("MNIST_NPZ", str(mnist_path()))
 
-    def draw(array: np.ndarray) -> None:
+    def draw(array: np.ndarray | None) -> None:
+        if array is None:  # A blank canvas.
+            monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
+            return
         path = tmp_path / f"canvas_{time.monotonic_ns()}.npy"
         np.save(path, array)
         monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
@@ -74,6 +77,22 @@ def _live_figures(app: AppTest) -> list[str]:
     return [figure for figure in sent if figure is not None]
 
 
+def _row_slider(app: AppTest):
+    (slider,) = [slider for slider in app.slider if slider.label == "Row"]
+    return slider
+
+
+def _shown_row(app: AppTest) -> int:
+    """The row the page shows, checked to be the same on the slider, the metric and both figures."""
+    row = _row_slider(app).value
+    assert _metric(app, f"Answer after row {row}") is not None
+    answer, states = _live_figures(app)
+    assert f"after row {row}" in answer
+    current = json.loads(states)["layout"]["shapes"]
+    assert any(shape.get("y0") == row and shape["type"] == "line" for shape in current)
+    return row
+
+
 def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     app = _run(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
@@ -82,6 +101,7 @@ def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     (preload,) = [element for element in app.get("bidi_component") if element.proto.component_name == "lstm_demo.live_plotly_chart"]
     data = json.loads(preload.proto.json)
     assert data["figure"] is None and data["plotly_url"].endswith("/plotly.min.js")
+    assert "drawing" not in app.query_params and "test" not in app.query_params
 
 
 def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
@@ -89,20 +109,50 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     environment(_canvas_of(x_test[0]))
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
-    assert any(text.value.startswith("**Decided after row") or "settled" in text.value for text in app.markdown)
-    figures = _live_figures(app)
-    assert len(figures) == 1  # The whole reading in one figure, redrawn in place on every stroke.
-    assert "LSTM layer 2: hidden state" in figures[0]
+    assert any(text.value.startswith("It answered") or text.value.startswith("It never") for text in app.markdown)
+    answer, states = _live_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
+    assert "Running answer" in answer and "layer 2 hidden state" in states
     assert not app.get("plotly_chart")
+    assert _shown_row(app) == 28
 
-    app.slider(key="reading_row").set_value(5).run()
+    _row_slider(app).set_value(5).run()
     assert not app.exception
-    assert _metric(app, "Answer after row 5") is not None
+    assert _shown_row(app) == 5
+    assert app.query_params["row"] == ["5"] or app.query_params["row"] == "5"
 
     app.button_group(key="state_view").set_value("Gates").run()
     assert not app.exception
-    assert any("Gates decide" in caption.value for caption in app.caption)
-    assert "layer 2: output gate" in _live_figures(app)[0]
+    assert any("Gates decide" in text.value for text in app.markdown)
+    assert "output gate" in _live_figures(app)[1]
+    assert _shown_row(app) == 5
+
+
+def test_step_buttons_move_one_row_and_stop_at_the_ends(environment, mnist):
+    (_, _), (x_test, _) = mnist
+    environment(_canvas_of(x_test[3]))
+    app = _run(APP_SCRIPT)
+    assert app.button(key="row_forward").disabled
+    app.button(key="row_back").click().run()
+    app.button(key="row_back").click().run()
+    assert _shown_row(app) == 26
+    app.button(key="row_forward").click().run()
+    assert _shown_row(app) == 27
+
+
+def test_a_new_drawing_opens_at_row_28(environment, mnist):
+    (_, _), (x_test, y_test) = mnist
+    environment(_canvas_of(x_test[0]))
+    app = _run(APP_SCRIPT)
+    _row_slider(app).set_value(3).run()
+    assert _shown_row(app) == 3
+    environment(None)  # The canvas's Reset: blank again.
+    app.run()
+    assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
+    environment(_canvas_of(x_test[1]))  # ... then a new drawing.
+    app.run()
+    assert not app.exception
+    assert _metric(app, "Prediction").value == str(y_test[1])
+    assert _shown_row(app) == 28
 
 
 def test_play_reads_from_the_first_row(environment, mnist):
@@ -111,9 +161,8 @@ def test_play_reads_from_the_first_row(environment, mnist):
     app = _run(APP_SCRIPT)
     app.button(key="play_rows").click().run()
     assert not app.exception
-    assert app.slider(key="reading_row").value == 1
-    assert _metric(app, "Answer after row 1") is not None
-    assert "rows 1–1 read" in _live_figures(app)[0]
+    assert _shown_row(app) == 1
+    assert "rows 1" not in _live_figures(app)[1]
 
 
 def test_a_malformed_drawing_gets_a_clear_message(environment):
@@ -123,20 +172,83 @@ def test_a_malformed_drawing_gets_a_clear_message(environment):
     assert _metric(app, "Prediction") is None
 
 
-def test_try_a_test_digit(environment, mnist):
+def test_try_a_test_digit_clears_the_canvas_and_says_what_is_read(environment, mnist):
+    (_, _), (x_test, _) = mnist
+    environment(_canvas_of(x_test[2]))
     app = _run(APP_SCRIPT)
-    app.button[0].click().run()
+    _row_slider(app).set_value(9).run()
+    app.button(key="test_digit").click().run()
     assert not app.exception
     assert _metric(app, "Prediction") is not None
-    assert any("MNIST test digit #" in caption.value for caption in app.caption)
-    assert any("true label" in figure for figure in _live_figures(app))
+    assert any("Reading **MNIST test digit #" in text.value and "not the canvas" in text.value for text in app.markdown)
+    assert any("labelled" in text.value for text in app.markdown)
+    assert _shown_row(app) == 28
+    assert app.query_params.get("test") and "drawing" not in app.query_params
 
 
 def test_try_a_test_digit_without_data_says_how_to_get_it(environment, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "missing.npz"))
     app = _run(APP_SCRIPT)
-    app.button[0].click().run()
+    app.button(key="test_digit").click().run()
     assert any("MNIST_NPZ" in warning.value for warning in app.warning)
+
+
+def _value(parameter) -> str:
+    return parameter[0] if isinstance(parameter, list) else parameter
+
+
+def test_the_address_reproduces_a_drawing_its_model_and_row(environment, mnist):
+    (_, _), (x_test, y_test) = mnist
+    environment(_canvas_of(x_test[4]))
+    app = _run(APP_SCRIPT)
+    _row_slider(app).set_value(20).run()
+    address = {name: _value(value) for name, value in app.query_params.items()}
+    assert set(address) == {"drawing", "model", "row"} and address["model"] == "lstm_mnist.keras"
+    first_answer = _live_figures(app)[0]
+
+    environment(None)  # A fresh visitor: a blank canvas, only the address.
+    fresh = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
+    for name, value in address.items():
+        fresh.query_params[name] = value
+    fresh.run()
+    assert not fresh.exception
+    assert _metric(fresh, "Prediction").value == str(y_test[4])
+    assert _shown_row(fresh) == 20
+    assert _live_figures(fresh)[0] == first_answer  # The very same reading, to the last digit.
+    assert any("the drawing in this page's address" in text.value for text in fresh.markdown)
+
+
+@pytest.mark.parametrize(
+    ("address", "notice"),
+    [
+        ({"drawing": "bm90IGEgZHJhd2luZw"}, "damaged"),
+        ({"drawing": "%%%"}, "base64"),
+        ({"drawing": "A" * 5000}, "too long"),
+        ({"test": "99999"}, "0 to 9,999"),
+        ({"model": "../secret.keras"}, "not on this server"),
+        ({"test": "1", "drawing": "abc"}, "more than one"),
+    ],
+)
+def test_a_tampered_address_gets_a_blank_canvas_and_a_short_notice(environment, address, notice):
+    app = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
+    for name, value in address.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception
+    assert any(notice in warning.value for warning in app.warning)
+    assert _metric(app, "Prediction") is None
+    assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
+
+
+def test_a_test_digit_or_mistake_in_the_address_opens_at_its_row(environment, mnist):
+    (_, _), (_, y_test) = mnist
+    app = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
+    app.query_params["mistake"] = "18"
+    app.query_params["row"] = "7"
+    app.run()
+    assert not app.exception
+    assert any(f"mistakes, MNIST test digit #18 (labelled {y_test[18]})" in text.value for text in app.markdown)
+    assert _shown_row(app) == 7
 
 
 def test_missing_shipped_model_is_explained(environment, monkeypatch, tmp_path):

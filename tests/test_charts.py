@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from tests.test_reading_charts import _reading, _running
+from tests.test_reading_charts import _running, _states
 from ui import charts, reading_charts
 
 
@@ -48,10 +48,9 @@ def _every_figure():
     batches = [{"samples_seen": 100, "seconds": 1.0, "loss": 0.5, "accuracy": 0.8}]
     epochs = [{"epoch": 1, "samples_seen": 100, "seconds": 1.0, "val_loss": 0.4, "val_accuracy": 0.85}]
     return {
-        "reading_figure": _reading()[0],
-        "reading_gates_figure": reading_charts.reading_gates_figure(
-            _running(), [rng.uniform(size=(28, 4, 5))] * 2, [np.arange(5)] * 2, 3, 9
-        ),
+        "answer_figure": reading_charts.answer_figure(_running(), 10, 16, 4),
+        "states_figure": _states()[0],
+        "gates_figure": reading_charts.gates_figure([rng.uniform(size=(28, 4, 5))] * 2, [np.arange(5)] * 2, 3, 9),
         "training_curves": charts.training_curves(batches, epochs),
         "compare_runs": charts.compare_runs({"a": history, "b": history}),
         "confusion_matrix": charts.confusion_matrix(np.eye(10, dtype=int) * 5),

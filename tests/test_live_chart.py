@@ -51,12 +51,16 @@ def test_the_reading_figure_arrives_as_plotly_would_send_it():
     running = rng.dirichlet(np.ones(10), size=28)
     states = [rng.uniform(-1, 1, (28, 8)), rng.uniform(-1, 1, (28, 8))]
     orders = [np.arange(8), np.arange(8)[::-1]]
-    arguments = (rng.uniform(size=(28, 28)), running, states, orders, 12, 20, np.array([0, 0, 1, 1, 4, 4, 9, 9]))
-
-    ours = _decoded(json.loads(live_chart.figure_json(reading_charts.reading_spec(*arguments))))
-    plotlys = _decoded(json.loads(pio.to_json(reading_charts.reading_figure(*arguments), validate=False)))
-    plotlys["layout"].pop("template")  # go.Figure adds plotly.py's default template; the live chart draws Plotly.js's own look.
-    _assert_same(ours, plotlys)
+    arguments = (rng.uniform(size=(28, 28)), states, orders, 12, 20, np.array([0, 0, 1, 1, 4, 4, 9, 9]))
+    for spec, figure in (
+        (reading_charts.states_spec(*arguments), reading_charts.states_figure(*arguments)),
+        (reading_charts.answer_spec(running, 12, 20), reading_charts.answer_figure(running, 12, 20)),
+    ):
+        ours = _decoded(json.loads(live_chart.figure_json(spec)))
+        assert set(ours.pop("narrow")) <= {"layout", "traces"}  # Changes for narrow screens, applied by the live chart's script.
+        plotlys = _decoded(json.loads(pio.to_json(figure, validate=False)))
+        plotlys["layout"].pop("template")  # go.Figure adds plotly.py's default template; the live chart draws Plotly.js's own look.
+        _assert_same(ours, plotlys)
 
 
 def test_arrays_are_compact_typed_arrays():

@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#0b8a6f", "#bcbd22", "#17becf"]
-ACCENT = "#f5b700"
+# One colour per digit, the same on every chart of the page (lines, bars, labels, unit groups): the
+# colour-blind-safe Okabe–Ito palette without its black and yellow (too faint on white), extended
+# with three colours from Paul Tol's muted scheme. Each digit is also labelled in text, so colour is
+# never the only cue.
+DIGIT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#882255", "#332288", "#999933", "#661100"]
+QUIET_GREY = "#b8bec8"  # Everything that does not matter right now (digits that never rise, runner-up bars).
+CURRENT_ROW = "#1b1b1b"  # The row shown: a solid dark line in every reading panel.
+DECIDED_ROW = "#7a7a7a"  # The row from which the answer stays the same: dashed grey.
+ACCENT = "#f5b700"  # Training charts only (validation points): never used on the reading page.
 # Colour scales are spelled out: the figures skip Plotly's Python validation, which is what turns
 # names such as "RdBu_r" into scales, and Plotly.js's own scales of the same names differ.
 DIVERGING = [[0.0, "#2166ac"], [0.25, "#67a9cf"], [0.5, "#f7f7f7"], [0.75, "#ef8a62"], [1.0, "#b2182b"]]  # Blue < 0 < red.

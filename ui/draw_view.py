@@ -1,13 +1,21 @@
 """The drawing view: draw a digit, see the prediction, and watch the LSTM read it row by row.
 
-Data flows one way: canvas → `canvas_to_mnist` → probe → figures → page. The expensive part runs
-once per stroke (one probe call); a stroke reruns only the drawing section (canvas, answer and
-reading), and moving the row scrubber only the reading section.
+Data flows one way: canvas (or a test digit, or the address) → 28×28 image → probe → figures →
+page. The first row of the page holds what matters at a glance (canvas, prediction, running
+answer); below it, the row controls and the layers' states. The whole view is one fragment, so a
+stroke, a slider move or a step of Play reruns it alone; the probe runs once per new digit.
+
+One row is shown at a time, and it is kept in `st.session_state[ROW]` alone: the slider, the
+"Answer after row N" metric, every panel and the address follow it. A new digit (a stroke, a
+cleared canvas drawn again, a test digit, a mistake from Evaluate, a shared link) always opens at
+row 28, the whole read, and stops Play. The address always describes the reading (`ui/share.py`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -15,20 +23,42 @@ from streamlit.errors import StreamlitAPIException
 from streamlit_drawable_canvas import st_canvas
 
 from model.data import MnistUnavailableError
-from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
-from ui import reading_charts, resources
+from ui import reading_charts, resources, share
+from ui import session_keys as keys
+from ui.browser_actions import fit_canvas_toolbar, reading_actions
 from ui.live_chart import live_plotly_chart, preload_plotly
+from ui.reading_summary import summarise_reading
 
 CANVAS_SIDE = 280
-INPUT_PICTURE_SIDE = 224
-SOURCE_KEY = "digit_source"  # "canvas" or "test"
-TEST_INDEX_KEY = "test_digit_index"
-ROW_KEY = "reading_row"
-PLAYING_KEY = "playing_rows"
-NEXT_ROW_KEY = "next_reading_row"
-PLAY_SECONDS_PER_ROW = 0.12
+INPUT_PICTURE_SIDE = 140
+ROWS = 28
+DEFAULT_BRUSH_WIDTH = 20
+SECONDS_PER_ROW = {"slow": 0.35, "normal": 0.15, "fast": 0.05}
+STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
+ANSWER_CHART_KEY = "reading_answer"
+STATES_CHART_KEY = "reading_states"
+_PENDING_ROW = "reading_row_from_address"  # The address's row, applied when its digit is first read.
+
+
+@dataclass(frozen=True)
+class Digit:
+    """A 28×28 image to read, and where it came from."""
+
+    image: np.ndarray
+    description: str
+    true_label: int | None = None
+    test_index: int | None = None
+    mistake: bool = False
+
+    @property
+    def signature(self) -> str:
+        origin = repr((self.test_index, self.mistake)).encode()
+        return hashlib.sha1(np.ascontiguousarray(self.image, dtype=np.float32).tobytes() + origin).hexdigest()
+
+
+# The canvas and what is read ------------------------------------------------------------------
 
 
 def draw_canvas(stroke_width: int) -> np.ndarray | None:
@@ -41,62 +71,214 @@ def draw_canvas(stroke_width: int) -> np.ndarray | None:
         width=CANVAS_SIDE,
         drawing_mode="freedraw",
         return_image_data=True,
-        key="digit_canvas",
+        key=_canvas_key(),
         on_change=_use_canvas,
     )
-    # The PNG is decoded here, bounded by its header, never by the component (whose `image_data`
-    # decodes whatever arrives): a forged message cannot make the server decode a huge image.
-    try:
-        png_bytes = result.image_bytes
-        return None if png_bytes is None else decode_drawing(png_bytes)
-    except (ValueError, TypeError, AttributeError) as error:  # A forged message: not a data URL, not base64.
-        st.toast(str(error) if isinstance(error, ValueError) and str(error).startswith("The drawing") else "The drawing could not be read.")
-        return None
+    return result.image_data
+
+
+def _canvas_key() -> str:
+    return keys.canvas(st.session_state.get(keys.CANVAS_GENERATION, 0))
 
 
 def _use_canvas() -> None:
-    st.session_state[SOURCE_KEY] = "canvas"
-    _stop_playing()
+    st.session_state[keys.SOURCE] = "canvas"
+
+
+def _clear_canvas() -> None:
+    """A new, blank canvas (its key changes), and the canvas is what is read."""
+    st.session_state[keys.CANVAS_GENERATION] = st.session_state.get(keys.CANVAS_GENERATION, 0) + 1
+    st.session_state[keys.SOURCE] = "canvas"
 
 
 def _pick_test_digit() -> None:
     try:
         _, labels = resources.test_images()
     except MnistUnavailableError as error:
-        st.session_state["test_digit_error"] = str(error)
+        st.session_state[keys.TEST_DIGIT_ERROR] = str(error)
         return
-    st.session_state.pop("test_digit_error", None)
-    st.session_state[TEST_INDEX_KEY] = int(np.random.default_rng().integers(len(labels)))
-    st.session_state[SOURCE_KEY] = "test"
-    _stop_playing()
+    show_test_digit(int(np.random.default_rng().integers(len(labels))))
 
 
-def show_test_digit(index: int) -> None:
-    """Open MNIST test image `index` in this view (used by the evaluation gallery)."""
-    st.session_state[TEST_INDEX_KEY] = int(index)
-    st.session_state[SOURCE_KEY] = "test"
-    _stop_playing()
+def show_test_digit(index: int, mistake: bool = False) -> None:
+    """Open MNIST test image `index` in this view (the Evaluate view's mistakes pass mistake=True).
+
+    The canvas is cleared, so that the canvas and the reading never disagree.
+    """
+    st.session_state.pop(keys.TEST_DIGIT_ERROR, None)
+    st.session_state[keys.TEST_INDEX] = int(index)
+    st.session_state[keys.FROM_MISTAKES] = bool(mistake)
+    st.session_state[keys.SOURCE] = "test"
+    st.session_state[keys.CANVAS_GENERATION] = st.session_state.get(keys.CANVAS_GENERATION, 0) + 1
 
 
-def _current_digit(rgba: np.ndarray | None) -> tuple[np.ndarray | None, int | None, str | None]:
-    """The 28×28 image to show, its true label if known, and a message when the drawing is unusable."""
-    if st.session_state.get(SOURCE_KEY) == "test" and TEST_INDEX_KEY in st.session_state:
+def _current_digit(rgba: np.ndarray | None) -> tuple[Digit | None, str | None]:
+    """The digit to read, or None (nothing drawn yet), and a message when it cannot be read."""
+    source = st.session_state.get(keys.SOURCE, "canvas")
+    if source == "test" and keys.TEST_INDEX in st.session_state:
         try:
             images, labels = resources.test_images()
         except MnistUnavailableError as error:
-            return None, None, str(error)
-        index = st.session_state[TEST_INDEX_KEY]
-        return images[index].astype(np.float32) / 255.0, int(labels[index]), None
+            return None, str(error)
+        index = st.session_state[keys.TEST_INDEX]
+        mistake = bool(st.session_state.get(keys.FROM_MISTAKES))
+        kind = "one of this model's mistakes, MNIST test digit" if mistake else "MNIST test digit"
+        image = images[index].astype(np.float32) / 255.0
+        return Digit(image, f"{kind} #{index} (labelled {labels[index]})", int(labels[index]), index, mistake), None
+    if source == "shared" and keys.SHARED_IMAGE in st.session_state:
+        return Digit(st.session_state[keys.SHARED_IMAGE], "the drawing in this page's address"), None
     if rgba is None:
-        return None, None, None
+        return None, None
     try:
-        return canvas_to_mnist(rgba), None, None
+        image = canvas_to_mnist(rgba)
     except ValueError as error:
-        return None, None, f"That drawing could not be read: {error}"
+        return None, f"That drawing could not be read: {error}"
+    if image is None:
+        return None, None
+    # Stored as the address stores it, so that a copied link reads exactly this image.
+    return Digit(share.quantise(image).astype(np.float32), "your drawing"), None
+
+
+# The address ----------------------------------------------------------------------------------
+
+
+def _read_address_once() -> None:
+    """At a session's start, open what the address describes; a part that does not check out is dropped with a short notice."""
+    if st.session_state.get(keys.ADDRESS_READ):
+        return
+    st.session_state[keys.ADDRESS_READ] = True
+    models = {path.name: path for path, _ in resources.saved_models()}
+    reading, problems = share.parse_address(st.query_params.to_dict(), list(models))
+    if problems:
+        st.session_state[keys.ADDRESS_NOTICE] = "This link could not be opened in full. " + " ".join(problems)
+    if reading.image is not None:
+        st.session_state[keys.SOURCE] = "shared"
+        st.session_state[keys.SHARED_IMAGE] = reading.image
+    elif reading.test_index is not None:
+        show_test_digit(reading.test_index, reading.mistake)
+    if reading.has_digit:
+        st.session_state[_PENDING_ROW] = reading.row
+    if reading.model_name is not None and models[reading.model_name].resolve() != resources.active_model_path().resolve():
+        resources.set_active_model(models[reading.model_name])
+        st.rerun()  # Once, so that the sidebar's model box shows the model too.
+
+
+def _write_address(digit: Digit | None, row: int) -> None:
+    """Keep the address bar describing the reading on show (only this view's own parameters are touched)."""
+    image = digit.image if digit is not None and digit.test_index is None else None
+    test_index = digit.test_index if digit is not None else None
+    mistake = digit.mistake if digit is not None else False
+    wanted = share.address_parameters(image, test_index, mistake, resources.active_model_path().name, row)
+    for name in (*share.READING_PARAMETERS, share.MODEL_PARAMETER, share.ROW_PARAMETER):
+        if name in wanted:
+            if st.query_params.get(name) != wanted[name]:
+                st.query_params[name] = wanted[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+# Rows and Play --------------------------------------------------------------------------------
+
+
+def _row_in_step(digit: Digit) -> int:
+    """The row to show: row 28 (or the address's row) for a digit not seen before, else the one chosen."""
+    if st.session_state.get(keys.DRAWING_SIGNATURE) != digit.signature:
+        st.session_state[keys.DRAWING_SIGNATURE] = digit.signature
+        st.session_state[keys.ROW] = st.session_state.pop(_PENDING_ROW, ROWS)
+        st.session_state[keys.PLAYING] = False
+        # A fresh slider widget: a remounted one could show its old position (the Reset-then-draw bug).
+        st.session_state[keys.ROW_SLIDER_GENERATION] = st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1
+    row = int(np.clip(st.session_state.get(keys.ROW, ROWS), 1, ROWS))
+    if st.session_state.get(keys.PLAYING) and row >= ROWS:
+        st.session_state[keys.PLAYING] = False
+    st.session_state[keys.ROW] = row
+    return row
+
+
+def _forget_digit() -> None:
+    st.session_state[keys.DRAWING_SIGNATURE] = None
+    st.session_state[keys.PLAYING] = False
+
+
+def _set_row(row: int) -> None:
+    st.session_state[keys.ROW] = int(np.clip(row, 1, ROWS))
+
+
+def _step(delta: int) -> None:
+    st.session_state[keys.PLAYING] = False
+    _set_row(st.session_state.get(keys.ROW, ROWS) + delta)
+
+
+def _slider_moved(slider_key: str) -> None:
+    st.session_state[keys.PLAYING] = False
+    _set_row(st.session_state[slider_key])
+
+
+def _toggle_play() -> None:
+    if st.session_state.get(keys.PLAYING):
+        st.session_state[keys.PLAYING] = False
+        return
+    if st.session_state.get(keys.ROW, ROWS) >= ROWS:
+        st.session_state[keys.ROW] = 1
+    st.session_state[keys.PLAYING] = True
+
+
+def _play_next_row(digit: Digit, row: int) -> None:
+    """While playing, wait one step and show the next row (a rerun of this view alone)."""
+    if not st.session_state.get(keys.PLAYING):
+        return
+    time.sleep(SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"])
+    if not st.session_state.get(keys.PLAYING) or st.session_state.get(keys.DRAWING_SIGNATURE) != digit.signature:
+        return
+    st.session_state[keys.ROW] = row + 1
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # A full run of the page (not of this view) interrupted playing: stop there.
+        st.session_state[keys.ROW] = row
+        st.session_state[keys.PLAYING] = False
+
+
+def _row_controls(row: int, running: np.ndarray) -> None:
+    """Step back, Play/Pause, step forward, speed, the row slider and the answer after that row."""
+    playing = bool(st.session_state.get(keys.PLAYING))
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.button("◀", key="row_back", on_click=_step, args=(-1,), help="One row back (← key)", shortcut="Left", disabled=row <= 1)
+        st.button(
+            "⏸ Pause" if playing else "▶ Play",
+            key="play_rows",
+            on_click=_toggle_play,
+            help="Read the image row by row (K key)" if not playing else "Pause on this row (K key)",
+            shortcut="K",
+        )
+        st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right", disabled=row >= ROWS)
+        st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
+        at_row = running[row - 1]
+        digit = int(np.argmax(at_row))
+        st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off", width="content")
+    slider_key = keys.row_slider(st.session_state.get(keys.ROW_SLIDER_GENERATION, 0))
+    st.session_state[slider_key] = row
+    st.slider(
+        "Row",
+        1,
+        ROWS,
+        key=slider_key,
+        on_change=_slider_moved,
+        args=(slider_key,),
+        help="Show the network's state after reading this many rows (arrow keys move it one row)",
+    )
+
+
+# The page -------------------------------------------------------------------------------------
+
+
+# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen.
+_PHONE_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }</style>"
 
 
 def render() -> None:
+    st.html(_PHONE_CSS)
     st.title("Draw a digit, watch an LSTM read it")
+    _read_address_once()
     loaded = resources.active_classifier()
     if loaded is None:
         return
@@ -107,134 +289,143 @@ def render() -> None:
     drawing_section(loaded)
 
 
+def _read(loaded: resources.LoadedModel, digit: Digit) -> tuple[ProbeResult, int]:
+    """The probe's reading of the digit and its decision row, computed once per digit and model."""
+    cache_key = (digit.signature, str(loaded.path))
+    cached = st.session_state.get(keys.READING_CACHE)
+    if cached is not None and cached[0] == cache_key:
+        return cached[1], cached[2]
+    result = loaded.probe.run(digit.image)
+    decided = decision_row(result.running_probabilities)
+    st.session_state[keys.READING_CACHE] = (cache_key, result, decided)
+    return result, decided
+
+
 @st.fragment
 def drawing_section(loaded: resources.LoadedModel) -> None:
-    """Canvas, prediction and the reading below it: a stroke reruns this part of the page alone."""
-    canvas_column, input_column, answer_column = st.columns([1.15, 1, 1.25], gap="medium")
+    """Canvas, prediction, running answer, row controls and the layers: a stroke reruns this part of the page alone."""
+    if keys.ADDRESS_NOTICE in st.session_state:
+        st.warning(st.session_state.pop(keys.ADDRESS_NOTICE), icon=":material/link_off:")
+    canvas_column, answer_column, chart_column = st.columns([1.1, 0.95, 1.95], gap="medium")
     with canvas_column:
-        stroke_width = st.slider("Brush width", 8, 40, 20, key="brush_width")
-        rgba = draw_canvas(stroke_width)
-        st.button("Try a test digit", on_click=_pick_test_digit, help="A random image from the 10,000 MNIST test digits")
-        if "test_digit_error" in st.session_state:
-            st.warning(st.session_state["test_digit_error"])
-    image, true_label, problem = _current_digit(rgba)
+        rgba = draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, DEFAULT_BRUSH_WIDTH))
+        _canvas_buttons()
+    digit, problem = _current_digit(rgba)
     if problem:
         st.warning(problem)
-    if image is None:
+    if digit is None:
+        _forget_digit()
+        _write_address(None, ROWS)
         with answer_column:
-            st.info("Draw a digit from 0 to 9 on the black square, or press **Try a test digit**.")
-            preload_plotly(key="plotly_preload")  # Fetched while the visitor draws; the reading figure needs it.
+            st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
+            preload_plotly(key="plotly_preload")  # Fetched while the visitor draws; the reading figures need it.
         return
 
-    result = loaded.probe.run(image)
-    decided = decision_row(result.running_probabilities)
-    predicted = int(np.argmax(result.probabilities))
-    with input_column:
-        st.markdown("**What the network sees**")
-        st.image(reading_charts.input_picture(image), width=INPUT_PICTURE_SIDE)
-        source = (
-            f"MNIST test digit #{st.session_state[TEST_INDEX_KEY]}, labelled {true_label}" if true_label is not None else "your drawing"
-        )
-        st.caption(f"The 28×28 image made from {source}: cropped, scaled into 20×20 and centred, as MNIST was.")
+    result, decided = _read(loaded, digit)
+    running = result.running_probabilities
+    row = _row_in_step(digit)
+    summary = summarise_reading(running, digit.true_label)
     with answer_column:
-        st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
-        st.markdown(
-            f"**Decided after row {decided} of 28**: from that row on, its answer stays **{predicted}**."
-            if decided < 28
-            else f"**It only settled on {predicted} at the very last row.**"
+        _answer(digit, result, summary)
+    with chart_column:
+        live_plotly_chart(
+            reading_charts.answer_spec(running, row, decided, digit.true_label),
+            key=ANSWER_CHART_KEY,
+            alt=f"Chart of each digit's probability after each row. {summary}",
         )
-        st.caption("Below: the probability of every digit, and how it changed as the network read the image row by row.")
+        st.caption("One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same.")
 
-    st.divider()
-    reading_section(image, result, loaded.probe, decided, true_label)
-
-
-@st.fragment
-def reading_section(image: np.ndarray, result: ProbeResult, probe, decided: int, true_label: int | None) -> None:
-    """Row scrubber, play, and the row-by-row figure; reruns alone when the scrubber moves.
-
-    Play steps the scrubber itself, one fragment rerun per row, so the figure is redrawn in place
-    and the scrubber shows where the reading is.
-    """
-    if NEXT_ROW_KEY in st.session_state:  # Set by the previous step of Play, before the slider exists.
-        st.session_state[ROW_KEY] = st.session_state.pop(NEXT_ROW_KEY)
-    st.subheader("Watch it read, row by row")
-    controls = st.columns([3, 1, 2])
-    st.session_state.setdefault(ROW_KEY, 28)
-    row = controls[0].slider("Row", 1, 28, key=ROW_KEY, help="Show the network's state after reading this many rows")
-    controls[1].button("▶ Play", key="play_rows", on_click=_start_playing, help="Read the image row by row")
-    view = controls[2].segmented_control("Show", ["Hidden state", "Cell state", "Gates"], default="Hidden state", key="state_view")
-    view = view or "Hidden state"
-    _reading_views(image, result, probe, row, decided, view, true_label)
-    st.caption(_VIEW_CAPTIONS[view])
-    if st.session_state.get(PLAYING_KEY):
-        if row >= 28:
-            st.session_state[PLAYING_KEY] = False
-            return
-        time.sleep(PLAY_SECONDS_PER_ROW)
-        st.session_state[NEXT_ROW_KEY] = row + 1
-        try:
-            st.rerun(scope="fragment")
-        except StreamlitAPIException:  # A full run (a new stroke) interrupted playing: stop there.
-            st.session_state.pop(NEXT_ROW_KEY, None)
-            st.session_state[PLAYING_KEY] = False
+    _row_controls(row, running)
+    view = _states_view(loaded, digit, result, row, decided)
+    _reading_downloads(digit, result, view)
+    _write_address(digit, row)
+    _play_next_row(digit, row)
 
 
-def _start_playing() -> None:
-    st.session_state[ROW_KEY] = 1
-    st.session_state[PLAYING_KEY] = True
+def _canvas_buttons() -> None:
+    with st.container(horizontal=True, gap="small"):
+        st.button("Clear", key="clear_canvas", icon=":material/delete:", on_click=_clear_canvas, help="Start again on a blank canvas")
+        st.button("Test digit", key="test_digit", icon=":material/casino:", on_click=_pick_test_digit,
+                  help="Read a random image from the 10,000 MNIST test digits (clears the canvas)")  # fmt: skip
+        with st.popover("Brush", icon=":material/brush:", help="Brush width"):
+            st.slider("Brush width", 8, 40, DEFAULT_BRUSH_WIDTH, key=keys.BRUSH_WIDTH)
+    if keys.TEST_DIGIT_ERROR in st.session_state:
+        st.warning(st.session_state[keys.TEST_DIGIT_ERROR])
+    fit_canvas_toolbar(_canvas_key())
 
 
-def _stop_playing() -> None:
-    st.session_state[PLAYING_KEY] = False
-    st.session_state.pop(NEXT_ROW_KEY, None)
+def _answer(digit: Digit, result: ProbeResult, summary: str) -> None:
+    predicted = int(np.argmax(result.probabilities))
+    st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
+    if digit.test_index is None and digit.description == "your drawing":
+        st.markdown(f"Reading **{digit.description}**.")
+    else:
+        st.markdown(f"Reading **{digit.description}**, not the canvas: draw on it to read your own.")
+    st.markdown(summary)
+    st.image(
+        reading_charts.input_picture(digit.image, scale=5),
+        width=INPUT_PICTURE_SIDE,
+        caption="What the network sees: 28×28, centred as MNIST was",
+        alt=f"The 28×28 image the network reads: {digit.description}",
+    )
 
 
-def _reading_views(image, result: ProbeResult, probe, row: int, decided: int, view: str, true_label: int | None) -> None:
-    at_row = result.running_probabilities[row - 1]
-    digit = int(np.argmax(at_row))
-    st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off")
+_VIEW_NOTES = {
+    "Hidden state": (
+        "**What a layer passes on**, after each row: rows run down as they are read, one column per memory unit. "
+        "Red positive, blue negative, white zero; both layers share the fixed −1…+1 scale of their colour bars.\n\n"
+        "**Layer 2's units are grouped by the digit each pushes up most**: the Dense head's weight matrices are "
+        "multiplied together, ignoring its activations and dropout (a linearisation), and each unit goes to the digit "
+        "with the largest weight; inside a group, strongest first. A guide to which digit a unit votes for, not an exact vote.\n\n"
+        "**Layer 1's units are sorted along the main direction** (first principal component) of their weights into "
+        "layer 2, so units that feed layer 2 alike sit together.\n\n"
+        "Point at a row anywhere to outline it in every panel. Unread rows are faded."
+    ),
+    "Cell state": (
+        "**The cell state is a layer's long-term memory**: it changes only where the gates let it, so it shows what "
+        "the network keeps from the rows above. Its values are not bounded, so **each layer is scaled to its own "
+        "largest value** (its colour bar says the range). Red positive, blue negative. Units are in the same order as "
+        "in the hidden state."
+    ),
+    "Gates": (
+        "**Gates decide, for every unit after every row**, how much new information to write (input gate), how much "
+        "memory to keep (forget gate: bright keeps), what the new information is (candidate, −1 to +1) and how much of "
+        "the memory to show the next layer (output gate). Gates run from 0 (closed) to 1 (open)."
+    ),
+}
+
+
+def _states_view(loaded: resources.LoadedModel, digit: Digit, result: ProbeResult, row: int, decided: int) -> str:
+    """The layers' states (or gates) after every row, beside a short note on how to read them; returns the view shown."""
+    view = st.segmented_control("Show", STATE_VIEWS, default=STATE_VIEWS[0], key=keys.STATE_VIEW) or STATE_VIEWS[0]
+    probe = loaded.probe
     if view == "Gates":
-        layer_gates = list(result.gates)
-        figure = reading_charts.reading_gates_spec(result.running_probabilities, layer_gates, probe.unit_order, row, decided, true_label)
+        figure = reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
     else:
         states = result.hidden if view == "Hidden state" else result.cell
         limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
-        figure = reading_charts.reading_spec(
-            image,
-            result.running_probabilities,
-            list(states),
-            probe.unit_order,
-            row,
-            decided,
-            probe.top_unit_groups,
-            view.lower(),
-            limits,
-            true_label,
+        figure = reading_charts.states_spec(
+            digit.image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits
         )
-    # One figure, kept mounted and redrawn in place (see ui/live_chart.py for what st.plotly_chart costs).
-    live_plotly_chart(figure, key="reading_figure")
+    figure_column, note_column = st.columns([3.2, 1], gap="medium")
+    with figure_column:
+        live_plotly_chart(figure, key=STATES_CHART_KEY, alt=f"Heatmaps of each layer's {view.lower()} after each of the 28 rows.")
+    with note_column:
+        st.markdown(_VIEW_NOTES[view])
+    return view
 
 
-_VIEW_CAPTIONS = {
-    "Hidden state": (
-        "Top left: each coloured line is one digit, the probability the network would give it if it stopped reading "
-        f"after that row (digits that never reach {reading_charts.NOTABLE_PROBABILITY:.0%} share the thin grey lines); "
-        "the yellow line is the row you chose, "
-        "the dashed line where its answer stopped changing. Top right: all ten "
-        "probabilities after that row. Bottom: the image, and beside it, row for row, each layer's hidden state after "
-        "reading that row: each column is one memory unit, red positive, blue negative, white zero. The hidden state is "
-        "what a layer passes on; the top layer's units are grouped by the digit they push the answer towards (→7: these "
-        "units vote for 7). Rows not read yet are dimmed."
-    ),
-    "Cell state": (
-        "The cell state is the layer's long-term memory: it changes only where the gates let it, so it shows what "
-        "the network keeps from the rows above. Colours are scaled to the largest value in each layer; red positive, "
-        "blue negative."
-    ),
-    "Gates": (
-        "Gates decide, for every unit after every row, how much new information to write (input gate), how much memory "
-        "to keep (forget gate, bright means keep), what the new information is (candidate, −1 to 1) and how much of the "
-        "memory to show to the next layer (output gate)."
-    ),
-}
+def _reading_downloads(digit: Digit, result: ProbeResult, view: str) -> None:
+    """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for)."""
+    layers = result.gates if view == "Gates" else result.hidden if view == "Hidden state" else result.cell
+    field = {"Hidden state": "hidden", "Cell state": "cell", "Gates": "gates"}[view]
+    image, running = digit.image, result.running_probabilities
+
+    def table() -> str:
+        values = {f"layer{layer + 1}_{field}": layers[layer] for layer in range(len(layers))}
+        return reading_charts.reading_table(running, image, values)
+
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        reading_actions([ANSWER_CHART_KEY, STATES_CHART_KEY], "lstm-reading.png", _canvas_key())
+        st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
+                           icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row")  # fmt: skip

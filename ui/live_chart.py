@@ -1,7 +1,7 @@
 """A Plotly chart that stays mounted and redraws in place, for figures that change all the time.
 
 It draws the row-by-row reading (new on every stroke) and the live training curves (new on every
-poll).
+poll). Reading figures are linked: pointing at a row in one outlines it in all (see `outlineRow`).
 
 `st.plotly_chart` mounts a fresh chart for every new figure and then draws it a second time
 (Streamlit's own theme pass); for the five-panel reading figure that was most of a stroke's
@@ -27,7 +27,7 @@ import streamlit as st
 
 _PLOTLY_DIRECTORY = Path(plotly.__file__).resolve().parent / "package_data"
 
-_RENDERER_JS = """
+_RENDERER_JS = r"""
 const loads = {};
 function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -41,6 +41,61 @@ function loadPlotly(url) {
     });
   }
   return loads[url];
+}
+
+// Pointing at a row in any reading panel outlines that row in every panel of every live chart:
+// a hover broadcasts the row, and each graph moves its own outline shapes (named row-highlight-x
+// or row-highlight-y by ui/reading_charts.py) there. Traces on rows say so in meta.rows.
+const ROW_EVENT = "lstm-row-hover";
+function outlineRow(graph, row) {
+  if (!window.Plotly || !graph.layout || graph.dataset.outlined === String(row)) return;
+  const update = {};
+  (graph.layout.shapes || []).forEach((shape, index) => {
+    const axis = shape.name === "row-highlight-x" ? "x" : shape.name === "row-highlight-y" ? "y" : null;
+    if (!axis) return;
+    update[`shapes[${index}].visible`] = row !== null;
+    if (row !== null) {
+      update[`shapes[${index}].${axis}0`] = row - 0.5;
+      update[`shapes[${index}].${axis}1`] = row + 0.5;
+    }
+  });
+  if (!Object.keys(update).length) return;
+  graph.dataset.outlined = String(row);
+  window.Plotly.relayout(graph, update);
+}
+function linkRows(graph) {
+  if (graph.rowListener) return;
+  graph.on("plotly_hover", (event) => {
+    const point = event.points && event.points[0];
+    const rows = point && point.data.meta && point.data.meta.rows;
+    if (!rows) return;
+    window.dispatchEvent(new CustomEvent(ROW_EVENT, { detail: Math.round(rows === "x" ? point.x : point.y) }));
+  });
+  graph.on("plotly_unhover", () => window.dispatchEvent(new CustomEvent(ROW_EVENT, { detail: null })));
+  graph.rowListener = (event) => outlineRow(graph, event.detail);
+  window.addEventListener(ROW_EVENT, graph.rowListener);
+}
+
+// A figure may carry `narrow`: changes for screens narrower than NARROW_PX (shorter titles,
+// smaller fonts), as {"layout": {path: value}, "traces": {index: {path: value}}}.
+const NARROW_PX = 600;
+function setPath(target, path, value) {
+  const parts = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (node[part] === undefined) node[part] = {};
+    node = node[part];
+  }
+  node[parts[parts.length - 1]] = value;
+}
+function fitted(figure, width) {
+  if (!figure.narrow || width >= NARROW_PX) return figure;
+  const copy = JSON.parse(JSON.stringify(figure));
+  for (const [path, value] of Object.entries(copy.narrow.layout || {})) setPath(copy.layout, path, value);
+  for (const [index, changes] of Object.entries(copy.narrow.traces || {})) {
+    for (const [path, value] of Object.entries(changes)) setPath(copy.data[Number(index)], path, value);
+  }
+  return copy;
 }
 
 export default function ({ data, parentElement }) {
@@ -58,16 +113,23 @@ export default function ({ data, parentElement }) {
   // Streamlit calls this when the component goes away; once the graph has left the page, free
   // Plotly's listeners (its window resize handler would otherwise keep the old graph alive).
   const cleanUp = () => setTimeout(() => {
-    if (!graph.isConnected && window.Plotly) window.Plotly.purge(graph);
+    if (graph.isConnected) return;
+    if (graph.rowListener) window.removeEventListener(ROW_EVENT, graph.rowListener);
+    if (window.Plotly) window.Plotly.purge(graph);
   }, 0);
+  if (data.alt) {
+    graph.setAttribute("role", "img");
+    graph.setAttribute("aria-label", data.alt);
+  }
   if (graph.dataset.drawn === data.revision) return cleanUp;  // the very figure already on show (a poll with nothing new)
-  const figure = JSON.parse(data.figure);
+  const width = parentElement.clientWidth || window.innerWidth;
+  const figure = fitted(JSON.parse(data.figure), width);
   graph.style.height = (figure.layout.height || 450) + "px";
   graph.dataset.revision = data.revision;
   loadPlotly(data.plotly_url).then((Plotly) => {
     if (graph.dataset.revision !== data.revision) return;  // a newer figure has arrived meanwhile
     return Plotly.react(graph, figure.data, { ...figure.layout, autosize: true }, { displayModeBar: false, responsive: true })
-      .then(() => { graph.dataset.drawn = data.revision; });
+      .then(() => { graph.dataset.drawn = data.revision; delete graph.dataset.outlined; linkRows(graph); });
   }).catch((error) => {
     graph.textContent = String(error);
   });
@@ -149,8 +211,11 @@ def preload_plotly(key: str) -> None:
         renderer(key=key, data={"figure": None, "plotly_url": plotly_js_url(asset_name), "revision": ""}, height=0)
 
 
-def live_plotly_chart(figure: dict | go.Figure, key: str) -> None:
-    """Show `figure` (a spec or a `go.Figure`); the same key keeps the same graph on the page, redrawn in place."""
+def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "") -> None:
+    """Show `figure` (a spec or a `go.Figure`); the same key keeps the same graph on the page, redrawn in place.
+
+    `alt` is what a screen reader says for the chart (its accessible name).
+    """
     components = _components()
     if components is None:
         st.plotly_chart(figure if isinstance(figure, go.Figure) else go.Figure(figure, _validate=False), key=key, theme=None,
@@ -159,4 +224,4 @@ def live_plotly_chart(figure: dict | go.Figure, key: str) -> None:
     asset_name, renderer = components
     figure_json_text = figure_json(figure)
     revision = f"{zlib.crc32(figure_json_text.encode()):08x}"
-    renderer(key=key, data={"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision})
+    renderer(key=key, data={"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision, "alt": alt})
