@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 MODEL_SUFFIX = ".keras"
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "assets" / "lstm_mnist.keras"  # Never pruned.
 # What a killed atomic save leaves: `model.store` writes `.NAME.<random>` + one of these suffixes.
 TEMPORARY_SUFFIXES = (".tmp.keras", ".json.tmp", ".tmp.npz", ".npz.tmp", ".tmp")
 # A temporary file younger than this may belong to a save going on right now in another replica
@@ -54,13 +55,13 @@ def run_files(model_path: Path) -> list[Path]:
 def prune_runs(runs_directory: str | os.PathLike, keep: int | None, protected: Iterable[str | os.PathLike] = ()) -> list[Path]:
     """Remove the oldest runs until at most `keep` remain; return the removed model files.
 
-    `protected` paths (the shipped model, the run just saved) count but are never removed.
+    `protected` paths (the run just saved) and the shipped model count but are never removed.
     """
     if keep is None:
         return []
     if keep < 0:
         raise ValueError(f"The number of runs to keep cannot be negative, got {keep}")
-    shielded = {Path(path).resolve() for path in protected}
+    shielded = {Path(path).resolve() for path in (*protected, SHIPPED_MODEL)}
     runs = saved_runs(runs_directory)
     excess = len(runs) - keep
     removable = [path for path in runs if path.resolve() not in shielded][: max(0, excess)]
@@ -77,7 +78,7 @@ def check_disk_space(runs_directory: str | os.PathLike, min_free_bytes: int, exp
     free = shutil.disk_usage(folder).free
     if free - expected_bytes < min_free_bytes:
         raise RunsFolderFullError(
-            f"The run was not saved: the server's disk has {free / 1e6:,.0f} MB free and keeps at least "
+            f"No room for another run: the server's disk has {free / 1e6:,.0f} MB free and keeps at least "
             f"{min_free_bytes / 1e6:,.0f} MB free. Ask its operator to make room."
         )
 

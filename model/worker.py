@@ -31,6 +31,7 @@ import numpy as np
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.data import Split
+from model.runs import check_disk_space, prune_runs
 from model.settings import DemoSettings
 from model.training_process import NICENESS, JobOutcome, TrainingJob, child_main
 
@@ -268,6 +269,8 @@ class TrainingSupervisor:
         `job_fields` are the other `TrainingJob` fields (data, watched_images, options, runner, threads).
         """
         self.policy.check(config)
+        # Refused before hours of training rather than at the save: the disk must keep its floor.
+        check_disk_space(self.runs_directory, self.policy.min_free_disk_bytes)
         with self._lock:
             if self._current is not None and self._current.snapshot().active:
                 raise TrainingBusyError("A training run is already in progress on this server; watch it or wait for it to end.")
@@ -322,6 +325,8 @@ class TrainingSupervisor:
             messages.close()
             self._run_lock.release()
             if isinstance(outcome, JobOutcome):
+                # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
+                prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=[outcome.model_path])
                 run.finish(
                     status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
                 )

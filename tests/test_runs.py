@@ -8,7 +8,10 @@ import time
 
 import pytest
 
+from model.config import TrainConfig
 from model.runs import RunsFolderFullError, check_disk_space, prune_runs, saved_runs, sweep_temporary_files
+from model.training_process import JobOutcome
+from model.worker import TrainingPolicy, TrainingSupervisor
 
 
 def _run(folder, name, age_seconds):
@@ -60,3 +63,31 @@ def test_sweep_removes_old_temporary_files_only(tmp_path):
     assert sorted(sweep_temporary_files(tmp_path)) == sorted(leftovers)
     assert sorted(tmp_path.iterdir()) == sorted(keep)
     assert sweep_temporary_files(tmp_path / "missing") == []
+
+
+def write_stand_in_run(job, on_progress, should_stop) -> JobOutcome:
+    """A training job that saves a stand-in model file at once (run in the real training process)."""
+    job.model_path.write_bytes(b"a stand-in model")
+    return JobOutcome("finished", job.model_path, 0.5, 1.0)
+
+
+def _start_stand_in(supervisor):
+    return supervisor.start_job("train", TrainConfig(epochs=1), runner="tests.test_runs:write_stand_in_run")
+
+
+def test_a_finished_run_prunes_the_oldest_runs_beyond_the_cap(tmp_path):
+    kept = _run(tmp_path, "run-old", 300)
+    _run(tmp_path, "run-older", 400)
+    run = _start_stand_in(TrainingSupervisor(tmp_path, TrainingPolicy(max_saved_runs=2)))
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "finished", snapshot.error
+    assert saved_runs(tmp_path) == [kept, snapshot.model_path]
+
+
+def test_no_run_starts_when_the_disk_is_nearly_full(tmp_path):
+    free = shutil.disk_usage(tmp_path).free
+    supervisor = TrainingSupervisor(tmp_path, TrainingPolicy(min_free_disk_bytes=free))
+    with pytest.raises(RunsFolderFullError, match="No room for another run"):
+        _start_stand_in(supervisor)
+    assert supervisor.current() is None
