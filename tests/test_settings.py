@@ -7,6 +7,7 @@ import pytest
 from model.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names
 from model.start_limiter import StartLimiter
 from model.worker import TrainingPolicy
+from tests.conftest import REPOSITORY
 
 
 def test_local_mode_caps_nothing():
@@ -87,3 +88,12 @@ def test_one_visitor_waits_between_starts_and_others_do_not():
     limiter.check("198.51.100.7", now=600.0)
     limiter.check("203.0.113.5", now=900.0)
     StartLimiter(None).check("anyone")
+
+
+def test_the_readme_table_lists_every_setting_with_its_public_default():
+    readme = (REPOSITORY / "README.md").read_text()
+    hosting = readme[readme.index("## Hosting a public demo") :].splitlines()
+    rows = {row.split("|")[1].strip(" `"): row.split("|")[2].strip(" `") for row in hosting if row.startswith(("| `LSTM_", "| `MNIST"))}
+    assert set(SETTING_DESCRIPTIONS) <= set(rows)
+    for name, value in PUBLIC_DEFAULTS.items():
+        assert rows[name] == value, name
