@@ -24,6 +24,8 @@ from typing import Any, Literal
 from model.config import BatchProgress, EpochProgress, TrainConfig
 
 HISTORY_SUFFIX = ".history.json"
+# The SHA-256 of the model file a record was saved with (written by `model.store.save_run`).
+MODEL_DIGEST_KEY = "model_sha256"
 FORMAT_VERSION = 2  # 2 added snapshots, the run's kind and the fine-tune outcome.
 READABLE_FORMATS = (1, 2)
 
@@ -119,7 +121,23 @@ def read_run_record(model_path: str | os.PathLike) -> RunRecord | None:
             data = json.load(stream)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RunRecordError(f"{path.name} is not a readable training history: {error}") from error
+    _check_it_belongs_to(data, Path(model_path), path.name)
     return RunRecord.from_json(data, source=path.name)
+
+
+def _check_it_belongs_to(data: Any, model_path: Path, source: str) -> None:
+    """Refuse a record saved with another model file (a kill between the model's and the record's moves)."""
+    expected = data.get(MODEL_DIGEST_KEY) if isinstance(data, dict) else None
+    if expected is None:
+        return  # Saved before records named their model: nothing to compare.
+    from model.weights import file_digest
+
+    try:
+        matches = isinstance(expected, str) and file_digest(model_path) == expected
+    except OSError:
+        matches = False
+    if not matches:
+        raise RunRecordError(f"{source} belongs to another version of {model_path.name} (a save was interrupted), so it is not shown.")
 
 
 def _parse_dataclass(cls, data: Any, where: str):

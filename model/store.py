@@ -4,8 +4,14 @@ A run is two files side by side: `NAME.keras` (the Keras model) and `NAME.histor
 and per-epoch metrics, the config, test accuracy, device, seconds, library versions and whether
 the run finished or was stopped). Every write goes to a temporary file in the same folder and is
 then moved into place with `os.replace`, so a crash or a kill during a save leaves the previous
-files intact. Loading uses Keras's safe mode and turns every failure into one clear `ModelFileError`.
-This module does not train; see `model.train`.
+files intact. The two are replaced as one: the record carries the SHA-256 of the model file it was
+saved with (`model_sha256`), so a kill between the two moves, which leaves a new record beside the
+old model, is seen by every reader (`model.run_record.read_run_record`) as "not this model's
+record" instead of showing the wrong accuracy. Saved models are portable: the network only, no
+optimizer state, loadable with plain `keras.saving.load_model(path)` on any backend. Loading uses
+Keras's safe mode and turns every failure into one clear `ModelFileError`. The serving process
+reads models without Keras (`model.weights`); this module imports Keras only inside the functions
+that need it. It does not train; see `model.train`.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.run_record import HISTORY_SUFFIX, RunRecord, RunRecordError, history_path_for, read_run_record  # noqa: F401  (re-exported)
-from model.weights import ModelFileError  # noqa: F401  (one error for every model-file problem, Keras-free)
+from model.run_record import HISTORY_SUFFIX, MODEL_DIGEST_KEY, RunRecord, RunRecordError, history_path_for, read_run_record  # noqa: F401  (re-exported)
+from model.weights import ModelFileError, file_digest  # noqa: F401  (one error for every model-file problem, Keras-free)
 
 if TYPE_CHECKING:
     import keras  # Only for annotations: the pages import this module, and never Keras.
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
 def _temporary_path(final_path: Path, suffix: str) -> Path:
     handle, name = tempfile.mkstemp(prefix=f".{final_path.stem}.", suffix=suffix, dir=final_path.parent)
     os.close(handle)
+    os.chmod(name, 0o644)  # mkstemp makes it private; a saved run is an ordinary file other processes read.
     return Path(name)
 
 
@@ -45,23 +52,52 @@ def write_json_atomically(data: Any, path: str | os.PathLike) -> None:
 
 
 def save_run(model: keras.Model, history: RunRecord, model_path: str | os.PathLike) -> Path:
-    """Write the model and its run record atomically; return the model's path."""
+    """Write the model (portable) and its run record, replaced as one pair; return the model's path."""
     model_path = Path(model_path)
     if model_path.suffix != ".keras":
         raise ValueError(f"A model file must end in .keras, got {model_path.name}")
     model_path.parent.mkdir(parents=True, exist_ok=True)
     temporary_model = _temporary_path(model_path, ".tmp.keras")
     try:
-        model.save(temporary_model)
-        with open(temporary_model, "rb+") as stream:
-            os.fsync(stream.fileno())
-        # Both files are complete before either is moved into place, so each is always whole; only a
-        # crash between the two moves can leave the previous model beside the new history.
-        write_json_atomically(history.to_json(), history_path_for(model_path))
+        save_portable_model(model, temporary_model)
+        # Both files are complete before either is moved into place, so each is always whole. The record
+        # names the model file it belongs to, so a kill between the two moves cannot pass an old model
+        # off with the new record: readers see the digests differ.
+        record = {**history.to_json(), MODEL_DIGEST_KEY: file_digest(temporary_model)}
+        write_json_atomically(record, history_path_for(model_path))
         os.replace(temporary_model, model_path)
+        _sync_directory(model_path.parent)
     finally:
         temporary_model.unlink(missing_ok=True)
     return model_path
+
+
+def save_portable_model(model: keras.Model, path: str | os.PathLike) -> None:
+    """Save the network alone (no optimizer or compile state), flushed to disk, loadable on any backend.
+
+    An optimizer saved from one backend (e.g. torch's Adam) cannot be rebuilt on another, and a
+    demo's model is for reading, not for resuming training; an uncompiled twin holds the same weights.
+    """
+    # Rebuilt from its config, the twin is uncompiled (clone_model would compile it like the original).
+    portable = type(model).from_config(model.get_config())
+    portable.set_weights(model.get_weights())
+    portable.save(path)
+    with open(path, "rb+") as stream:
+        os.fsync(stream.fileno())
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the moves into `directory` durable (a no-op where directories cannot be opened)."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def load_model(model_path: str | os.PathLike) -> keras.Model:

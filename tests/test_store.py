@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 
+import h5py
 import keras
 import numpy as np
 import pytest
 
+from model.run_record import MODEL_DIGEST_KEY
 from model.store import ModelFileError, history_path_for, load_history, load_model, save_run
+from model.weights import file_digest, load_probe
+from tests.conftest import REPOSITORY
 from tests.test_run_record import make_record
 
 FIRST, SECOND = make_record(), make_record(test_accuracy=0.5)
@@ -106,4 +112,41 @@ def test_corrupt_history(tmp_path, small_model):
 
 def test_history_is_plain_json(tmp_path, small_model):
     path = save_run(small_model, FIRST, tmp_path / "model.keras")
-    assert json.loads(history_path_for(path).read_text()) == json.loads(json.dumps(FIRST.to_json()))
+    saved = json.loads(history_path_for(path).read_text())
+    assert saved.pop(MODEL_DIGEST_KEY) == file_digest(path), "the record names the model file it belongs to"
+    assert saved == json.loads(json.dumps(FIRST.to_json()))
+
+
+def test_a_kill_between_the_two_moves_never_passes_the_old_model_off_with_the_new_record(tmp_path, small_model, monkeypatch):
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
+    real_replace = os.replace
+
+    def killed_before_the_model_moves(source, destination):
+        if str(destination).endswith(".keras"):
+            raise KeyboardInterrupt("killed between the two moves")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", killed_before_the_model_moves)
+    with pytest.raises(KeyboardInterrupt):
+        save_run(small_model, SECOND, path)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert json.loads(history_path_for(path).read_text())["test_accuracy"] == SECOND.test_accuracy, "the new record moved in"
+    with pytest.raises(ModelFileError, match="belongs to another version of model.keras"):
+        load_history(path)
+    save_run(small_model, SECOND, path)  # The next complete save makes a matching pair again.
+    assert load_history(path) == SECOND
+
+
+def test_saved_models_are_portable_and_load_the_plain_way(tmp_path, small_model, random_digits):
+    path = save_run(small_model, FIRST, tmp_path / "model.keras")
+    plain = keras.saving.load_model(path)  # Compiled by default: it would fail on a foreign optimizer.
+    np.testing.assert_allclose(plain.predict(random_digits, verbose=0), small_model.predict(random_digits, verbose=0), atol=1e-6)
+    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as weights:
+        assert "optimizer" not in weights, "no optimizer state is saved"
+
+
+def test_the_shipped_model_loads_the_plain_way_and_matches_its_probe(random_digits):
+    shipped = REPOSITORY / "assets" / "lstm_mnist.keras"
+    plain = keras.saving.load_model(shipped)
+    np.testing.assert_allclose(load_probe(shipped).predict(random_digits), plain.predict(random_digits, verbose=0), atol=1e-5)
+    assert load_history(shipped).test_accuracy > 0.99, "its record still belongs to it"

@@ -159,7 +159,7 @@ def test_images() -> tuple[np.ndarray, np.ndarray]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _history(path: str, modified_time: float) -> dict | None:
+def _history(path: str, modified_times: tuple[float, float]) -> dict | None:
     try:
         return load_history(path)
     except ModelFileError:
@@ -175,6 +175,7 @@ def saved_models() -> list[tuple[Path, dict | None]]:
     entries = []
     for path in paths:
         history_file = path.with_name(path.stem + ".history.json")
-        modified = history_file.stat().st_mtime if history_file.is_file() else 0.0
+        # Keyed on both files' times: a record is checked again against its model when either changes.
+        modified = (history_file.stat().st_mtime if history_file.is_file() else 0.0, path.stat().st_mtime)
         entries.append((path, _history(str(path), modified)))
     return entries
