@@ -23,9 +23,9 @@ def small_probe(small_model):
 
 @pytest.fixture(scope="module")
 def shipped_probe():
-    from model.store import load_model
+    from model.weights import load_probe
 
-    return Probe(load_model(SHIPPED))
+    return load_probe(SHIPPED)
 
 
 @pytest.fixture(scope="module")
