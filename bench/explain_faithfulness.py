@@ -87,7 +87,6 @@ def novelty_report(probe, assets, mnist) -> list[str]:
     test_states, test_probabilities = final_states(probe, x_test.astype(np.float64) / 255.0)
     chosen = np.random.default_rng(0).permutation(len(x_train))[:10000]
     train_states, _ = final_states(probe, x_train[chosen].astype(np.float64) / 255.0)
-    sets = {"MNIST test": test_states, "hand-made digits": None, "non-digit drawings": None}
     non_states, non_probabilities = final_states(probe, non_digits)
     hand_states, hand_probabilities = final_states(probe, hand_digits)
     sets = {"MNIST test": (test_states, test_probabilities), "hand-made digits": (hand_states, hand_probabilities)}

@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     assets = load_assets(path)
     print(
         f"Wrote {path} ({path.stat().st_size / 1024:.0f} KiB): map axes explain {assets.pca_explained.sum():.0%} of the variance; "
-        f"novelty ({assets.detector.method}) threshold {assets.detector.threshold:.3f} flags {assets.test_flagged_fraction:.2%} of test digits."
+        f"novelty ({assets.detector.method}) threshold {assets.detector.threshold:.3f} "
+        f"flags {assets.test_flagged_fraction:.2%} of test digits."
     )
 
 
