@@ -25,7 +25,7 @@ from streamlit_drawable_canvas import st_canvas
 from model.data import MnistUnavailableError
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
-from ui import reading_charts, resources, share
+from ui import explain_view, reading_charts, resources, share
 from ui import session_keys as keys
 from ui.browser_actions import fit_canvas_toolbar, reading_actions
 from ui.live_chart import live_plotly_chart, preload_plotly
@@ -291,11 +291,11 @@ def render() -> None:
 
 def _read(loaded: resources.LoadedModel, digit: Digit) -> tuple[ProbeResult, int]:
     """The probe's reading of the digit and its decision row, computed once per digit and model."""
-    cache_key = (digit.signature, str(loaded.path))
+    cache_key = (digit.signature, str(loaded.path), explain_view.reading_variant())
     cached = st.session_state.get(keys.READING_CACHE)
     if cached is not None and cached[0] == cache_key:
         return cached[1], cached[2]
-    result = loaded.probe.run(digit.image)
+    result = explain_view.read(loaded.probe, digit.image)  # A silenced unit (the unit inspector) changes the reading.
     decided = decision_row(result.running_probabilities)
     st.session_state[keys.READING_CACHE] = (cache_key, result, decided)
     return result, decided
@@ -321,6 +321,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
             preload_plotly(key="plotly_preload")  # Fetched while the visitor draws; the reading figures need it.
         return
 
+    digit = explain_view.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
     result, decided = _read(loaded, digit)
     running = result.running_probabilities
     row = _row_in_step(digit)
@@ -338,6 +339,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     _row_controls(row, running)
     view = _states_view(loaded, digit, result, row, decided)
     _reading_downloads(digit, result, view)
+    explain_view.render(loaded, digit.image, result, row)
     _write_address(digit, row)
     _play_next_row(digit, row)
 
@@ -357,6 +359,7 @@ def _canvas_buttons() -> None:
 def _answer(digit: Digit, result: ProbeResult, summary: str) -> None:
     predicted = int(np.argmax(result.probabilities))
     st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
+    explain_view.novelty_note(result)  # "Does not look like a digit", when the novelty detector fires.
     if digit.test_index is None and digit.description == "your drawing":
         st.markdown(f"Reading **{digit.description}**.")
     else:

@@ -1,0 +1,133 @@
+"""The explanation panels, run headless with AppTest inside the real drawing page."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from model import explain
+from model.preprocess import canvas_to_mnist
+from model.weights import load_probe
+from tests.conftest import REPOSITORY
+from tests.explain_drawings import NON_DIGIT_STROKES, render_strokes
+from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run, environment  # noqa: F401  (environment is a fixture)
+from ui import explain_view
+
+SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
+
+
+@pytest.fixture(scope="module")
+def probe():
+    return load_probe(SHIPPED)
+
+
+@pytest.fixture
+def seven(environment, mnist):  # noqa: F811
+    (_, _), (x_test, y_test) = mnist
+    assert y_test[0] == 7
+    environment(_canvas_of(x_test[0]))
+    return canvas_to_mnist(_canvas_of(x_test[0]))
+
+
+def _open(app, panel: str):
+    app.button_group(key=explain_view.PANEL_KEY).set_value(panel).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _reading(app):
+    """The probe's reading the page shows (the drawing view caches it per digit and variant)."""
+    return app.session_state["reading_cache"][1]
+
+
+def test_panels_stay_closed_and_cost_nothing_until_chosen(seven):
+    app = _run(APP_SCRIPT)
+    assert any(header.value == "Why this answer?" for header in app.subheader)
+    assert not app.get("plotly_chart"), "no explanation figure is built on a stroke"
+    assert not any("does not look like a digit" in warning.value for warning in app.warning)
+
+
+def test_which_rows_mattered_is_computed_on_demand_and_checked(seven):
+    app = _open(_run(APP_SCRIPT), "Which rows mattered")
+    assert _metric(app, "Faithfulness, occlusion") is None
+    app.button(key="explain_rows_button").click().run()
+    assert not app.exception, app.exception
+    for label in ("Faithfulness, occlusion", "Faithfulness, integrated gradients"):
+        assert 0.0 < float(_metric(app, label).value) <= 1.0
+    assert len(app.get("plotly_chart")) == 2
+    assert any("add up to" in caption.value for caption in app.caption)
+
+
+def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
+    app = _open(_run(APP_SCRIPT), "What if")
+    assert app.get("plotly_chart"), "the clickable image is shown"
+    chart_key = f"{explain_view.ROWS_CHART}_0"
+    # A click on the invisible marker over row 12, as the browser reports it.
+    app.session_state[chart_key] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
+    app.run()
+    assert not app.exception, app.exception
+    assert app.session_state[explain_view.BLANKED_KEY] == [11]
+    expected = probe.run(explain.blank_rows(seven, [11])).probabilities
+    np.testing.assert_allclose(_reading(app).probabilities, expected, atol=1e-3)
+    assert any("What-if edits in force" in text.value for text in app.markdown)
+
+    app.button(key="explain_undo").click().run()
+    assert app.session_state[explain_view.BLANKED_KEY] == []
+    np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
+
+
+def test_blanking_the_top_half_and_reading_bottom_up_change_the_answer(seven, probe):
+    app = _run(APP_SCRIPT)
+    app.session_state[explain_view.BLANKED_KEY] = list(range(14))
+    app.run()
+    expected = probe.run(explain.blank_rows(seven, range(14))).probabilities
+    assert _metric(app, "Prediction").value == str(int(np.argmax(expected)))
+    app.session_state[explain_view.BLANKED_KEY] = []
+    _open(app, "What if")
+    app.toggle(key="explain_bottom_up_toggle").set_value(True).run()
+    assert app.session_state[explain_view.BOTTOM_UP_KEY] is True
+    np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven[::-1].copy()).probabilities, atol=1e-3)
+
+
+def test_unit_inspector_shows_equations_drivers_and_silences_a_unit(seven, probe):
+    app = _open(_run(APP_SCRIPT), "Unit inspector")
+    layer, unit = app.session_state[explain_view.UNIT_KEY]
+    assert layer == 1
+    (equation,) = app.get("latex")
+    assert r"c_{28} = f \cdot c_{27} + i \cdot g" in equation.proto.body
+    assert len(app.get("image")) == 5, "the input picture and the four digits that drive the unit"
+    # A click on a unit column of the picker opens that unit.
+    app.session_state[f"{explain_view.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [3, 42]}]}}
+    app.run()
+    assert app.session_state[explain_view.UNIT_KEY] == (1, 42)
+    assert "Unit 42 of layer 2" in app.get("latex")[0].proto.body or any("Unit 42 of layer 2" in text.value for text in app.markdown)
+    app.toggle(key="explain_silence_toggle").set_value(True).run()
+    assert not app.exception, app.exception
+    expected = explain.read_with_unit_silenced(probe, seven, 1, 42)
+    np.testing.assert_allclose(_reading(app).probabilities, expected.probabilities, atol=1e-3)
+    assert np.all(_reading(app).hidden[1, :, 42] == 0)
+
+
+def test_state_map_shows_the_path_landing_in_its_cluster(seven):
+    app = _open(_run(APP_SCRIPT), "State map")
+    assert any("nearest the **7** cluster" in text.value for text in app.markdown)
+
+
+def test_a_scribble_does_not_look_like_a_digit(environment):  # noqa: F811
+    environment(render_strokes(NON_DIGIT_STROKES["zig-zag 3"]))
+    app = _run(APP_SCRIPT)
+    assert _metric(app, "Prediction") is not None, "the prediction is still shown"
+    assert any("does not look like a digit" in warning.value for warning in app.warning)
+
+
+def test_a_model_without_assets_says_why_its_map_is_unavailable(environment, mnist, monkeypatch, tmp_path):  # noqa: F811
+    (_, _), (x_test, _) = mnist
+    copy = tmp_path / "lstm_mnist.keras"
+    shutil.copy(SHIPPED, copy)
+    monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
+    environment(_canvas_of(x_test[0]))
+    app = _open(_run(APP_SCRIPT), "State map")
+    assert any("have not been computed" in info.value for info in app.info)
+    assert app.button(key="explain_compute_assets") is not None
