@@ -25,7 +25,7 @@ from streamlit_drawable_canvas import st_canvas
 from model.data import MnistUnavailableError
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
-from ui import explain_view, reading_charts, resources, share
+from ui import explain_view, reading_charts, resources, share, timelapse_view
 from ui import session_keys as keys
 from ui.browser_actions import fit_canvas_toolbar, reading_actions
 from ui.live_chart import live_plotly_chart, preload_plotly
@@ -321,6 +321,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
             preload_plotly(key="plotly_preload")  # Fetched while the visitor draws; the reading figures need it.
         return
 
+    loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
     digit = explain_view.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
     result, decided = _read(loaded, digit)
     running = result.running_probabilities

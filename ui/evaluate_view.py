@@ -1,7 +1,8 @@
 """The evaluation view: the active model on the 10,000 MNIST test images, its mistakes, and run comparisons.
 
 Test accuracy, loss, confusion matrix and the list of mistakes are computed once per model file
-and cached for every visitor. A mistake can be opened in the row-by-row drawing view.
+and cached for every visitor. Accuracy on each digit is drawn as bars; clicking a cell of the
+confusion matrix shows those mistakes, and a mistake can be opened in the row-by-row drawing view.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from model.data import MnistUnavailableError
-from ui import charts, draw_view, resources
+from ui import charts, draw_view, resources, runs_view, training_charts
 
 GALLERY_SIZE = 24
 GALLERY_COLUMNS = 6
@@ -69,49 +70,64 @@ def render() -> None:
     matrix_column, gallery_column = st.columns([1, 1.3], gap="large")
     with matrix_column:
         st.subheader("Confusion matrix")
-        st.plotly_chart(charts.confusion_matrix(result["confusion"]), key="confusion_matrix")
+        event = st.plotly_chart(
+            charts.confusion_matrix(result["confusion"]), key="confusion_matrix", on_select="rerun", selection_mode="points"
+        )
         st.caption(
             "Each row is a true digit, each column the digit the network answered. The diagonal (uncoloured) holds "
-            "the right answers; red cells show which digits it mixes up."
+            "the right answers; red cells show which digits it mixes up. Click a cell to see those mistakes."
         )
+        st.plotly_chart(training_charts.class_accuracy_bars(class_accuracy(result["confusion"])), key="class_accuracy")
     with gallery_column:
-        st.subheader("Its most confident mistakes")
-        mistakes = result["mistakes"][:GALLERY_SIZE]
-        for start in range(0, len(mistakes), GALLERY_COLUMNS):
-            columns = st.columns(GALLERY_COLUMNS)
-            for column, index in zip(columns, mistakes[start : start + GALLERY_COLUMNS]):
-                column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), use_container_width=True)
-                column.caption(f"true {labels[index]}, said {result['predicted'][index]}")
-                column.button(
-                    "Read",
-                    key=f"open_{index}",
-                    on_click=_open_in_draw_view,
-                    args=(int(index),),
-                    help="Open it in the row-by-row view",
-                    use_container_width=True,
-                )
+        cell = chosen_cell(event)
+        mistakes = result["mistakes"]
+        if cell is None:
+            st.subheader("Its most confident mistakes")
+        else:
+            true_digit, said = cell
+            mistakes = mistakes[(labels[mistakes] == true_digit) & (result["predicted"][mistakes] == said)]
+            st.subheader(f"{true_digit} read as {said}: {len(mistakes)} mistake{'s' if len(mistakes) != 1 else ''}")
+            if not len(mistakes):
+                st.caption("None: click another cell, or click this one again to go back to all mistakes.")
+        _gallery(images, labels, result, mistakes[:GALLERY_SIZE])
     st.divider()
-    compare_runs_ui()
+    runs_view.compare_runs_ui()
 
 
-def compare_runs_ui() -> None:
-    st.subheader("Compare two runs")
-    entries = [(path, history) for path, history in resources.saved_models() if history and history.get("epochs")]
-    if len(entries) < 2:
-        st.info("Train a model in the **Train** view to compare it with the shipped one.")
-        return
-    names = [resources.describe_model(path, history) for path, history in entries]
-    left, right, axis = st.columns([2, 2, 1])
-    first = left.selectbox("First run", range(len(entries)), 0, format_func=names.__getitem__, key="compare_first")
-    second = right.selectbox("Second run", range(len(entries)), 1, format_func=names.__getitem__, key="compare_second")
-    x_axis = axis.radio("x axis", ["epoch", "seconds"], key="compare_x_axis")
-    chosen = {names[first]: entries[first][1], names[second]: entries[second][1]}
-    st.plotly_chart(charts.compare_runs(chosen, x_axis), key="compare_runs")
-    columns = st.columns(2)
-    for column, (name, history) in zip(columns, chosen.items()):
-        config = history.get("config", {})
-        column.markdown(
-            f"**{name}**  \n{history.get('test_accuracy', float('nan')):.2%} test accuracy, "
-            f"{config.get('epochs', '?')} epochs at batch {config.get('batch_size', '?')}, "
-            f"{history.get('seconds', 0):.0f} s on {history.get('device', '?')}"
-        )
+def class_accuracy(confusion: np.ndarray) -> list[float]:
+    """The share of each true digit's images answered right (the confusion matrix's diagonal over its rows)."""
+    confusion = np.asarray(confusion, dtype=float)
+    totals = confusion.sum(axis=1)
+    return [float(right / total) if total else float("nan") for right, total in zip(np.diag(confusion), totals)]
+
+
+def chosen_cell(event) -> tuple[int, int] | None:
+    """The (true digit, answer) of the clicked off-diagonal confusion-matrix cell, if any."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points:
+        try:
+            true_digit, said = int(point["y"]), int(point["x"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if true_digit != said:
+            return true_digit, said
+    return None
+
+
+def _gallery(images: np.ndarray, labels: np.ndarray, result: dict, mistakes: np.ndarray) -> None:
+    for start in range(0, len(mistakes), GALLERY_COLUMNS):
+        columns = st.columns(GALLERY_COLUMNS)
+        for column, index in zip(columns, mistakes[start : start + GALLERY_COLUMNS]):
+            column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), use_container_width=True)
+            column.caption(f"true {labels[index]}, said {result['predicted'][index]}")
+            column.button(
+                "Read",
+                key=f"open_{index}",
+                on_click=_open_in_draw_view,
+                args=(int(index),),
+                help="Open it in the row-by-row view",
+                use_container_width=True,
+            )

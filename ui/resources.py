@@ -18,6 +18,7 @@ import streamlit as st
 
 from model.data import load_mnist
 from model.probe import Probe
+from model.run_record import RunRecord, finite_or_none
 from model.store import ModelFileError, load_history
 from model.weights import load_probe
 from ui import settings
@@ -34,17 +35,17 @@ class LoadedModel:
 
     path: Path
     probe: Probe
-    history: dict | None
+    history: RunRecord | None
 
     @property
     def label(self) -> str:
         return describe_model(self.path, self.history)
 
 
-def describe_model(path: Path, history: dict | None) -> str:
+def describe_model(path: Path, history: RunRecord | None) -> str:
     name = "shipped model" if path.resolve() == SHIPPED_MODEL.resolve() else path.stem
-    accuracy = history.get("test_accuracy") if isinstance(history, dict) else getattr(history, "test_accuracy", None)
-    if isinstance(accuracy, (int, float)):
+    accuracy = finite_or_none(history.test_accuracy) if history is not None else None
+    if accuracy is not None:
         return f"{name} ({accuracy:.2%} test accuracy)"
     return name
 
@@ -159,14 +160,14 @@ def test_images() -> tuple[np.ndarray, np.ndarray]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _history(path: str, modified_times: tuple[float, float]) -> dict | None:
+def _history(path: str, modified_times: tuple[float, float]) -> RunRecord | None:
     try:
         return load_history(path)
     except ModelFileError:
         return None
 
 
-def saved_models() -> list[tuple[Path, dict | None]]:
+def saved_models() -> list[tuple[Path, RunRecord | None]]:
     """The shipped model, then every saved run (newest first), each with its history if readable."""
     paths = [SHIPPED_MODEL] if SHIPPED_MODEL.is_file() else []
     if RUNS_DIRECTORY.is_dir():

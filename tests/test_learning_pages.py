@@ -1,0 +1,159 @@
+"""The learning pages headless (AppTest): malformed histories never break a page, the Epoch time-lapse, runs kept.
+
+Runs are made by copying the shipped model into a temporary runs folder beside a history of our
+choosing, or by a tiny real training saved with its snapshots; the pages are the real scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from model.run_record import history_path_for
+from model.snapshots import snapshot_path_for
+from tests.conftest import REPOSITORY, mnist_path
+from tests.test_app import APP_SCRIPT, EVALUATE_SCRIPT, TRAIN_SCRIPT, _canvas_of, _live_figures, _metric, _run
+from tests.test_run_record import make_record
+
+SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
+needs_mnist = pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
+
+
+def _malformed(change) -> dict:
+    data = json.loads(json.dumps(make_record().to_json()))
+    change(data)
+    return data
+
+
+MALFORMED = {
+    "string-accuracy": _malformed(lambda d: d.update(test_accuracy="99%")),
+    "no-val-accuracy": _malformed(lambda d: [epoch.pop("val_accuracy") for epoch in d["epochs"]]),
+    "wrong-types": _malformed(lambda d: d.update(batches="many", epochs=3)),
+    "future-version": _malformed(lambda d: d.update(format=99)),
+}
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path):
+    """As in tests/test_app.py: MNIST from the shared copy, the shipped model, and a drawing to put on the canvas."""
+    monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
+    monkeypatch.delenv("TEST_SHIPPED_MODEL", raising=False)
+    if mnist_path() is not None:
+        monkeypatch.setenv("MNIST_NPZ", str(mnist_path()))
+
+    def draw(array: np.ndarray) -> None:
+        path = tmp_path / f"canvas_{len(list(tmp_path.glob('canvas_*')))}.npy"
+        np.save(path, array)
+        monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
+
+    return draw
+
+
+@pytest.fixture
+def runs_folder(monkeypatch, tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", folder)
+    from ui import train_view
+
+    train_view.supervisor.clear()
+    return folder
+
+
+def _add_run(folder, name: str, history: dict | None):
+    path = folder / f"{name}.keras"
+    shutil.copy(SHIPPED, path)
+    if history is not None:
+        history_path_for(path).write_text(json.dumps(history))
+    return path
+
+
+@needs_mnist
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_a_malformed_history_never_breaks_a_page(environment, runs_folder, mnist, name):
+    path = _add_run(runs_folder, f"run-{name}", MALFORMED[name])
+    _add_run(runs_folder, "run-good", make_record().to_json())
+    environment(_canvas_of(mnist[1][0][0]))
+    for script in (APP_SCRIPT, TRAIN_SCRIPT, EVALUATE_SCRIPT):
+        from streamlit.testing.v1 import AppTest
+
+        app = AppTest.from_string(script, default_timeout=120)
+        app.session_state["active_model_path"] = str(path)
+        app.run()
+        assert not app.exception, (script[-40:], app.exception)
+        if script is APP_SCRIPT:
+            assert _metric(app, "Prediction") is not None, "the model still serves"
+        if script is TRAIN_SCRIPT:
+            problems = [caption.value for caption in app.caption if "No readable history" in caption.value]
+            assert len(problems) == 1 and f"run-{name}.history.json" in problems[0]
+
+
+def test_a_malformed_shipped_history_is_a_plain_message_on_the_train_page(environment, runs_folder, monkeypatch, tmp_path):
+    shipped = tmp_path / "shipped" / "lstm_mnist.keras"
+    shipped.parent.mkdir()
+    shutil.copy(SHIPPED, shipped)
+    history_path_for(shipped).write_text(json.dumps(MALFORMED["string-accuracy"]))
+    monkeypatch.setenv("TEST_SHIPPED_MODEL", str(shipped))
+    app = _run(TRAIN_SCRIPT)
+    assert any("cannot be shown" in warning.value and "test_accuracy" in warning.value for warning in app.warning)
+
+
+def test_an_idle_train_page_shows_the_shipped_model_with_settings_help_and_runs(environment, runs_folder):
+    _add_run(runs_folder, "run-good", make_record().to_json())
+    app = _run(TRAIN_SCRIPT)
+    assert any("How the shipped model learned" in header.value for header in app.subheader)
+    headers = {markdown.value for markdown in app.markdown}
+    assert {"**Run**", "**Test accuracy**", "**Learning rate**", "**Training images**", "**Device**"} <= headers
+    assert all(widget.help for widget in app.number_input) and all(widget.help for widget in app.select_slider)
+    assert any("Estimated time" in caption.value or "no estimate" in caption.value for caption in app.caption)
+    assert [button.label for button in app.button if button.label.startswith("Delete")] == ["Delete…"], "never the shipped model"
+    app.button(key="delete_run-good.keras").click().run()
+    assert any("for good" in warning.value for warning in app.warning)
+    app.button(key="confirm_delete").click().run()
+    assert not app.exception
+    assert not (runs_folder / "run-good.keras").exists() and not history_path_for(runs_folder / "run-good.keras").exists()
+
+
+@pytest.fixture(scope="module")
+def run_with_snapshots(tmp_path_factory, mnist):
+    from model.train import TrainConfig, save_result, train
+
+    folder = tmp_path_factory.mktemp("snapshot_runs")
+    config = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
+    result = train(config, mnist, watched_images=mnist[1][0][:10].astype(np.float32) / 255)
+    return save_result(result, folder / "run-tiny.keras")
+
+
+@needs_mnist
+def test_the_epoch_slider_replays_the_reading_through_the_snapshots(environment, runs_folder, mnist, run_with_snapshots):
+    for file in run_with_snapshots.parent.iterdir():
+        shutil.copy(file, runs_folder / file.name)
+    path = runs_folder / run_with_snapshots.name
+    assert snapshot_path_for(path).is_file()
+    environment(_canvas_of(mnist[1][0][3]))
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_string(APP_SCRIPT, default_timeout=120)
+    app.session_state["active_model_path"] = str(path)
+    app.run()
+    assert not app.exception, app.exception
+    (slider,) = [slider for slider in app.select_slider if slider.label == "Epoch"]
+    assert slider.options[0] == "before training" and slider.options[-1] == "epoch 2"
+    final_figures = _live_figures(app)
+    final_prediction = _metric(app, "Prediction").value
+    slider.set_value(0).run()
+    assert not app.exception
+    assert _live_figures(app) != final_figures, "the reading changes with the moment chosen"
+    untrained_confidence = _metric(app, "Prediction").delta
+    slider = next(slider for slider in app.select_slider if slider.label == "Epoch")
+    slider.set_value(len(slider.options) - 1).run()
+    assert _metric(app, "Prediction").value == final_prediction and _metric(app, "Prediction").delta != untrained_confidence
+
+
+def test_the_shipped_model_has_no_epoch_slider(environment, mnist):
+    environment(_canvas_of(mnist[1][0][0]))
+    app = _run(APP_SCRIPT)
+    assert not [slider for slider in app.select_slider if slider.label == "Epoch"]
