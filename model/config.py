@@ -81,6 +81,39 @@ SEED_RECIPE = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-3, learning_
 
 
 @dataclass(frozen=True)
+class FineTuneConfig:
+    """How a trained model is taught a visitor's corrected drawings without forgetting MNIST.
+
+    Each step trains on one batch that mixes `corrections_per_batch` lightly distorted copies of
+    the corrections with MNIST training images drawn from a pool of `mnist_pool` images, at a small
+    constant learning rate: a few hundred steps take seconds and leave MNIST accuracy in place.
+    """
+
+    steps: int = 150
+    batch_size: int = 64
+    corrections_per_batch: int = 12
+    learning_rate: float = 3e-4
+    mnist_pool: int = 20000
+    seed: int = 0
+    max_corrections: int = 32
+
+    def __post_init__(self):
+        checks = [
+            (1 <= self.steps <= 5000, f"steps must be between 1 and 5000, got {self.steps}"),
+            (2 <= self.batch_size <= 1024, f"batch_size must be between 2 and 1024, got {self.batch_size}"),
+            (
+                1 <= self.corrections_per_batch < self.batch_size,
+                f"corrections_per_batch must be at least 1 and below the batch size, got {self.corrections_per_batch}",
+            ),
+            (0 < self.learning_rate <= 0.1, f"learning_rate must be in (0, 0.1], got {self.learning_rate}"),
+            (self.mnist_pool >= 1, f"mnist_pool must be positive, got {self.mnist_pool}"),
+        ]
+        for passed, message in checks:
+            if not passed:
+                raise ValueError(message)
+
+
+@dataclass(frozen=True)
 class BatchProgress:
     """Training metrics averaged over the batches since the previous report."""
 

@@ -31,6 +31,7 @@ from model.data import Split
 # Each job kind and the function that runs it in the child, "module:function".
 JOB_RUNNERS = {
     "train": "model.training_process:run_training",
+    "fine_tune": "model.training_process:run_fine_tuning",
 }
 NICENESS = 10  # Below the server's priority: drawing stays quick while a run trains.
 THREAD_ENVIRONMENT_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
@@ -87,6 +88,21 @@ def run_training(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
     from model.train import save_result, train
 
     result = train(job.config, job.data, on_progress=on_progress, should_stop=should_stop, watched_images=job.watched_images)
+    path = save_result(result, job.model_path)
+    return JobOutcome(result.history.status, path, result.history.test_accuracy, result.history.test_loss)
+
+
+def run_fine_tuning(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
+    """The "fine_tune" job: `model.train.fine_tune` of `options["base_model"]` on its corrections, mixed with the job's MNIST.
+
+    `options`: base_model (a path), images (N×28×28 in [0, 1]), labels (N digits), settings (a FineTuneConfig, optional).
+    """
+    from model.config import FineTuneConfig
+    from model.train import fine_tune, save_result
+
+    options = job.options
+    settings = options.get("settings") or FineTuneConfig()
+    result = fine_tune(options["base_model"], options["images"], options["labels"], job.data, settings, on_progress, should_stop)
     path = save_result(result, job.model_path)
     return JobOutcome(result.history.status, path, result.history.test_accuracy, result.history.test_loss)
 
