@@ -9,8 +9,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from model.config import TrainConfig
+from model.worker import TrainingSupervisor
 from tests.conftest import REPOSITORY
-from ui import resources
+from ui import resources, train_view
 
 SCRIPT = f"""
 import sys
@@ -54,6 +56,14 @@ def test_public_mode_has_no_path_field_and_sends_no_error_details(monkeypatch):
     assert app.sidebar.selectbox, "the model choice is still offered"
 
 
+def test_public_mode_redacts_an_unexpected_error_for_the_visitor(monkeypatch):
+    monkeypatch.setenv("LSTM_DEMO_MODE", "public")
+    app = AppTest.from_string(SCRIPT + 'raise RuntimeError("/srv/secret/path is broken")\n', default_timeout=120).run()
+    (error,) = app.exception
+    assert "secret" not in error.message and "redacted" in error.message
+    assert not error.stack_trace
+
+
 def test_public_mode_from_secrets_toml():
     app = _run(LSTM_DEMO_MODE="public")
     assert DATA_FIELD not in [field.label for field in app.text_input]
@@ -75,3 +85,28 @@ def test_the_first_page_view_sweeps_leftover_files_and_caps_the_runs(tmp_path, m
     st.cache_resource.clear()
     _run()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["run-new.keras"]
+
+
+TRAIN_PAGE = f"""
+import sys
+sys.path.insert(0, {str(REPOSITORY)!r})
+from ui import train_view
+train_view.render()
+"""
+
+
+@pytest.mark.parametrize("token, stop_shown", [("the-operator-s-long-secret", True), ("a-guess-at-the-secret-token", False)])
+def test_the_operator_token_shows_stop_for_anyone_s_run(monkeypatch, tmp_path, token, stop_shown):
+    monkeypatch.setenv("LSTM_DEMO_OPERATOR_TOKEN", "the-operator-s-long-secret")
+    boss = TrainingSupervisor(tmp_path)
+    run = boss.start_job("train", TrainConfig(epochs=1), owner="another visitor", runner="tests.worker_jobs:report_until_stopped")
+    monkeypatch.setattr(train_view, "supervisor", lambda: boss)
+    try:
+        app = AppTest.from_string(TRAIN_PAGE, default_timeout=120)
+        app.query_params[train_view.settings.OPERATOR_PARAMETER] = token
+        app.run()
+        assert not app.exception, app.exception
+        assert ("Stop" in [button.label for button in app.button]) is stop_shown
+    finally:
+        run.request_stop()
+        assert run.wait(60)
