@@ -23,6 +23,7 @@ from streamlit.errors import StreamlitAPIException
 from streamlit_drawable_canvas import st_canvas
 
 from model.data import MnistUnavailableError
+from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from ui import explain_view, reading_charts, resources, share, timelapse_view
@@ -74,7 +75,14 @@ def draw_canvas(stroke_width: int) -> np.ndarray | None:
         key=_canvas_key(),
         on_change=_use_canvas,
     )
-    return result.image_data
+    # The PNG is decoded here, bounded by its header, never by the component (whose `image_data`
+    # decodes whatever arrives): a forged message cannot make the server decode a huge image.
+    try:
+        png_bytes = result.image_bytes
+        return None if png_bytes is None else decode_drawing(png_bytes)
+    except (ValueError, TypeError, AttributeError) as error:  # A forged message: not a data URL, not base64.
+        st.toast(str(error) if isinstance(error, ValueError) and str(error).startswith("The drawing") else "The drawing could not be read.")
+        return None
 
 
 def _canvas_key() -> str:
