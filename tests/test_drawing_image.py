@@ -104,6 +104,7 @@ def _jpeg() -> bytes:
         (bomb_png(64)[:45], "damaged"),
         (bomb_png(2), "between 8 and 4096"),
     ],
+    ids=["text", "empty", "jpeg", "data URL text", "too many bytes", "truncated header", "no IHDR", "truncated data", "2x2"],
 )
 def test_garbage_and_other_formats_are_refused_with_a_message(payload, message):
     with pytest.raises(ValueError, match=message):
@@ -127,7 +128,7 @@ draw_view.render()
 """
 
 
-@pytest.mark.parametrize("payload", [bomb_png(), b"garbage", None])
+@pytest.mark.parametrize("payload", [bomb_png(), b"garbage", None], ids=["13000x13000", "garbage", "not a data URL"])
 def test_the_drawing_page_refuses_a_forged_canvas_with_a_short_notice(tmp_path, monkeypatch, payload):
     from streamlit.testing.v1 import AppTest
 
