@@ -1,12 +1,14 @@
-"""What runs inside the training process: a job, the child's entry point, and the job kinds.
+"""What runs inside the training process: a job, the child's entry point, its wire format, and the job kinds.
 
 The server never trains in its own process (that would load TensorFlow into it and slow every
-visitor's drawing). `model.worker.TrainingSupervisor` starts `child_main` in a fresh process
-(multiprocessing's spawn), hands it a picklable `TrainingJob`, and reads what it sends back on a
-queue: `("device", description)`, `("progress", BatchProgress | EpochProgress)`, then one
-`("finished", JobOutcome)` or `("failed", message)`. The child lowers its priority
-(`os.nice`), caps its thread pools before TensorFlow loads, stops between batches when the stop
-event is set or its parent has gone, and turns any exception into a plain message.
+visitor's drawing). `model.worker.TrainingSupervisor` starts `python -m model.training_process FD`
+(a plain subprocess: multiprocessing's spawn would re-run the Streamlit script in the child), with
+its thread pools capped in the environment, writes it one pickled `TrainingJob` on stdin, and reads
+what it sends back on the pipe FD: `("device", description)`, `("progress", BatchProgress |
+EpochProgress)`, then one `("finished", JobOutcome)` or `("failed", message)`. After the job, the
+child's stdin carries control: a STOP byte asks it to stop between batches, and end-of-file (the
+server has gone) stops it too. The child lowers its priority (`os.nice`) and turns any exception
+into a plain message. Every frame on both pipes is an 8-byte length and a pickle.
 
 A job's `kind` names what to do; `JOB_RUNNERS` maps each kind to a function
 `runner(job, on_progress, should_stop) -> JobOutcome`, given as "module:function" and imported in
@@ -18,6 +20,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import pickle
+import struct
+import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +41,8 @@ JOB_RUNNERS = {
 }
 NICENESS = 10  # Below the server's priority: drawing stays quick while a run trains.
 THREAD_ENVIRONMENT_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+STOP = b"S"
+FRAME_HEADER = struct.Struct(">Q")
 OUT_OF_MEMORY = "Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
 
 
@@ -107,11 +115,34 @@ def run_fine_tuning(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
     return JobOutcome(result.history.status, path, result.history.test_accuracy, result.history.test_loss)
 
 
-def _limit_threads(threads: int) -> None:
-    """Cap every thread pool the child may start; must run before TensorFlow is imported."""
-    for name in THREAD_ENVIRONMENT_VARIABLES:
-        os.environ[name] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+def thread_environment(threads: int) -> dict[str, str]:
+    """Environment variables that cap every thread pool of the child, read before TensorFlow loads."""
+    return {**{name: str(threads) for name in THREAD_ENVIRONMENT_VARIABLES}, "TF_NUM_INTEROP_THREADS": "1"}
+
+
+def write_frame(stream, message: object) -> None:
+    """Send one message: its pickle's length, then the pickle."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(FRAME_HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def read_frame(stream) -> object:
+    """Receive one message; raises EOFError when the other side has closed the pipe."""
+    (length,) = FRAME_HEADER.unpack(_read_exactly(stream, FRAME_HEADER.size))
+    return pickle.loads(_read_exactly(stream, length))  # Only ever from the other end of our own pipe.
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    """`size` bytes, from a buffered or an unbuffered stream (which may return fewer per read)."""
+    chunks, remaining = [], size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            raise EOFError("the pipe was closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _configure_tensorflow(threads: int) -> str | None:
@@ -140,28 +171,41 @@ def failure_message(error: BaseException) -> str:
     return f"Training failed: {detail}"
 
 
-def child_main(job: TrainingJob, messages, stop_event) -> None:
-    """The training process's entry point: run the job, report on `messages`, stop on `stop_event`."""
-    parent = os.getppid()
+def child_main(control, messages) -> None:
+    """The training process: read the job from `control`, run it, report on `messages`, stop when told."""
     try:
         os.nice(NICENESS)
     except OSError:
         pass  # Already as low as allowed.
-    _limit_threads(job.threads)
+    try:
+        job = read_frame(control)
+    except (EOFError, pickle.UnpicklingError):
+        return  # The server went away before sending a job.
+    stop_requested = threading.Event()
+
+    def listen_for_stop() -> None:
+        # A STOP byte, or end-of-file when the server that started this run has gone away.
+        while control.read(1) not in (STOP, b""):
+            pass
+        stop_requested.set()
+
+    threading.Thread(target=listen_for_stop, name="stop-listener", daemon=True).start()
     try:
         module_name, _, function_name = job.runner.partition(":")
         runner = getattr(importlib.import_module(module_name), function_name)
         if job.runner == JOB_RUNNERS.get(job.kind):  # The app's own jobs train with Keras; report where.
-            messages.put(("device", _configure_tensorflow(job.threads)))
-
-        def should_stop() -> bool:
-            # Stop when asked, and when the server that started this run has gone away.
-            return stop_event.is_set() or os.getppid() != parent
-
-        outcome = runner(job, lambda report: messages.put(("progress", report)), should_stop)
-        messages.put(("finished", outcome))
+            write_frame(messages, ("device", _configure_tensorflow(job.threads)))
+        outcome = runner(job, lambda report: write_frame(messages, ("progress", report)), stop_requested.is_set)
+        write_frame(messages, ("finished", outcome))
     except BaseException as error:  # Everything, even SystemExit, becomes a message for the page.
-        messages.put(("failed", failure_message(error)))
-    finally:
-        messages.close()
-        messages.join_thread()  # Everything sent reaches the server before the process ends.
+        try:
+            write_frame(messages, ("failed", failure_message(error)))
+        except OSError:
+            pass  # The server has gone; nobody is listening.
+
+
+if __name__ == "__main__":
+    from model import training_process  # The module itself, so that what is pickled names it, not __main__.
+
+    with os.fdopen(int(sys.argv[1]), "wb") as message_pipe:
+        training_process.child_main(sys.stdin.buffer, message_pipe)

@@ -1,7 +1,7 @@
 """Training in the background: one run at a time, in its own process, observed through a progress object.
 
-`TrainingSupervisor.start()` runs `model.train.train` in a separate training process (multiprocessing
-spawn; see `model.training_process`) and returns a `TrainingRun`, the shared progress object a
+`TrainingSupervisor.start()` runs `model.train.train` in a separate training process (a subprocess,
+`python -m model.training_process`) and returns a `TrainingRun`, the shared progress object a
 monitor thread fills from what the process sends (under a lock) and any number of pages read
 (`snapshot()`). The server process never imports TensorFlow. A stop request, or a run past the
 policy's time cap, is honoured between batches; the finished or stopped model is saved atomically
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import multiprocessing
-import queue
+import os
+import pickle
+import select
 import signal
 import subprocess
 import sys
@@ -33,11 +34,12 @@ from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.data import Split
 from model.runs import check_disk_space, prune_runs
 from model.settings import DemoSettings
-from model.training_process import NICENESS, JobOutcome, TrainingJob, child_main
+from model.training_process import NICENESS, STOP, JobOutcome, TrainingJob, read_frame, thread_environment, write_frame
 
 ACTIVE_STATES = ("starting", "running", "stopping")
 LOCK_FILE_NAME = ".training.lock"
 POLL_SECONDS = 0.2
+REPOSITORY = Path(__file__).resolve().parent.parent
 EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
 
 
@@ -239,6 +241,25 @@ def _describe_exit(exit_code: int | None) -> str:
     return f"The training process ended unexpectedly (exit code {exit_code})."
 
 
+def _launch(job: TrainingJob) -> tuple[subprocess.Popen, object]:
+    """Start `python -m model.training_process` with its thread pools capped; return it and the pipe it reports on."""
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "model.training_process", str(write_end)],
+            cwd=REPOSITORY,
+            env={**os.environ, **thread_environment(job.threads)},
+            stdin=subprocess.PIPE,
+            pass_fds=(write_end,),
+        )
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)  # The child holds its own copy; ours would keep the pipe open after it ends.
+    return process, os.fdopen(read_end, "rb", buffering=0)  # Unbuffered: select() then sees every byte not yet read.
+
+
 class TrainingSupervisor:
     """Runs at most one training at a time, each in its own process, and keeps the latest run for every page."""
 
@@ -282,47 +303,51 @@ class TrainingSupervisor:
                     run_id += f"-{int(time.time() * 1000) % 1000:03d}"
                 job = TrainingJob(kind=kind, config=config, model_path=self.runs_directory / f"{run_id}.keras", **job_fields)
                 run = TrainingRun(run_id=run_id, config=config, owner=owner)
-                context = multiprocessing.get_context("spawn")
-                messages, stop_event = context.Queue(), context.Event()
-                process = context.Process(target=child_main, args=(job, messages, stop_event), name=f"training-{run_id}", daemon=True)
-                process.start()
+                process, messages = _launch(job)
             except BaseException:
                 self._run_lock.release()
                 raise
             self._current = run
-        monitor = threading.Thread(
-            target=self._monitor, args=(run, process, messages, stop_event), name=f"training-monitor-{run_id}", daemon=True
-        )
+        monitor = threading.Thread(target=self._monitor, args=(run, job, process, messages), name=f"training-{run_id}", daemon=True)
         monitor.start()
         return run
 
-    def _monitor(self, run: TrainingRun, process, messages, stop_event) -> None:
-        """Relay what the training process sends into `run` until it ends, then reap it and free the slot."""
+    def _monitor(self, run: TrainingRun, job: TrainingJob, process: subprocess.Popen, messages) -> None:
+        """Hand the job over, relay what the process sends into `run` until it ends, then reap it and free the slot."""
         outcome: JobOutcome | str | None = None
+        stop_sent = False
         try:
+            write_frame(process.stdin, job)
             while outcome is None:
-                if run.stop_requested() or self.policy.out_of_time(run.started):
+                if not stop_sent and (run.stop_requested() or self.policy.out_of_time(run.started)):
                     # A run past the policy's time cap stops like a stopped run: between batches, and saved.
-                    stop_event.set()
                     run.request_stop()
-                try:
-                    kind, payload = messages.get(timeout=POLL_SECONDS)
-                except queue.Empty:
-                    if not process.is_alive():
-                        outcome = self._last_words(messages) or _describe_exit(process.exitcode)
+                    process.stdin.write(STOP)
+                    process.stdin.flush()
+                    stop_sent = True
+                ready, _, _ = select.select([messages], [], [], POLL_SECONDS)
+                if not ready:
                     continue
+                kind, payload = read_frame(messages)
                 if kind == "progress":
                     run.record(payload)
                 elif kind == "device":
                     self._device = payload
                 elif kind in ("finished", "failed"):
                     outcome = payload
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass  # The process died mid-way; its exit code says how.
         finally:
-            process.join(EXIT_GRACE_SECONDS)
-            if process.is_alive():
+            try:
+                process.wait(EXIT_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.join()
-            messages.close()
+                process.wait()
+            for stream in (process.stdin, messages):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
             self._run_lock.release()
             if isinstance(outcome, JobOutcome):
                 # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
@@ -331,18 +356,7 @@ class TrainingSupervisor:
                     status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
                 )
             else:
-                run.finish(status="failed", error=outcome or "The training process ended unexpectedly.")
-
-    @staticmethod
-    def _last_words(messages) -> JobOutcome | str | None:
-        """The outcome among messages still queued after the process ended, if it sent one."""
-        while True:
-            try:
-                kind, payload = messages.get(timeout=POLL_SECONDS)
-            except (queue.Empty, EOFError, OSError):
-                return None
-            if kind in ("finished", "failed"):
-                return payload
+                run.finish(status="failed", error=outcome or _describe_exit(process.returncode))
 
     def device_description(self) -> str | None:
         """Where training computes, e.g. "CPU (tensorflow backend)"; None until known.
@@ -358,9 +372,8 @@ class TrainingSupervisor:
 
     def _probe_device(self) -> None:
         program = f"import os; os.nice({NICENESS}); from model.network import detect_device; print(detect_device().describe())"
-        repository = Path(__file__).resolve().parent.parent
         try:
-            result = subprocess.run([sys.executable, "-c", program], cwd=repository, capture_output=True, text=True, timeout=120)
+            result = subprocess.run([sys.executable, "-c", program], cwd=REPOSITORY, capture_output=True, text=True, timeout=120)
             lines = result.stdout.strip().splitlines()
             if result.returncode == 0 and lines and self._device is None:
                 self._device = lines[-1]
