@@ -157,3 +157,34 @@ def test_the_shipped_model_has_no_epoch_slider(environment, mnist):
     environment(_canvas_of(mnist[1][0][0]))
     app = _run(APP_SCRIPT)
     assert not [slider for slider in app.select_slider if slider.label == "Epoch"]
+
+
+@needs_mnist
+def test_corrections_are_collected_removed_and_taught(environment, runs_folder, monkeypatch, mnist):
+    from model.config import FineTuneConfig
+    from ui import train_view
+
+    monkeypatch.setattr("ui.teach_view.SETTINGS", FineTuneConfig(steps=10))
+    (x_train, _), _ = mnist
+    environment(_canvas_of(x_train[4476]))  # A 2 the shipped model reads as 1.
+    app = _run(APP_SCRIPT)
+    assert _metric(app, "Prediction").value == "1"
+    assert not any(button.label == "It's a 1" for button in app.button), "no button for what it already says"
+    app.button(key="teach_label_2").click().run()
+    assert not app.exception
+    assert any(header.value == "Teach it your handwriting" for header in app.subheader)
+    assert [button.key for button in app.button if button.label == "Remove"] == ["teach_remove_0"]
+    app.button(key="teach_remove_0").click().run()
+    assert not [button for button in app.button if button.key == "teach_it"], "nothing left to teach"
+    app.button(key="teach_label_2").click().run()
+    app.button(key="teach_it").click().run()
+    assert not app.exception, app.exception
+    run = train_view.supervisor().current()
+    assert run is not None and run.wait(300)
+    app.run()
+    assert not app.exception
+    assert run.snapshot().status == "finished", run.snapshot().error
+    labels = {metric.label for metric in app.metric}
+    assert {"MNIST test accuracy before", "MNIST test accuracy after", "After teaching"} <= labels
+    assert any(button.key == "use_taught_model" for button in app.button)
+    assert run.snapshot().model_path.parent == runs_folder

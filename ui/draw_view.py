@@ -26,7 +26,7 @@ from model.data import MnistUnavailableError
 from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
-from ui import explain_view, reading_charts, resources, share, timelapse_view
+from ui import explain_view, reading_charts, resources, share, teach_view, timelapse_view
 from ui import session_keys as keys
 from ui.browser_actions import fit_canvas_toolbar, reading_actions
 from ui.live_chart import live_plotly_chart, preload_plotly
@@ -295,6 +295,7 @@ def render() -> None:
         "as 28 rows of 28 pixels, top to bottom, one row at a time."
     )
     drawing_section(loaded)
+    teach_view.teach_panel()  # The visitor's corrections and Teach it (ui/teach_view.py).
 
 
 def _read(loaded: resources.LoadedModel, digit: Digit) -> tuple[ProbeResult, int]:
@@ -337,6 +338,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     summary = summarise_reading(running, digit.true_label)
     with answer_column:
         _answer(digit, result, summary)
+        teach_view.correction_buttons(digit.image, int(np.argmax(result.probabilities)))  # "It's a …": collect corrections.
     with chart_column:
         live_plotly_chart(
             reading_charts.answer_spec(running, row, decided, digit.true_label),

@@ -121,7 +121,7 @@ def _gallery(images: np.ndarray, labels: np.ndarray, result: dict, mistakes: np.
     for start in range(0, len(mistakes), GALLERY_COLUMNS):
         columns = st.columns(GALLERY_COLUMNS)
         for column, index in zip(columns, mistakes[start : start + GALLERY_COLUMNS]):
-            column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), use_container_width=True)
+            column.image(np.kron(images[index], np.ones((3, 3), dtype=np.uint8)), width="stretch")
             column.caption(f"true {labels[index]}, said {result['predicted'][index]}")
             column.button(
                 "Read",
@@ -129,5 +129,5 @@ def _gallery(images: np.ndarray, labels: np.ndarray, result: dict, mistakes: np.
                 on_click=_open_in_draw_view,
                 args=(int(index),),
                 help="Open it in the row-by-row view",
-                use_container_width=True,
+                width="stretch",
             )
