@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, streamlit_server  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, streamlit_server  # noqa: E402
 
 STROKES = [
     [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],

@@ -1,0 +1,124 @@
+"""Browser and server helpers shared by the benchmarks: a real `streamlit run` on a free port, and Chromium.
+
+Benchmarks live apart from the tests and do not import from `tests/`. `streamlit_process` starts a
+server and yields it (URL, process, launch time) so a benchmark can read its memory and time its
+start; `streamlit_server` yields just the URL. `draw_strokes` draws on the canvas with the mouse,
+and `resident_megabytes` reads a process's resident memory from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HEALTHY_WITHIN_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    process: subprocess.Popen
+    launched_at: float  # time.perf_counter() just before the process was started
+
+
+@contextmanager
+def streamlit_process(environment: dict[str, str], script: str = "app.py") -> Iterator[Server]:
+    """Start `python -m streamlit run SCRIPT` on a free loopback port; yield it once healthy; stop it afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
+    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    launched_at = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=REPOSITORY, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + HEALTHY_WITHIN_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit run {script} exited early with code {process.returncode}")
+        else:
+            raise RuntimeError(f"streamlit run {script} did not become healthy within {HEALTHY_WITHIN_SECONDS} s")
+        yield Server(url, process, launched_at)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def streamlit_server(environment: dict[str, str], script: str = "app.py") -> Iterator[str]:
+    """Like `streamlit_process`, yielding only the URL."""
+    with streamlit_process(environment, script) as server:
+        yield server.url
+
+
+def draw_strokes(page, canvas_box: dict, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw polylines given in canvas fractions (0–1) with the mouse, one stroke per list."""
+    for stroke in strokes:
+        points = [(canvas_box["x"] + x * canvas_box["width"], canvas_box["y"] + y * canvas_box["height"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=6)
+        page.mouse.up()
+
+
+def resident_megabytes(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory (VmRSS) or its peak (VmHWM), in MiB, from /proc."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"/proc/{pid}/status has no {field}")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (e.g. a server's training process), started from any of its threads."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The parent's pid is the second field after the command name, which is in parentheses.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return children

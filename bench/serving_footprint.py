@@ -1,0 +1,182 @@
+"""What the serving process costs, beside Streamlit's floor, and how drawing fares while a run trains.
+
+Part 1, memory and start-up: starts `streamlit run app.py` and `streamlit run bench/floor_app.py`
+(the same canvas, echoing one number) in turns, and for each measures the time from launching the
+process to the first answer on the page after a stroke, and the server's resident memory after a
+dozen strokes. Goals: the app's memory at most 300 MB, its start to first prediction at most 2× the
+floor's.
+
+Part 2, drawing while training: on one app server, the stroke round trip (mouse-up to the page
+updated, as in `bench/stroke_latency.py`) idle, then while a run started from the Train page
+trains (in its own niced, thread-capped process), then idle again. Goal: the p95 while training
+at most 2× the idle p95.
+
+    MNIST_NPZ=/path/to/mnist.npz flock /tmp/browser.lock python bench/serving_footprint.py
+
+Prints ratios measured side by side in one run and appends them to bench/results/serving_footprint.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
+from bench.stroke_latency import OBSERVER, QUIET_MS, STROKES, WAIT_FOR_UPDATE  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "serving_footprint.txt"
+FIRST_STROKE = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
+STROKES_BEFORE_MEMORY = 12
+START_UP_ROUNDS = 2
+FLOOR_ANSWERED = "() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.trim() !== '0')"
+TRAINING_UNDER_WAY = re.compile(r"epoch \d+/\d+, batch \d+/\d+")
+
+
+def _canvas(page):
+    canvas = page.locator("canvas").last
+    canvas.wait_for(timeout=120_000)
+    return canvas.bounding_box()
+
+
+def _stroke(page, box, stroke) -> float:
+    """Draw one stroke and return mouse-up to the last page change it caused, in ms."""
+    draw_strokes(page, box, stroke)
+    elapsed = page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
+    if elapsed is None:
+        raise RuntimeError("the page did not change within 30 s of a stroke")
+    time.sleep(0.3)
+    return elapsed
+
+
+def _reset(page) -> None:
+    page.get_by_role("button", name="Reset canvas & history").click()
+    page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
+    time.sleep(0.5)
+
+
+def start_and_fill(browser, script: str, environment: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds from launch to the first answer, then resident and peak MiB after a dozen strokes."""
+    with streamlit_process(environment, script) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.goto(server.url)
+        box = _canvas(page)
+        draw_strokes(page, box, FIRST_STROKE)
+        if script == "app.py":
+            page.get_by_text("Prediction", exact=True).first.wait_for(timeout=120_000)
+        else:
+            page.wait_for_function(FLOOR_ANSWERED, timeout=120_000)
+        first_answer = time.perf_counter() - server.launched_at
+        page.evaluate(OBSERVER)
+        for index in range(STROKES_BEFORE_MEMORY):
+            _stroke(page, box, STROKES[index % len(STROKES)])
+        time.sleep(1)
+        resident = resident_megabytes(server.process.pid)
+        peak = resident_megabytes(server.process.pid, "VmHWM")
+        page.close()
+    return first_answer, resident, peak
+
+
+def footprint(browser, environment: dict[str, str]) -> list[str]:
+    measured = {"bench/floor_app.py": [], "app.py": []}
+    for _ in range(START_UP_ROUNDS):  # Turns, so that the load of the moment hits both alike.
+        for script, results in measured.items():
+            results.append(start_and_fill(browser, script, environment))
+    lines = []
+    for script, results in measured.items():
+        starts, residents, peaks = zip(*results)
+        lines.append(
+            f"{script:20s} start to first answer: median {statistics.median(starts):5.2f} s ({', '.join(f'{s:.2f}' for s in starts)}); "
+            f"resident after {STROKES_BEFORE_MEMORY + 1} strokes: {statistics.median(residents):6.1f} MiB (peak {max(peaks):6.1f})"
+        )
+    (floor_starts, floor_residents, _), (app_starts, app_residents, _) = (list(zip(*measured[s])) for s in measured)
+    start_ratio = statistics.median(app_starts) / statistics.median(floor_starts)
+    app_resident, floor_resident = statistics.median(app_residents), statistics.median(floor_residents)
+    lines.append(f"ratio start to first answer, app / floor: {start_ratio:.2f} (goal: at most 2)")
+    lines.append(f"app resident memory: {app_resident:.1f} MiB, {app_resident / floor_resident:.2f}x the floor's (goal: at most 300 MB)")
+    return lines
+
+
+def _strokes(page, box, count: int) -> list[float]:
+    timings = []
+    for index in range(count):
+        timings.append(_stroke(page, box, STROKES[index % len(STROKES)]))
+        if index % len(STROKES) == len(STROKES) - 1:
+            _reset(page)
+    return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def drawing_while_training(browser, environment: dict[str, str], strokes_per_phase: int) -> list[str]:
+    with streamlit_process(environment, "app.py") as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.goto(server.url)
+        box = _canvas(page)
+        time.sleep(2)
+        page.evaluate(OBSERVER)
+        _strokes(page, box, 2)  # Warm-up: the probe loaded, the charts' code fetched.
+        idle = _strokes(page, box, strokes_per_phase)
+
+        trainer = browser.new_page(viewport={"width": 1400, "height": 1400})
+        trainer.goto(server.url + "/train")
+        trainer.get_by_role("button", name="Start training").click(timeout=120_000)
+        trainer.get_by_text(TRAINING_UNDER_WAY).first.wait_for(timeout=300_000)
+        training_children = child_pids(server.process.pid)
+        training = _strokes(page, box, 2 * strokes_per_phase)
+        still_training = bool(trainer.get_by_text(TRAINING_UNDER_WAY).count()) and trainer.get_by_text("(finished)").count() == 0
+        server_resident = resident_megabytes(server.process.pid)
+        child_resident = sum(resident_megabytes(pid) for pid in training_children if Path(f"/proc/{pid}").exists())
+        trainer.get_by_role("button", name="Stop").click()
+        trainer.get_by_text(re.compile(r"\((stopped|finished)\)")).first.wait_for(timeout=300_000)
+        trainer.close()
+        idle += _strokes(page, box, strokes_per_phase)
+        page.close()
+    idle_p95, training_p95 = percentile(idle, 0.95), percentile(training, 0.95)
+    return [
+        f"idle:           p50 {statistics.median(idle):6.1f} ms, p95 {idle_p95:6.1f} ms over {len(idle)} strokes",
+        f"while training: p50 {statistics.median(training):6.1f} ms, p95 {training_p95:6.1f} ms over {len(training)} strokes"
+        + ("" if still_training else " (the run ended before the last stroke)"),
+        f"ratio p95 while training / idle: {training_p95 / idle_p95:.2f} (goal: at most 2)",
+        f"while training: server {server_resident:.1f} MiB resident, training process {child_resident:.1f} MiB",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strokes", type=int, default=15, help="strokes per idle phase (twice as many while training)")
+    parser.add_argument("--skip-footprint", action="store_true")
+    parser.add_argument("--skip-training", action="store_true")
+    arguments = parser.parse_args()
+    lines = [f"# python bench/serving_footprint.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (shared 2-core machine, under load)"]
+    with tempfile.TemporaryDirectory(prefix="footprint-runs-") as runs, sync_playwright() as playwright:
+        environment = {"LSTM_DEMO_RUNS_DIR": runs}
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        if not arguments.skip_footprint:
+            for line in footprint(browser, environment):
+                print(line, flush=True)
+                lines.append(line)
+        if not arguments.skip_training:
+            for line in drawing_while_training(browser, environment, arguments.strokes):
+                print(line, flush=True)
+                lines.append(line)
+        browser.close()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS, "a", encoding="utf-8") as results:
+        results.write("\n".join(lines) + "\n\n")
+
+
+if __name__ == "__main__":
+    main()
