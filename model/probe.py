@@ -35,6 +35,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _sigmoid_in_place(x: np.ndarray) -> None:
+    """x ← sigmoid(x), as 0.5 · tanh(x / 2) + 0.5: one vectorised transcendental, no temporaries."""
+    x *= 0.5
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """The network's reading of one image (or, with a leading batch axis, of several).
@@ -155,22 +163,30 @@ class Probe:
         return answers
 
     def _predict_batch(self, images: np.ndarray) -> np.ndarray:
-        sequence = images
+        # Time-major (rows, batch, width): every row's slice is contiguous, and each layer's input
+        # projection is one matrix product over all rows at once. Gates are computed in place.
+        sequence = np.ascontiguousarray(images.transpose(1, 0, 2))
+        steps, batch, _ = sequence.shape
         for position, weights in enumerate(self._lstms32):
-            last_layer = position == len(self._lstms32) - 1
             units = weights.recurrent_kernel.shape[0]
-            projected = sequence @ weights.kernel + weights.bias
-            hidden = np.zeros((len(images), units), dtype=np.float32)
+            projected = (sequence.reshape(steps * batch, -1) @ weights.kernel).reshape(steps, batch, 4 * units)
+            projected += weights.bias
+            hidden = np.zeros((batch, units), dtype=np.float32)
             cell = np.zeros_like(hidden)
-            outputs = None if last_layer else np.empty((len(images), sequence.shape[1], units), dtype=np.float32)
-            for step in range(sequence.shape[1]):
-                z = projected[:, step] + hidden @ weights.recurrent_kernel
-                gates = _sigmoid(z[:, : 2 * units])
-                candidate = np.tanh(z[:, 2 * units : 3 * units])
-                cell = gates[:, units:] * cell + gates[:, :units] * candidate
-                hidden = _sigmoid(z[:, 3 * units :]) * np.tanh(cell)
+            last_layer = position == len(self._lstms32) - 1
+            outputs = None if last_layer else np.empty((steps, batch, units), dtype=np.float32)
+            for step in range(steps):
+                z = projected[step]
+                z += hidden @ weights.recurrent_kernel
+                _sigmoid_in_place(z[:, : 2 * units])
+                np.tanh(z[:, 2 * units : 3 * units], out=z[:, 2 * units : 3 * units])
+                _sigmoid_in_place(z[:, 3 * units :])
+                cell *= z[:, units : 2 * units]
+                cell += z[:, :units] * z[:, 2 * units : 3 * units]
+                hidden = np.tanh(cell)
+                hidden *= z[:, 3 * units :]
                 if outputs is not None:
-                    outputs[:, step] = hidden
+                    outputs[step] = hidden
             sequence = hidden if last_layer else outputs
         for dense in self._head32:
             sequence = _ACTIVATIONS[dense.activation](sequence @ dense.kernel + dense.bias)
