@@ -12,6 +12,10 @@ trains (in its own niced, thread-capped process), then idle again. Goal: the p95
 at most 2× the idle p95.
 
     MNIST_NPZ=/path/to/mnist.npz flock /tmp/browser.lock python bench/serving_footprint.py
+    MNIST_NPZ=/path/to/mnist.npz python bench/serving_footprint.py --evaluation   # no browser
+
+With `--evaluation`, it times what the Evaluate page does, the NumPy probe classifying the 10,000
+test images, against Keras's `model.predict` on the same images.
 
 Prints ratios measured side by side in one run and appends them to bench/results/serving_footprint.txt.
 """
@@ -34,7 +38,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
 from bench.stroke_latency import OBSERVER, QUIET_MS, STROKES, WAIT_FOR_UPDATE  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "serving_footprint.txt"
+REPOSITORY = Path(__file__).resolve().parent.parent
+RESULTS = REPOSITORY / "bench" / "results" / "serving_footprint.txt"
 FIRST_STROKE = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
 STROKES_BEFORE_MEMORY = 12
 START_UP_ROUNDS = 2
@@ -154,13 +159,47 @@ def drawing_while_training(browser, environment: dict[str, str], strokes_per_pha
     ]
 
 
+def evaluation_time() -> list[str]:
+    """Seconds to classify the 10,000 test images: the NumPy probe (what the Evaluate page runs) against Keras."""
+    import numpy as np
+
+    from model.data import load_mnist
+    from model.store import load_model
+    from model.weights import load_probe
+
+    shipped = REPOSITORY / "assets" / "lstm_mnist.keras"
+    _, (images, labels) = load_mnist()
+    images = images.astype(np.float32) / 255.0
+    probe, keras_model = load_probe(shipped), load_model(shipped)
+    keras_model.predict(images[:1000], batch_size=1000, verbose=0)  # Keras builds its graph once.
+    started = time.perf_counter()
+    from_probe = probe.predict(images, batch_size=1000)
+    probe_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    from_keras = keras_model.predict(images, batch_size=1000, verbose=0)
+    keras_seconds = time.perf_counter() - started
+    agree = float((from_probe.argmax(axis=1) == from_keras.argmax(axis=1)).mean())
+    return [
+        f"10,000 test images: probe {probe_seconds:.1f} s, Keras {keras_seconds:.1f} s, ratio {probe_seconds / keras_seconds:.2f}; "
+        f"same answer on {agree:.2%}, accuracy {float((from_probe.argmax(axis=1) == labels).mean()):.2%}"
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strokes", type=int, default=15, help="strokes per idle phase (twice as many while training)")
     parser.add_argument("--skip-footprint", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--evaluation", action="store_true", help="only time the evaluation of the test set, probe against Keras")
     arguments = parser.parse_args()
     lines = [f"# python bench/serving_footprint.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (shared 2-core machine, under load)"]
+    if arguments.evaluation:
+        lines[0] = lines[0].replace(".py,", ".py --evaluation,")
+        for line in evaluation_time():
+            print(line, flush=True)
+            lines.append(line)
+        _append(lines)
+        return
     with tempfile.TemporaryDirectory(prefix="footprint-runs-") as runs, sync_playwright() as playwright:
         environment = {"LSTM_DEMO_RUNS_DIR": runs}
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -173,6 +212,10 @@ def main() -> None:
                 print(line, flush=True)
                 lines.append(line)
         browser.close()
+    _append(lines)
+
+
+def _append(lines: list[str]) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with open(RESULTS, "a", encoding="utf-8") as results:
         results.write("\n".join(lines) + "\n\n")
