@@ -155,14 +155,28 @@ def test_a_new_drawing_opens_at_row_28(environment, mnist):
     assert _shown_row(app) == 28
 
 
-def test_play_reads_from_the_first_row(environment, mnist):
+def test_play_reads_from_the_first_row_and_pauses(environment, mnist):
     (_, _), (x_test, _) = mnist
     environment(_canvas_of(x_test[1]))
     app = _run(APP_SCRIPT)
     app.button(key="play_rows").click().run()
     assert not app.exception
     assert _shown_row(app) == 1
-    assert "rows 1" not in _live_figures(app)[1]
+    assert app.button(key="play_rows").label == "⏸ Pause"
+    clock = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "lstm_demo.reading_actions"]
+    assert any(data.get("mode") == "clock" and data["playing"] for data in clock)  # The browser's clock will press "next row".
+    app.button(key="play_tick").click().run()
+    app.button(key="play_tick").click().run()
+    assert _shown_row(app) == 3
+    app.button(key="play_rows").click().run()  # Pause.
+    app.button(key="play_tick").click().run()  # A tick already on its way changes nothing.
+    assert _shown_row(app) == 3 and app.button(key="play_rows").label == "▶ Play"
+    app.button(key="play_rows").click().run()  # Resume where it paused.
+    app.button(key="play_tick").click().run()
+    assert _shown_row(app) == 4
+    environment(_canvas_of(x_test[2]))  # A new stroke stops Play and shows the whole read.
+    app.run()
+    assert _shown_row(app) == 28 and app.button(key="play_rows").label == "▶ Play"
 
 
 def test_a_malformed_drawing_gets_a_clear_message(environment):

@@ -1,5 +1,5 @@
 """What the drawing page does in the browser alone: copy its address, save the reading figures as one
-PNG, and keep the canvas's toolbar in view on touch screens.
+PNG, keep the canvas's toolbar in view on touch screens, and keep time for Play.
 
 None of them needs the server: the address bar already holds the reading (see `ui/share.py`),
 and the figures are already drawn by Plotly.js (see `ui/live_chart.py`). So they are a small
@@ -76,7 +76,22 @@ function fitCanvasToolbar(attempt) {
   if (!found && attempt < 20) setTimeout(() => fitCanvasToolbar(attempt + 1), 250);
 }
 
+// Play's clock: while the server says it is playing, press the hidden "next row" button once per
+// step. Each step is then an ordinary click, queued behind any click or stroke of the visitor's,
+// so Pause, a new stroke or a slider move always win (a server-side sleep-and-rerun loop lost them).
+let playTimer = null;
+function runClock(data) {
+  clearTimeout(playTimer);
+  playTimer = null;
+  if (!data.playing) return;
+  playTimer = setTimeout(() => {
+    const next = document.querySelector(".st-key-" + data.tick_key + " button");
+    if (next) next.click();
+  }, data.milliseconds_per_row);
+}
+
 export default function ({ data, parentElement }) {
+  if (data.mode === "clock") { runClock(data); return; }
   fitCanvasToolbar(0);
   if (!data.figures) return;
   let bar = parentElement.querySelector(".reading-actions");
@@ -131,6 +146,12 @@ def reading_actions(figure_keys: list[str], file_name: str, canvas_key: str, key
     """ "Copy link" and "Figure (PNG)" buttons; the PNG stacks the live charts with these keys, top to bottom."""
     selectors = [f".st-key-{figure_key}" for figure_key in figure_keys]
     _component()(key=key, data={"figures": selectors, "file_name": file_name, "canvas": canvas_key})
+
+
+def play_clock(playing: bool, seconds_per_row: float, row: int, tick_key: str, key: str = "play_clock") -> None:
+    """While `playing`, press the button with key `tick_key` after `seconds_per_row` (once per rerun: one row per step)."""
+    data = {"mode": "clock", "playing": playing, "milliseconds_per_row": int(seconds_per_row * 1000), "row": row, "tick_key": tick_key}
+    _component()(key=key, data=data, height=0)
 
 
 def fit_canvas_toolbar(canvas_key: str, key: str = "canvas_toolbar_fit") -> None:

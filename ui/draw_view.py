@@ -14,12 +14,10 @@ row 28, the whole read, and stops Play. The address always describes the reading
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 from streamlit_drawable_canvas import st_canvas
 
 from model.data import MnistUnavailableError
@@ -28,7 +26,7 @@ from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from ui import explain_view, reading_charts, resources, share, teach_view, timelapse_view
 from ui import session_keys as keys
-from ui.browser_actions import fit_canvas_toolbar, reading_actions
+from ui.browser_actions import fit_canvas_toolbar, play_clock, reading_actions
 from ui.live_chart import live_plotly_chart, preload_plotly
 from ui.reading_summary import summarise_reading
 
@@ -36,10 +34,11 @@ CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 140
 ROWS = 28
 DEFAULT_BRUSH_WIDTH = 20
-SECONDS_PER_ROW = {"slow": 0.35, "normal": 0.15, "fast": 0.05}
+SECONDS_PER_ROW = {"slow": 0.6, "normal": 0.25, "fast": 0.08}  # The wait before each next row, on top of its redraw.
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 ANSWER_CHART_KEY = "reading_answer"
 STATES_CHART_KEY = "reading_states"
+PLAY_TICK_KEY = "play_tick"
 _PENDING_ROW = "reading_row_from_address"  # The address's row, applied when its digit is first read.
 
 
@@ -231,18 +230,13 @@ def _toggle_play() -> None:
     st.session_state[keys.PLAYING] = True
 
 
-def _play_next_row(digit: Digit, row: int) -> None:
-    """While playing, wait one step and show the next row (a rerun of this view alone)."""
+def _play_tick() -> None:
+    """One step of Play (pressed by the browser's clock, see `browser_actions.play_clock`)."""
     if not st.session_state.get(keys.PLAYING):
         return
-    time.sleep(SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"])
-    if not st.session_state.get(keys.PLAYING) or st.session_state.get(keys.DRAWING_SIGNATURE) != digit.signature:
-        return
-    st.session_state[keys.ROW] = row + 1
-    try:
-        st.rerun(scope="fragment")
-    except StreamlitAPIException:  # A full run of the page (not of this view) interrupted playing: stop there.
-        st.session_state[keys.ROW] = row
+    row = st.session_state.get(keys.ROW, ROWS) + 1
+    _set_row(row)
+    if row >= ROWS:
         st.session_state[keys.PLAYING] = False
 
 
@@ -258,6 +252,8 @@ def _row_controls(row: int, running: np.ndarray) -> None:
             help="Read the image row by row (K key)" if not playing else "Pause on this row (K key)",
             shortcut="K",
         )
+        # Pressed by Play's clock in the browser, never by hand (hidden by _PAGE_CSS).
+        st.button("Next row (Play)", key=PLAY_TICK_KEY, on_click=_play_tick)
         st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right", disabled=row >= ROWS)
         st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
         at_row = running[row - 1]
@@ -279,12 +275,16 @@ def _row_controls(row: int, running: np.ndarray) -> None:
 # The page -------------------------------------------------------------------------------------
 
 
-# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen.
-_PHONE_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }</style>"
+# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen;
+# Play's step button is for the browser's clock alone.
+_PAGE_CSS = (
+    "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }"
+    f".st-key-{PLAY_TICK_KEY} {{ display: none !important; }}</style>"
+)
 
 
 def render() -> None:
-    st.html(_PHONE_CSS)
+    st.html(_PAGE_CSS)
     st.title("Draw a digit, watch an LSTM read it")
     _read_address_once()
     loaded = resources.active_classifier()
@@ -352,7 +352,8 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     _reading_downloads(digit, result, view)
     explain_view.render(loaded, digit.image, result, row)
     _write_address(digit, row)
-    _play_next_row(digit, row)
+    speed = SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"]
+    play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, PLAY_TICK_KEY)
 
 
 def _canvas_buttons() -> None:
