@@ -43,7 +43,7 @@ def evaluate(model_path: str, modified_time: float, data_path: str | None) -> di
 
 
 def _open_in_draw_view(index: int) -> None:
-    draw_view.show_test_digit(index)
+    draw_view.show_test_digit(index, mistake=True)
     st.session_state["switch_to_draw"] = True
 
 
@@ -117,7 +117,22 @@ def chosen_cell(event) -> tuple[int, int] | None:
     return None
 
 
+# On a phone, Streamlit stacks columns one under another: 24 mistakes became a 14,000-pixel column.
+# Keep them three to a row there instead.
+_GALLERY_PHONE_CSS = """<style>@media (max-width: 640px) {
+  .st-key-mistakes_gallery [data-testid="stHorizontalBlock"] { flex-direction: row !important; flex-wrap: wrap !important; }
+  .st-key-mistakes_gallery [data-testid="stColumn"] { flex: 0 0 calc(33% - 1rem) !important; width: calc(33% - 1rem) !important;
+    min-width: 0 !important; }
+}</style>"""
+
+
 def _gallery(images: np.ndarray, labels: np.ndarray, result: dict, mistakes: np.ndarray) -> None:
+    st.html(_GALLERY_PHONE_CSS)
+    with st.container(key="mistakes_gallery"):
+        _gallery_rows(images, labels, result, mistakes)
+
+
+def _gallery_rows(images: np.ndarray, labels: np.ndarray, result: dict, mistakes: np.ndarray) -> None:
     for start in range(0, len(mistakes), GALLERY_COLUMNS):
         columns = st.columns(GALLERY_COLUMNS)
         for column, index in zip(columns, mistakes[start : start + GALLERY_COLUMNS]):
