@@ -108,7 +108,7 @@ if WITHOUT_PLOTLY_JS:
     live_chart._PLOTLY_DIRECTORY = Path("/nonexistent")
 live_chart._components.clear()
 figure = {{"data": [{{"type": "scatter", "y": np.array([0.1, 0.9])}}], "layout": {{"title": {{"text": "odds"}}}}}}
-live_chart.live_plotly_chart(figure, key="odds")
+live_chart.live_plotly_chart(figure, key="odds", alt="The odds after each row")
 """
 
 
@@ -119,6 +119,7 @@ def test_the_figure_goes_to_the_live_component_with_plotly_served_by_streamlit()
     (element,) = [element for element in app.get("bidi_component") if element.proto.component_name == "lstm_demo.live_plotly_chart"]
     data = json.loads(element.proto.json)
     assert json.loads(data["figure"])["layout"]["title"]["text"] == "odds"
+    assert data["alt"] == "The odds after each row"  # The graph's accessible name, for screen readers.
     assert data["plotly_url"].endswith("/plotly.min.js") and "/component/" in data["plotly_url"]
     assert not app.get("plotly_chart")
 
