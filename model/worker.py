@@ -205,8 +205,8 @@ class TrainingRun:
 class RunLock:
     """An exclusive `flock` on a file in the runs folder: one training at a time across server replicas.
 
-    The lock belongs to the open file, so it is released when `release()` closes it, or by the
-    system when the server process dies.
+    The lock belongs to the open file, which the training process inherits: it is released once
+    both the server has called `release()` (or died) and the training process has ended.
     """
 
     def __init__(self, directory: Path):
@@ -223,6 +223,9 @@ class RunLock:
             return False
         self._stream = stream
         return True
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
 
     def release(self) -> None:
         if self._stream is not None:
@@ -241,8 +244,11 @@ def _describe_exit(exit_code: int | None) -> str:
     return f"The training process ended unexpectedly (exit code {exit_code})."
 
 
-def _launch(job: TrainingJob) -> tuple[subprocess.Popen, object]:
-    """Start `python -m model.training_process` with its thread pools capped; return it and the pipe it reports on."""
+def _launch(job: TrainingJob, lock: RunLock) -> tuple[subprocess.Popen, object]:
+    """Start `python -m model.training_process` with its thread pools capped; return it and the pipe it reports on.
+
+    The process inherits the run lock's file, so the lock outlives a server that dies before it.
+    """
     read_end, write_end = os.pipe()
     try:
         process = subprocess.Popen(
@@ -250,7 +256,7 @@ def _launch(job: TrainingJob) -> tuple[subprocess.Popen, object]:
             cwd=REPOSITORY,
             env={**os.environ, **thread_environment(job.threads)},
             stdin=subprocess.PIPE,
-            pass_fds=(write_end,),
+            pass_fds=(write_end, lock.fileno()),
         )
     except BaseException:
         os.close(read_end)
@@ -303,7 +309,7 @@ class TrainingSupervisor:
                     run_id += f"-{int(time.time() * 1000) % 1000:03d}"
                 job = TrainingJob(kind=kind, config=config, model_path=self.runs_directory / f"{run_id}.keras", **job_fields)
                 run = TrainingRun(run_id=run_id, config=config, owner=owner)
-                process, messages = _launch(job)
+                process, messages = _launch(job, self._run_lock)
             except BaseException:
                 self._run_lock.release()
                 raise

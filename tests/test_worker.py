@@ -168,6 +168,17 @@ def test_the_lock_file_allows_one_training_across_supervisors_of_one_folder(tmp_
     assert other.wait(60) and other.snapshot().status == "stopped"
 
 
+def test_the_training_process_keeps_the_lock_while_it_lives(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "report_until_stopped")
+    _wait_for(lambda: run.snapshot().batches)
+    supervisor._run_lock.release()  # As if the server had died: the training process still holds it.
+    with pytest.raises(TrainingBusyError, match="Another server process"):
+        _start_fake(TrainingSupervisor(tmp_path), "report_until_stopped")
+    run.request_stop()
+    assert run.wait(60)
+
+
 def test_unknown_job_kinds_are_refused(tmp_path):
     with pytest.raises(ValueError, match="Unknown training job kind"):
         TrainingSupervisor(tmp_path).start_job("dream", TINY)
