@@ -114,7 +114,7 @@ def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser)
     # The figure is redrawn in place, not remounted: switching to the gates keeps the same graph.
     page.evaluate("() => { document.querySelector('.st-key-reading_states .live-plotly-chart').dataset.marked = 'yes'; }")
     page.get_by_text("Gates", exact=True).click()
-    page.get_by_text("output gate").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("output gate", exact=True).wait_for(timeout=TIMEOUT_MS)
     assert page.locator(".st-key-reading_states .live-plotly-chart").get_attribute("data-marked") == "yes"
     assert page.locator(".st-key-reading_states .heatmaplayer").count() >= 8
 
