@@ -167,6 +167,7 @@ async def open_session(browser, url: str, eager: bool = False):
         # Ready when the first script run has finished: the app's invitation or the floor's echo is shown.
         ready = page.locator('[data-testid="stMetricValue"]').or_(page.get_by_text("Draw a digit from 0 to 9"))
         await ready.first.wait_for(timeout=120_000)
+        await page.wait_for_load_state("networkidle", timeout=120_000)  # What the page fetches ahead (Plotly.js) is in.
         await asyncio.sleep(1.0)
     await page.evaluate(OBSERVER)
     return context, page, await canvas.bounding_box(), frames, result
@@ -279,6 +280,8 @@ async def crowd(counts: list[int], eager: bool = False) -> None:
                 print(f"  ratio app / floor at K = {count}: {ratios} (goal: p95 at most 1.5)")
             await browser.close()
             print(f"app server memory once all sessions closed: {resident_megabytes(app_pid):.0f} MB", flush=True)
+            await asyncio.sleep(75)  # Past server.disconnectedSessionTTL (60 s): the closed sessions are dropped.
+            print(f"app server memory 75 s later: {resident_megabytes(app_pid):.0f} MB", flush=True)
 
 
 async def long_session(strokes: int) -> None:
