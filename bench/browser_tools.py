@@ -48,14 +48,14 @@ class Server:
 
 
 @contextmanager
-def streamlit_process(environment: dict[str, str], script: str = "app.py") -> Iterator[Server]:
-    """Start `python -m streamlit run SCRIPT` on a free loopback port; yield it once healthy; stop it afterwards."""
+def streamlit_process(environment: dict[str, str], script: str = "app.py", directory: Path = REPOSITORY) -> Iterator[Server]:
+    """Start `python -m streamlit run SCRIPT` in `directory` on a free loopback port; yield it once healthy; stop it afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     launched_at = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=REPOSITORY, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=directory, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -69,9 +69,9 @@ def _reset(page) -> None:
     time.sleep(0.5)
 
 
-def start_and_fill(browser, script: str, environment: dict[str, str]) -> tuple[float, float, float]:
+def start_and_fill(browser, script: str, environment: dict[str, str], directory: Path = REPOSITORY) -> tuple[float, float, float]:
     """Seconds from launch to the first answer, then resident and peak MiB after a dozen strokes."""
-    with streamlit_process(environment, script) as server:
+    with streamlit_process(environment, script, directory) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 1400})
         page.goto(server.url)
         box = _canvas(page)
@@ -91,11 +91,12 @@ def start_and_fill(browser, script: str, environment: dict[str, str]) -> tuple[f
     return first_answer, resident, peak
 
 
-def footprint(browser, environment: dict[str, str]) -> list[str]:
+def footprint(browser, environment: dict[str, str], app_directory: Path = REPOSITORY) -> list[str]:
+    """Start-up and memory of the floor and of the app (the one in `app_directory`, e.g. an older checkout)."""
     measured = {"bench/floor_app.py": [], "app.py": []}
     for _ in range(START_UP_ROUNDS):  # Turns, so that the load of the moment hits both alike.
         for script, results in measured.items():
-            results.append(start_and_fill(browser, script, environment))
+            results.append(start_and_fill(browser, script, environment, REPOSITORY if script != "app.py" else app_directory))
     lines = []
     for script, results in measured.items():
         starts, residents, peaks = zip(*results)
@@ -190,6 +191,7 @@ def main() -> None:
     parser.add_argument("--strokes", type=int, default=15, help="strokes per idle phase (twice as many while training)")
     parser.add_argument("--skip-footprint", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--app-directory", type=Path, default=REPOSITORY, help="measure the app of another checkout (e.g. an older commit)")
     parser.add_argument("--evaluation", action="store_true", help="only time the evaluation of the test set, probe against Keras")
     arguments = parser.parse_args()
     lines = [f"# python bench/serving_footprint.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (shared 2-core machine, under load)"]
@@ -204,7 +206,9 @@ def main() -> None:
         environment = {"LSTM_DEMO_RUNS_DIR": runs}
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         if not arguments.skip_footprint:
-            for line in footprint(browser, environment):
+            if arguments.app_directory.resolve() != REPOSITORY:
+                lines[0] += f", the app of {arguments.app_directory}"
+            for line in footprint(browser, environment, arguments.app_directory.resolve()):
                 print(line, flush=True)
                 lines.append(line)
         if not arguments.skip_training:
