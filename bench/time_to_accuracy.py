@@ -28,14 +28,14 @@ TARGET_ACCURACY = 0.985
 def measure(name: str, config: TrainConfig, data) -> dict:
     epochs = []
     result = train(config, data, on_progress=lambda report: None)
-    for epoch in result.history["epochs"]:
-        epochs.append((epoch["epoch"], epoch["seconds"], epoch["val_accuracy"]))
+    for epoch in result.history.epochs:
+        epochs.append((epoch.epoch, epoch.seconds, epoch.val_accuracy))
     reached = next((seconds for _, seconds, accuracy in epochs if accuracy >= TARGET_ACCURACY), None)
     row = {
         "name": name,
         "config": {key: value for key, value in vars(config).items() if getattr(TrainConfig(), key) != value},
-        "train_seconds": result.history["train_seconds"],
-        "test_accuracy": result.history["test_accuracy"],
+        "train_seconds": result.history.train_seconds,
+        "test_accuracy": result.history.test_accuracy,
         "seconds_to_target": reached,
         "epochs": epochs,
     }
@@ -47,13 +47,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidate", action="append", default=[], help="JSON overrides of TrainConfig")
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--skip-default", action="store_true", help="measure only the seed recipe and the candidates")
     arguments = parser.parse_args()
     data = load_mnist()
     print(f"device: {detect_device().describe()}", flush=True)
     rows = []
     if not arguments.skip_seed:
         rows.append(measure("seed recipe", SEED_RECIPE, data))
-    rows.append(measure("default TrainConfig", TrainConfig(), data))
+    if not arguments.skip_default:
+        rows.append(measure("default TrainConfig", TrainConfig(), data))
     for index, overrides in enumerate(arguments.candidate):
         rows.append(measure(f"candidate {index + 1}", TrainConfig().with_overrides(**json.loads(overrides)), data))
 

@@ -96,19 +96,19 @@ def _actions(cell, path: Path, active: bool) -> None:
     if active:
         use.write("✓ in use")
     else:
-        use.button("Use", key=f"use_{path.name}", on_click=resources.set_active_model, args=(path,), help="Use it on the Draw page")
+        use.button("Use", key=f"use_{path.stem}", on_click=resources.set_active_model, args=(path,), help="Use it on the Draw page")
     with files.popover("Files", help="Download or delete"):
         st.download_button(
-            "Download .keras", data=path.read_bytes, file_name=path.name, mime="application/octet-stream", key=f"download_{path.name}"
+            "Download .keras", data=path.read_bytes, file_name=path.name, mime="application/octet-stream", key=f"download_{path.stem}"
         )
         history = history_path_for(path)
         if history.is_file():
             st.download_button("Download history", data=history.read_bytes, file_name=history.name, mime="application/json",
-                               key=f"download_history_{path.name}")  # fmt: skip
+                               key=f"download_history_{path.stem}")  # fmt: skip
         if is_shipped(path):
             st.caption("The shipped model cannot be deleted.")
         else:
-            st.button("Delete…", key=f"delete_{path.name}", on_click=st.session_state.__setitem__, args=(CONFIRM_DELETE_KEY, str(path)))
+            st.button("Delete…", key=f"delete_{path.stem}", on_click=st.session_state.__setitem__, args=(CONFIRM_DELETE_KEY, str(path)))
 
 
 def _confirm_delete() -> None:
