@@ -111,32 +111,61 @@ def test_garbage_and_other_formats_are_refused_with_a_message(payload, message):
         decode_drawing(payload)
 
 
+# The view is read afresh (other AppTest scripts in this process stub parts of it); a reload only
+# works inside a script run, where the canvas component can be declared.
 PAGE = f"""
-import os, sys
+import importlib, os, sys
 sys.path.insert(0, {str(REPOSITORY)!r})
 from ui import draw_view
-
-class ForgedCanvas:
-    @property
-    def image_bytes(self):
-        if os.environ["TEST_CANVAS_PNG"] == "not a data URL":
-            raise ValueError("not enough values to unpack (expected 2, got 1)")  # as the component raises
-        return open(os.environ["TEST_CANVAS_PNG"], "rb").read()
-
-draw_view.st_canvas = lambda **options: ForgedCanvas()
-draw_view.render()
+importlib.reload(draw_view)
+if os.environ.get("TEST_CANVAS_PNG") is not None:
+    from tests.test_drawing_image import ForgedCanvas
+    payload = None if os.environ["TEST_CANVAS_PNG"] == "" else open(os.environ["TEST_CANVAS_PNG"], "rb").read()
+    draw_view.st_canvas = lambda **options: ForgedCanvas(payload)
+    draw_view.render()
 """
 
 
-@pytest.mark.parametrize("payload", [bomb_png(), b"garbage", None], ids=["13000x13000", "garbage", "not a data URL"])
-def test_the_drawing_page_refuses_a_forged_canvas_with_a_short_notice(tmp_path, monkeypatch, payload):
+class ForgedCanvas:
+    """What `st_canvas` returns when a forged message reached the server: `payload` as the PNG bytes."""
+
+    def __init__(self, payload: bytes | None):
+        self.payload = payload
+
+    @property
+    def image_bytes(self) -> bytes:
+        if self.payload is None:
+            raise ValueError("not enough values to unpack (expected 2, got 1)")  # As the component raises for a non-data URL.
+        return self.payload
+
+
+@pytest.fixture
+def forged_canvas(monkeypatch, tmp_path):
+    """Sets the payload the forged canvas returns; afterwards the drawing view is read afresh again."""
     from streamlit.testing.v1 import AppTest
 
-    if payload is None:
-        monkeypatch.setenv("TEST_CANVAS_PNG", "not a data URL")
-    else:
-        (tmp_path / "canvas.png").write_bytes(payload)
-        monkeypatch.setenv("TEST_CANVAS_PNG", str(tmp_path / "canvas.png"))
+    from ui import resources
+
+    # Other AppTest scripts in this process point the shipped model elsewhere; use the real one.
+    monkeypatch.setattr(resources, "SHIPPED_MODEL", REPOSITORY / "assets" / "lstm_mnist.keras")
+
+    def forge(payload: bytes | None) -> None:
+        if payload is None:
+            monkeypatch.setenv("TEST_CANVAS_PNG", "")
+        else:
+            (tmp_path / "canvas.png").write_bytes(payload)
+            monkeypatch.setenv("TEST_CANVAS_PNG", str(tmp_path / "canvas.png"))
+
+    yield forge
+    monkeypatch.delenv("TEST_CANVAS_PNG")
+    AppTest.from_string(PAGE, default_timeout=120).run()  # Only reloads the view, with the real canvas.
+
+
+@pytest.mark.parametrize("payload", [bomb_png(), b"garbage", None], ids=["13000x13000", "garbage", "not a data URL"])
+def test_the_drawing_page_refuses_a_forged_canvas_with_a_short_notice(forged_canvas, payload):
+    from streamlit.testing.v1 import AppTest
+
+    forged_canvas(payload)
     app = AppTest.from_string(PAGE, default_timeout=120)
     app.run()
     assert not app.exception, app.exception

@@ -17,11 +17,15 @@ from ui import resources, train_view
 SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(REPOSITORY)!r})
-from ui import draw_view
-draw_view.draw_canvas = lambda stroke_width: None
 exec(compile(open({str(REPOSITORY / "app.py")!r}).read(), 'app.py', 'exec'))
 """
 DATA_FIELD = "MNIST data (optional)"
+
+
+@pytest.fixture(autouse=True)
+def real_shipped_model(monkeypatch):
+    """Other AppTest scripts in this process point `resources.SHIPPED_MODEL` elsewhere; use the real one."""
+    monkeypatch.setattr(resources, "SHIPPED_MODEL", REPOSITORY / "assets" / "lstm_mnist.keras")
 
 
 @pytest.fixture(autouse=True)
