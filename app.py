@@ -58,16 +58,16 @@ def server_settings() -> DemoSettings:
 
 
 @st.cache_resource(show_spinner=False)
-def tidy_runs_folder(max_saved_runs: int | None) -> None:
+def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> None:
     """Once per server process: sweep what killed saves left, and bring the runs within the cap."""
-    sweep_temporary_files(resources.RUNS_DIRECTORY)
-    prune_runs(resources.RUNS_DIRECTORY, max_saved_runs, protected=[resources.SHIPPED_MODEL])
+    sweep_temporary_files(runs_directory)
+    prune_runs(runs_directory, max_saved_runs, protected=[resources.SHIPPED_MODEL])
 
 
 def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
     server = server_settings()
-    tidy_runs_folder(server.max_saved_runs)
+    tidy_runs_folder(str(resources.RUNS_DIRECTORY), server.max_saved_runs)
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
     st.session_state["draw_page"] = draw_page
     pages = [

@@ -86,7 +86,6 @@ def test_the_first_page_view_sweeps_leftover_files_and_caps_the_runs(tmp_path, m
     for index, name in enumerate(["run-old.keras", "run-old.history.json", "run-new.keras", ".run-x.abc.tmp.keras"]):
         (tmp_path / name).write_text("{}")
         os.utime(tmp_path / name, (hour_ago + 100 * index, hour_ago + 100 * index))
-    st.cache_resource.clear()
     _run()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["run-new.keras"]
 
