@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -64,9 +64,9 @@ class DemoSettings:
     max_run_seconds: int | None = None
     min_seconds_between_starts: int | None = None
     max_saved_runs: int | None = None
-    min_free_disk_bytes: int = 100 * 1_000_000
+    min_free_disk_bytes: int = int(LOCAL_DEFAULTS["LSTM_DEMO_MIN_FREE_DISK_MB"]) * 1_000_000
     runs_directory: Path = REPOSITORY / "runs"
-    operator_token: str | None = None
+    operator_token: str | None = field(default=None, repr=False)  # A secret: never in a log line.
     data_path: str | None = None
 
     @classmethod

@@ -65,6 +65,7 @@ def test_operator_token_is_compared_exactly():
     assert settings.is_operator("a-long-operator-secret")
     assert not settings.is_operator("a-long-operator-secreT") and not settings.is_operator(None)
     assert not DemoSettings.from_mapping({}).is_operator("")
+    assert "a-long-operator-secret" not in repr(settings)
 
 
 def test_every_setting_read_is_described_and_picked_from_the_environment():
