@@ -122,7 +122,7 @@ ANNOTATE = """(notes) => {
 CALLOUTS = [
     ("[class*='st-key-digit_canvas']", "1", -12, -12),
     ("[data-testid='stMetric']", "2", -34, 0),
-    (".st-key-reading_answer", "3", -8, -10),
+    (".st-key-reading_answer", "3", -36, -6),
     (".st-key-play_rows", "4", -14, -26),
     (".st-key-state_view", "5", -34, 0),
     (".st-key-reading_states", "6", -8, 10),

@@ -76,9 +76,9 @@ function linkRows(graph) {
   window.addEventListener(ROW_EVENT, graph.rowListener);
 }
 
-// A figure may carry `narrow`: changes for screens narrower than NARROW_PX (shorter titles,
+// A figure may carry `narrow`: changes for graphs narrower than NARROW_PX (a phone) (shorter titles,
 // smaller fonts), as {"layout": {path: value}, "traces": {index: {path: value}}}.
-const NARROW_PX = 600;
+const NARROW_PX = 420;
 function setPath(target, path, value) {
   const parts = path.replace(/\[(\d+)\]/g, ".$1").split(".");
   let node = target;
