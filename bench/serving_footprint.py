@@ -82,8 +82,8 @@ def start_and_fill(browser, script: str, environment: dict[str, str], directory:
             page.wait_for_function(FLOOR_ANSWERED, timeout=120_000)
         first_answer = time.perf_counter() - server.launched_at
         page.evaluate(OBSERVER)
-        for index in range(STROKES_BEFORE_MEMORY):
-            _stroke(page, box, STROKES[index % len(STROKES)])
+        _reset(page)  # A stroke drawn over the same ink changes nothing, and the page would not move.
+        _strokes(page, box, STROKES_BEFORE_MEMORY)
         time.sleep(1)
         resident = resident_megabytes(server.process.pid)
         peak = resident_megabytes(server.process.pid, "VmHWM")
