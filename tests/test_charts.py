@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import pytest
 
 from tests.test_reading_charts import _running, _states
-from ui import charts, reading_charts
+from tests.test_run_record import make_record
+from ui import charts, reading_charts, training_charts
 
 
 def test_smoothing():
@@ -19,40 +20,24 @@ def test_smoothing():
         charts.smooth(values, 1.0)
 
 
-def test_training_curves_plot_batches_and_epochs_on_the_chosen_axis():
-    batches = [{"samples_seen": 100 * i, "seconds": i / 2, "loss": 2 / i, "accuracy": 1 - 1 / (i + 1)} for i in range(1, 11)]
-    epochs = [{"epoch": 1, "samples_seen": 500, "seconds": 2.5, "val_loss": 0.4, "val_accuracy": 0.9}]
-    figure = charts.training_curves(batches, epochs, "seconds", smoothing=0.5)
-    names = [trace.name for trace in figure.data]
-    assert names == ["batch loss", "training loss", "validation loss", "batch accuracy", "training accuracy", "validation accuracy"]
-    assert list(figure.data[0].x) == [b["seconds"] for b in batches]
-    assert list(figure.data[2].x) == [2.5]
-    with pytest.raises(ValueError):
-        charts.training_curves(batches, epochs, "epochs")
-
-
-def test_confusion_matrix_and_run_comparison():
+def test_confusion_matrix():
     matrix = np.diag(np.full(10, 98))
     matrix[4, 9] = 2
     figure = charts.confusion_matrix(matrix)
     assert isinstance(figure, go.Figure)
     np.testing.assert_array_equal(figure.data[0].customdata, matrix)
-    history = {"epochs": [{"epoch": 1, "seconds": 3.0, "val_accuracy": 0.9, "val_loss": 0.3}]}
-    comparison = charts.compare_runs({"a": history, "b": history})
-    assert len(comparison.data) == 4
 
 
 def _every_figure():
     rng = np.random.default_rng(3)
-    history = {"epochs": [{"epoch": 1, "seconds": 3.0, "val_accuracy": 0.9, "val_loss": 0.3}]}
-    batches = [{"samples_seen": 100, "seconds": 1.0, "loss": 0.5, "accuracy": 0.8}]
-    epochs = [{"epoch": 1, "samples_seen": 100, "seconds": 1.0, "val_loss": 0.4, "val_accuracy": 0.85}]
+    record = make_record()
     return {
         "answer_figure": reading_charts.answer_figure(_running(), 10, 16, 4),
         "states_figure": _states()[0],
         "gates_figure": reading_charts.gates_figure([rng.uniform(size=(28, 4, 5))] * 2, [np.arange(5)] * 2, 3, 9),
-        "training_curves": charts.training_curves(batches, epochs),
-        "compare_runs": charts.compare_runs({"a": history, "b": history}),
+        "training_curves": training_charts.training_curves(record.batches, record.epochs),
+        "compare_runs": training_charts.compare_runs({"a": record, "b": record}),
+        "class_accuracy_bars": training_charts.class_accuracy_bars([0.9] * 10),
         "confusion_matrix": charts.confusion_matrix(np.eye(10, dtype=int) * 5),
     }
 

@@ -1,9 +1,10 @@
-"""Chart builders for training and evaluation, and the palette and base layout all figures share.
+"""The palette and base layout all figures share, smoothing, and the confusion matrix.
 
-Pure functions from arrays and histories to Plotly figures, testable without Streamlit; nothing
-reads widgets or session state. The figures are written as plain Plotly specs and wrapped without
-Plotly's per-property validation, which costs more than building them; the tests validate every
-builder's output in full. The row-by-row reading figures are in `ui/reading_charts.py`.
+Pure functions from arrays to Plotly figures, testable without Streamlit; nothing reads widgets
+or session state. The figures are written as plain Plotly specs and wrapped without Plotly's
+per-property validation, which costs more than building them; the tests validate every builder's
+output in full. The learning curves, run comparisons and per-digit charts are in
+`ui/training_charts.py`; the row-by-row reading figures in `ui/reading_charts.py`.
 """
 
 from __future__ import annotations
@@ -46,22 +47,6 @@ def base_layout(title: str, height: int, **extra) -> dict:
     }
 
 
-def _side_by_side(count: int, titles: tuple[str, ...], spacing: float) -> dict:
-    """Layout entries for `count` panels in one row: x axes with domains, y axes anchored, titles."""
-    width = (1 - spacing * (count - 1)) / count
-    layout: dict = {"annotations": []}
-    for index in range(count):
-        suffix = "" if index == 0 else str(index + 1)
-        start = index * (width + spacing)
-        layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
-        layout["annotations"].append(
-            {"text": titles[index], "x": start + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}}
-        )  # fmt: skip
-    return layout
-
-
 def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
     """An exponential moving average with bias correction, as TensorBoard draws it (0 = raw)."""
     if not 0 <= smoothing < 1:
@@ -74,75 +59,6 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
         weight = smoothing * weight + (1 - smoothing)
         smoothed[index] = average / weight
     return smoothed
-
-
-def training_curves(
-    batches: list[dict], epochs: list[dict], x_axis: str = "samples_seen", smoothing: float = 0.6, title: str = ""
-) -> go.Figure:
-    """Loss and accuracy: per batch (faint raw, bold smoothed) and validation per epoch (markers)."""
-    if x_axis not in X_AXIS_TITLES:
-        raise ValueError(f"x_axis must be one of {sorted(X_AXIS_TITLES)}, got {x_axis!r}")
-    panels = _side_by_side(2, ("loss", "accuracy"), 0.08)
-    layout = base_layout(title, 340, showlegend=True, legend={"orientation": "h", "y": -0.25}, **panels)
-    batch_x = [batch[x_axis] for batch in batches]
-    epoch_x = [epoch[x_axis] for epoch in epochs]
-    traces = []
-    for axis, metric in (("", "loss"), ("2", "accuracy")):
-        placement = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
-        raw = np.array([batch[metric] for batch in batches], dtype=float)
-        if len(raw):
-            traces.append(
-                {"type": "scatter", "mode": "lines", "x": batch_x, "y": raw, "name": f"batch {metric}",
-                 "line": {"color": "#9ecae1", "width": 1}, "hoverinfo": "skip", **placement}
-            )  # fmt: skip
-            traces.append(
-                {"type": "scatter", "mode": "lines", "x": batch_x, "y": smooth(raw, smoothing), "name": f"training {metric}",
-                 "line": {"color": "#1f77b4", "width": 2.5}, **placement}
-            )  # fmt: skip
-        if epochs:
-            traces.append(
-                {"type": "scatter", "mode": "lines+markers", "x": epoch_x, "y": [epoch[f"val_{metric}"] for epoch in epochs],
-                 "name": f"validation {metric}", "line": {"color": ACCENT, "width": 2}, "marker": {"size": 9},
-                 "text": [f"epoch {epoch['epoch']}" for epoch in epochs], "hovertemplate": "%{text}: %{y:.4f}<extra>validation</extra>",
-                 **placement}
-            )  # fmt: skip
-        layout[f"xaxis{axis}"]["title"] = {"text": X_AXIS_TITLES[x_axis]}
-    layout["yaxis"].update(type="log", dtick=1)
-    layout["yaxis2"].update(range=_accuracy_range(batches, epochs), tickformat=".1%")
-    return unvalidated_figure(traces, layout)
-
-
-def _accuracy_range(batches: list[dict], epochs: list[dict]) -> list[float]:
-    values = [batch["accuracy"] for batch in batches[len(batches) // 5 :]] + [epoch["val_accuracy"] for epoch in epochs]
-    values = [value for value in values if np.isfinite(value)]
-    low = min(values) if values else 0.0
-    return [max(0.0, min(low, 0.9) - 0.02), 1.0]
-
-
-def compare_runs(histories: dict[str, dict], x_axis: str = "epoch") -> go.Figure:
-    """Validation accuracy and loss of several saved runs on shared axes (per epoch or per second)."""
-    layout = base_layout(
-        "",
-        340,
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.25},
-        **_side_by_side(2, ("validation accuracy", "validation loss"), 0.08),
-    )
-    traces = []
-    for index, (name, history) in enumerate(histories.items()):
-        epochs = history.get("epochs", [])
-        colour = DIGIT_COLOURS[index % len(DIGIT_COLOURS)]
-        for axis, metric in (("", "val_accuracy"), ("2", "val_loss")):
-            traces.append(
-                {"type": "scatter", "mode": "lines+markers", "x": [epoch[x_axis] for epoch in epochs],
-                 "y": [epoch[metric] for epoch in epochs], "name": name, "line": {"color": colour},
-                 "showlegend": axis == "", "xaxis": f"x{axis}", "yaxis": f"y{axis}"}
-            )  # fmt: skip
-    for axis in ("", "2"):
-        layout[f"xaxis{axis}"]["title"] = {"text": "epoch" if x_axis == "epoch" else X_AXIS_TITLES.get(x_axis, x_axis)}
-    layout["yaxis"]["tickformat"] = ".1%"
-    layout["yaxis2"].update(type="log", dtick=1)
-    return unvalidated_figure(traces, layout)
 
 
 def confusion_matrix(matrix: np.ndarray) -> go.Figure:
