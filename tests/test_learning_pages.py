@@ -188,3 +188,42 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
     assert {"MNIST test accuracy before", "MNIST test accuracy after", "After teaching"} <= labels
     assert any(button.key == "use_taught_model" for button in app.button)
     assert run.snapshot().model_path.parent == runs_folder
+
+
+def finished_stand_in(job, on_progress, should_stop):
+    """A stand-in training job (runs in the training process): reports a small record's progress and saves a copy of the shipped model."""
+    from model.training_process import JobOutcome
+
+    record = make_record(config=job.config)
+    for report in (*record.batches, *record.epochs):
+        on_progress(report)
+    shutil.copy(SHIPPED, job.model_path)
+    history_path_for(job.model_path).write_text(json.dumps(record.to_json()))
+    return JobOutcome("finished", job.model_path, record.test_accuracy, record.test_loss)
+
+
+def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_model_to_others(environment, runs_folder):
+    from streamlit.testing.v1 import AppTest
+
+    from model.config import TrainConfig
+    from ui import train_view
+
+    config = TrainConfig(epochs=2, units=16, train_subset=256, learning_rate=5e-3)
+    run = train_view.supervisor().start_job("stand_in", config, owner="me", runner="tests.test_learning_pages:finished_stand_in")
+    assert run.wait(120) and run.snapshot().status == "finished", run.snapshot().error
+
+    owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
+    owner.query_params[train_view.OWNER_PARAMETER] = "me"
+    owner.run()
+    assert not owner.exception, owner.exception
+    assert any("finished" in success.value for success in owner.success)
+    inputs = {widget.label: widget.value for widget in owner.number_input}
+    assert inputs["Epochs"] == 2 and inputs["Training images (0 = all 60,000)"] == 256, "the run's settings, restored"
+    assert owner.select_slider(key="train_units").value == 16
+    (curves,) = [figure for figure in _live_figures(owner) if "training loss" in figure]
+    assert json.loads(curves)["layout"]["xaxis"]["range"] == [0, 2 * 256], "framed for the whole run"
+
+    visitor = _run(TRAIN_SCRIPT)
+    assert any("How the shipped model learned" in header.value for header in visitor.subheader)
+    assert {widget.label: widget.value for widget in visitor.number_input}["Epochs"] == TrainConfig().epochs
+    assert not _live_figures(visitor), "an idle visitor gets no live chart and no polling"
