@@ -78,7 +78,7 @@ def test_dockerfile_runs_as_a_non_root_user_in_public_mode_with_a_health_check()
     assert all(name != "RUN" for name, _ in instructions[users[-1] :]), "nothing runs as root after USER"
     environment = _environment()
     assert environment["LSTM_DEMO_MODE"] == "public" and environment["PORT"] == "8501"
-    assert environment["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] == "none"
+    assert environment["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] == "none" and environment["MALLOC_ARENA_MAX"] == "2"
     (healthcheck,) = _all("HEALTHCHECK")
     assert "/_stcore/health" in healthcheck and "os.environ.get('PORT', '8501')" in healthcheck
     (command,) = _all("CMD")
