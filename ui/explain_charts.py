@@ -145,7 +145,7 @@ def _click_grid(columns: int, rows: int, axis: str = "") -> dict:
 
 def what_if_figure(image: np.ndarray, blanked_rows) -> go.Figure:
     """The drawing's 28×28 image with the blanked rows shaded; click a row to blank or restore it."""
-    layout = base_layout("Click a row to blank it (click again to restore)", 300, dragmode=False, hovermode="closest")
+    layout = base_layout("Click a row to blank it (click again to restore)", 300, hovermode="closest")
     layout["xaxis"] = {"showticklabels": False, "showgrid": False, "zeroline": False, "range": [0.5, 28.5], "fixedrange": True}
     layout["yaxis"] = {**_ROW_AXIS, "scaleanchor": "x", "range": [28.5, 0.5], "autorange": False, "fixedrange": True}
     layout["shapes"] = [
@@ -169,7 +169,7 @@ def unit_picker_figure(hidden: np.ndarray, order: np.ndarray, selected_unit: int
     """One layer's hidden state (rows × units, in display order); click a column to inspect that unit."""
     ordered = np.asarray(hidden, dtype=float)[:, order]
     units = ordered.shape[1]
-    layout = base_layout(f"Layer {layer + 1}: click a unit (a column) to inspect it", 260, dragmode=False, hovermode="closest")
+    layout = base_layout(f"Layer {layer + 1}: click a unit (a column) to inspect it", 260, hovermode="closest")
     layout["xaxis"] = {
         "title": {"text": "unit (display order)"},
         "showgrid": False,
