@@ -208,10 +208,14 @@ def run_view(snapshot: RunSnapshot) -> None:
         "x axis", ["samples_seen", "seconds"], format_func=charts.X_AXIS_TITLES.get, horizontal=True, key="train_x_axis"
     )
     smoothing = smoothing_column.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="train_smoothing")
+    latest = snapshot.latest_batch
     if x_axis == "samples_seen":
-        x_end = snapshot.config.epochs * training_images(snapshot.config)
+        per_epoch = training_images(snapshot.config)
+        if latest is not None:  # A fine-tune's "epoch" is its steps, not its pool of MNIST images.
+            per_epoch = min(per_epoch, latest.batches_per_epoch * snapshot.config.batch_size)
+        x_end = snapshot.config.epochs * per_epoch
     else:
-        latest, eta = snapshot.latest_batch, snapshot.eta_seconds()
+        eta = snapshot.eta_seconds()
         x_end = latest.seconds + eta if snapshot.active and latest is not None and eta is not None else None
     curves = training_charts.training_curves(snapshot.batches, snapshot.epochs, x_axis, smoothing, x_end=x_end)
     curves.layout.uirevision = x_axis  # A zoom survives the next poll, not a change of x axis.
