@@ -227,3 +227,15 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
     assert any("How the shipped model learned" in header.value for header in visitor.subheader)
     assert {widget.label: widget.value for widget in visitor.number_input}["Epochs"] == TrainConfig().epochs
     assert not _live_figures(visitor), "an idle visitor gets no live chart and no polling"
+
+
+def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_reads_the_diagonal():
+    from ui import evaluate_view
+
+    assert evaluate_view.chosen_cell({"selection": {"points": [{"x": "3", "y": "5", "z": 1.2}]}}) == (5, 3)
+    assert evaluate_view.chosen_cell({"selection": {"points": [{"x": "4", "y": "4"}]}}) is None, "the diagonal holds no mistakes"
+    assert evaluate_view.chosen_cell({"selection": {"points": []}}) is None and evaluate_view.chosen_cell(None) is None
+    confusion = np.diag([90, 100, 0, 0, 0, 0, 0, 0, 0, 0])
+    confusion[0, 1] = 10
+    accuracy = evaluate_view.class_accuracy(confusion)
+    assert accuracy[:2] == [0.9, 1.0] and np.isnan(accuracy[2])
