@@ -35,7 +35,7 @@ class NoveltyDetector:
         offsets = states[:, None, :] - self.centroids[None]
         if self.method == "euclidean":
             return np.sqrt((offsets**2).sum(axis=-1))
-        return np.sqrt(np.maximum(np.einsum("nku,uv,nkv->nk", offsets, self.precision, offsets), 0.0))
+        return np.sqrt(np.maximum(((offsets @ self.precision) * offsets).sum(axis=-1), 0.0))
 
     def score(self, final_states: np.ndarray) -> np.ndarray:
         """Distance to the nearest class: higher is less like any digit the network saw."""
