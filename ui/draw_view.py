@@ -189,12 +189,15 @@ def _write_address(digit: Digit | None, row: int) -> None:
 
 def _row_in_step(digit: Digit) -> int:
     """The row to show: row 28 (or the address's row) for a digit not seen before, else the one chosen."""
-    if st.session_state.get(keys.DRAWING_SIGNATURE) != digit.signature:
+    previous = st.session_state.get(keys.DRAWING_SIGNATURE)
+    if previous != digit.signature:
         st.session_state[keys.DRAWING_SIGNATURE] = digit.signature
         st.session_state[keys.ROW] = st.session_state.pop(_PENDING_ROW, ROWS)
         st.session_state[keys.PLAYING] = False
-        # A fresh slider widget: a remounted one could show its old position (the Reset-then-draw bug).
-        st.session_state[keys.ROW_SLIDER_GENERATION] = st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1
+        if previous is None:
+            # The slider left the page with the last digit: a slider that comes back under the same key
+            # showed its old position while the page read row 28 (the Reset-then-draw bug), so it gets a new key.
+            st.session_state[keys.ROW_SLIDER_GENERATION] = st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1
     row = int(np.clip(st.session_state.get(keys.ROW, ROWS), 1, ROWS))
     if st.session_state.get(keys.PLAYING) and row >= ROWS:
         st.session_state[keys.PLAYING] = False
