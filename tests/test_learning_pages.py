@@ -230,12 +230,12 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
 
 
 def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_reads_the_diagonal():
-    from ui import evaluate_view
+    from ui import confusion
 
-    assert evaluate_view.chosen_cell({"selection": {"points": [{"x": "3", "y": "5", "z": 1.2}]}}) == (5, 3)
-    assert evaluate_view.chosen_cell({"selection": {"points": [{"x": "4", "y": "4"}]}}) is None, "the diagonal holds no mistakes"
-    assert evaluate_view.chosen_cell({"selection": {"points": []}}) is None and evaluate_view.chosen_cell(None) is None
-    confusion = np.diag([90, 100, 0, 0, 0, 0, 0, 0, 0, 0])
-    confusion[0, 1] = 10
-    accuracy = evaluate_view.class_accuracy(confusion)
+    assert confusion.chosen_cell({"selection": {"points": [{"x": "3", "y": "5", "z": 1.2}]}}) == (5, 3)
+    assert confusion.chosen_cell({"selection": {"points": [{"x": "4", "y": "4"}]}}) is None, "the diagonal holds no mistakes"
+    assert confusion.chosen_cell({"selection": {"points": []}}) is None and confusion.chosen_cell(None) is None
+    matrix = np.diag([90, 100, 0, 0, 0, 0, 0, 0, 0, 0])
+    matrix[0, 1] = 10
+    accuracy = confusion.class_accuracy(matrix)
     assert accuracy[:2] == [0.9, 1.0] and np.isnan(accuracy[2])

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from model.data import MnistUnavailableError
-from ui import charts, draw_view, resources, runs_view, training_charts
+from ui import charts, confusion, draw_view, resources, runs_view, training_charts
 
 GALLERY_SIZE = 24
 GALLERY_COLUMNS = 6
@@ -77,9 +77,9 @@ def render() -> None:
             "Each row is a true digit, each column the digit the network answered. The diagonal (uncoloured) holds "
             "the right answers; red cells show which digits it mixes up. Click a cell to see those mistakes."
         )
-        st.plotly_chart(training_charts.class_accuracy_bars(class_accuracy(result["confusion"])), key="class_accuracy")
+        st.plotly_chart(training_charts.class_accuracy_bars(confusion.class_accuracy(result["confusion"])), key="class_accuracy")
     with gallery_column:
-        cell = chosen_cell(event)
+        cell = confusion.chosen_cell(event)
         mistakes = result["mistakes"]
         if cell is None:
             st.subheader("Its most confident mistakes")
@@ -92,29 +92,6 @@ def render() -> None:
         _gallery(images, labels, result, mistakes[:GALLERY_SIZE])
     st.divider()
     runs_view.compare_runs_ui()
-
-
-def class_accuracy(confusion: np.ndarray) -> list[float]:
-    """The share of each true digit's images answered right (the confusion matrix's diagonal over its rows)."""
-    confusion = np.asarray(confusion, dtype=float)
-    totals = confusion.sum(axis=1)
-    return [float(right / total) if total else float("nan") for right, total in zip(np.diag(confusion), totals)]
-
-
-def chosen_cell(event) -> tuple[int, int] | None:
-    """The (true digit, answer) of the clicked off-diagonal confusion-matrix cell, if any."""
-    try:
-        points = event["selection"]["points"]
-    except (KeyError, TypeError):
-        return None
-    for point in points:
-        try:
-            true_digit, said = int(point["y"]), int(point["x"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if true_digit != said:
-            return true_digit, said
-    return None
 
 
 # On a phone, Streamlit stacks columns one under another: 24 mistakes became a 14,000-pixel column.
