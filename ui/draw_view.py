@@ -25,8 +25,9 @@ from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from ui import explain_view, reading_charts, resources, share, teach_view, timelapse_view
+from ui import row_controls as rows
 from ui import session_keys as keys
-from ui.browser_actions import fit_canvas_toolbar, play_clock, reading_actions
+from ui.browser_actions import fit_canvas_toolbar, reading_actions
 from ui.live_chart import live_plotly_chart, preload_plotly
 from ui.reading_summary import summarise_reading
 
@@ -34,12 +35,9 @@ CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 140
 ROWS = 28
 DEFAULT_BRUSH_WIDTH = 20
-SECONDS_PER_ROW = {"slow": 0.6, "normal": 0.25, "fast": 0.08}  # The wait before each next row, on top of its redraw.
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 ANSWER_CHART_KEY = "reading_answer"
 STATES_CHART_KEY = "reading_states"
-PLAY_TICK_KEY = "play_tick"
-_PENDING_ROW = "reading_row_from_address"  # The address's row, applied when its digit is first read.
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ def _read_address_once() -> None:
     elif reading.test_index is not None:
         show_test_digit(reading.test_index, reading.mistake)
     if reading.has_digit:
-        st.session_state[_PENDING_ROW] = reading.row
+        st.session_state[rows.PENDING_ROW] = reading.row
     if reading.model_name is not None and models[reading.model_name].resolve() != resources.active_model_path().resolve():
         resources.set_active_model(models[reading.model_name])
         st.rerun()  # Once, so that the sidebar's model box shows the model too.
@@ -184,105 +182,12 @@ def _write_address(digit: Digit | None, row: int) -> None:
             del st.query_params[name]
 
 
-# Rows and Play --------------------------------------------------------------------------------
-
-
-def _row_in_step(digit: Digit) -> int:
-    """The row to show: row 28 (or the address's row) for a digit not seen before, else the one chosen."""
-    previous = st.session_state.get(keys.DRAWING_SIGNATURE)
-    if previous != digit.signature:
-        st.session_state[keys.DRAWING_SIGNATURE] = digit.signature
-        st.session_state[keys.ROW] = st.session_state.pop(_PENDING_ROW, ROWS)
-        st.session_state[keys.PLAYING] = False
-        if previous is None:
-            # The slider left the page with the last digit: a slider that comes back under the same key
-            # showed its old position while the page read row 28 (the Reset-then-draw bug), so it gets a new key.
-            st.session_state[keys.ROW_SLIDER_GENERATION] = st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1
-    row = int(np.clip(st.session_state.get(keys.ROW, ROWS), 1, ROWS))
-    if st.session_state.get(keys.PLAYING) and row >= ROWS:
-        st.session_state[keys.PLAYING] = False
-    st.session_state[keys.ROW] = row
-    return row
-
-
-def _forget_digit() -> None:
-    st.session_state[keys.DRAWING_SIGNATURE] = None
-    st.session_state[keys.PLAYING] = False
-
-
-def _set_row(row: int) -> None:
-    st.session_state[keys.ROW] = int(np.clip(row, 1, ROWS))
-
-
-def _step(delta: int) -> None:
-    st.session_state[keys.PLAYING] = False
-    _set_row(st.session_state.get(keys.ROW, ROWS) + delta)
-
-
-def _slider_moved(slider_key: str) -> None:
-    st.session_state[keys.PLAYING] = False
-    _set_row(st.session_state[slider_key])
-
-
-def _toggle_play() -> None:
-    if st.session_state.get(keys.PLAYING):
-        st.session_state[keys.PLAYING] = False
-        return
-    if st.session_state.get(keys.ROW, ROWS) >= ROWS:
-        st.session_state[keys.ROW] = 1
-    st.session_state[keys.PLAYING] = True
-
-
-def _play_tick() -> None:
-    """One step of Play (pressed by the browser's clock, see `browser_actions.play_clock`)."""
-    if not st.session_state.get(keys.PLAYING):
-        return
-    row = st.session_state.get(keys.ROW, ROWS) + 1
-    _set_row(row)
-    if row >= ROWS:
-        st.session_state[keys.PLAYING] = False
-
-
-def _row_controls(row: int, running: np.ndarray) -> None:
-    """Step back, Play/Pause, step forward, speed, the row slider and the answer after that row."""
-    playing = bool(st.session_state.get(keys.PLAYING))
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        st.button("◀", key="row_back", on_click=_step, args=(-1,), help="One row back (← key)", shortcut="Left", disabled=row <= 1)
-        st.button(
-            "⏸ Pause" if playing else "▶ Play",
-            key="play_rows",
-            on_click=_toggle_play,
-            help="Read the image row by row (K key)" if not playing else "Pause on this row (K key)",
-            shortcut="K",
-        )
-        # Pressed by Play's clock in the browser, never by hand (hidden by _PAGE_CSS).
-        st.button("Next row (Play)", key=PLAY_TICK_KEY, on_click=_play_tick)
-        st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right", disabled=row >= ROWS)
-        st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
-        at_row = running[row - 1]
-        digit = int(np.argmax(at_row))
-        st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off", width="content")
-    slider_key = keys.row_slider(st.session_state.get(keys.ROW_SLIDER_GENERATION, 0))
-    st.session_state[slider_key] = row
-    st.slider(
-        "Row",
-        1,
-        ROWS,
-        key=slider_key,
-        on_change=_slider_moved,
-        args=(slider_key,),
-        help="Show the network's state after reading this many rows (arrow keys move it one row)",
-    )
-
-
 # The page -------------------------------------------------------------------------------------
 
 
-# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen;
-# Play's step button is for the browser's clock alone.
+# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen.
 _PAGE_CSS = (
-    "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }"
-    f".st-key-{PLAY_TICK_KEY} {{ display: none !important; }}</style>"
+    "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }</style>" + rows.HIDDEN_TICK_CSS
 )
 
 
@@ -326,7 +231,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     if problem:
         st.warning(problem)
     if digit is None:
-        _forget_digit()
+        rows.forget_digit()
         _write_address(None, ROWS)
         with answer_column:
             st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
@@ -337,7 +242,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     digit = explain_view.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
     result, decided = _read(loaded, digit)
     running = result.running_probabilities
-    row = _row_in_step(digit)
+    row = rows.row_in_step(digit.signature)
     summary = summarise_reading(running, digit.true_label)
     with answer_column:
         _answer(digit, result, summary)
@@ -350,13 +255,12 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         )
         st.caption("One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same.")
 
-    _row_controls(row, running)
+    rows.row_controls(row, running)
     view = _states_view(loaded, digit, result, row, decided)
     _reading_downloads(digit, result, view)
     explain_view.render(loaded, digit.image, result, row)
     _write_address(digit, row)
-    speed = SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"]
-    play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, PLAY_TICK_KEY)
+    rows.keep_time(row)
 
 
 def _canvas_buttons() -> None:
