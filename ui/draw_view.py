@@ -331,7 +331,8 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit, result: ProbeResul
         )
     figure_column, note_column = st.columns([3.2, 1], gap="medium")
     with figure_column:
-        live_plotly_chart(figure, key=STATES_CHART_KEY, alt=f"Heatmaps of each layer's {view.lower()} after each of the 28 rows.")
+        alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
+        live_plotly_chart(figure, key=STATES_CHART_KEY, alt=alt, lazy=True)  # Below the fold: redrawn when in sight.
     with note_column:
         st.markdown(_VIEW_NOTES[view])
     return view

@@ -98,6 +98,20 @@ function fitted(figure, width) {
   return copy;
 }
 
+// A `lazy` chart out of sight is not redrawn: its newest figure waits until it scrolls into view
+// (a stroke then costs the browser one graph, not two, while the visitor looks at the canvas).
+const waiting = new WeakMap();
+const sight = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    entry.target.dataset.inSight = entry.isIntersecting ? "yes" : "no";
+    if (entry.isIntersecting && waiting.has(entry.target)) {
+      const draw = waiting.get(entry.target);
+      waiting.delete(entry.target);
+      draw();
+    }
+  }
+}, { rootMargin: "150px" }) : null;
+
 export default function ({ data, parentElement }) {
   if (data.figure === null) {  // preload only: fetch Plotly.js now, draw nothing
     loadPlotly(data.plotly_url).catch(() => {});
@@ -115,6 +129,7 @@ export default function ({ data, parentElement }) {
   const cleanUp = () => setTimeout(() => {
     if (graph.isConnected) return;
     if (graph.rowListener) window.removeEventListener(ROW_EVENT, graph.rowListener);
+    if (sight) sight.unobserve(graph);
     if (window.Plotly) window.Plotly.purge(graph);
   }, 0);
   if (data.alt) {
@@ -126,13 +141,19 @@ export default function ({ data, parentElement }) {
   const figure = fitted(JSON.parse(data.figure), width);
   graph.style.height = (figure.layout.height || 450) + "px";
   graph.dataset.revision = data.revision;
-  loadPlotly(data.plotly_url).then((Plotly) => {
+  const draw = () => loadPlotly(data.plotly_url).then((Plotly) => {
     if (graph.dataset.revision !== data.revision) return;  // a newer figure has arrived meanwhile
     return Plotly.react(graph, figure.data, { ...figure.layout, autosize: true }, { displayModeBar: false, responsive: true })
       .then(() => { graph.dataset.drawn = data.revision; delete graph.dataset.outlined; linkRows(graph); });
   }).catch((error) => {
     graph.textContent = String(error);
   });
+  if (data.lazy && sight) {
+    if (!graph.dataset.watched) { graph.dataset.watched = "yes"; sight.observe(graph); }
+    if (graph.dataset.inSight === "no") { waiting.set(graph, draw); return cleanUp; }
+  }
+  waiting.delete(graph);
+  draw();
   return cleanUp;
 }
 """
@@ -211,10 +232,11 @@ def preload_plotly(key: str) -> None:
         renderer(key=key, data={"figure": None, "plotly_url": plotly_js_url(asset_name), "revision": ""}, height=0)
 
 
-def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "") -> None:
+def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "", lazy: bool = False) -> None:
     """Show `figure` (a spec or a `go.Figure`); the same key keeps the same graph on the page, redrawn in place.
 
-    `alt` is what a screen reader says for the chart (its accessible name).
+    `alt` is what a screen reader says for the chart (its accessible name). A `lazy` chart scrolled
+    out of sight is redrawn only when it comes back into view.
     """
     components = _components()
     if components is None:
@@ -224,4 +246,5 @@ def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "") -> None
     asset_name, renderer = components
     figure_json_text = figure_json(figure)
     revision = f"{zlib.crc32(figure_json_text.encode()):08x}"
-    renderer(key=key, data={"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision, "alt": alt})
+    data = {"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision, "alt": alt, "lazy": lazy}
+    renderer(key=key, data=data)
