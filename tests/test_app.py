@@ -112,6 +112,9 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     assert any(text.value.startswith("It answered") or text.value.startswith("It never") for text in app.markdown)
     answer, states = _live_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
     assert "Running answer" in answer and "layer 2 hidden state" in states
+    sent = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "lstm_demo.live_plotly_chart"]
+    assert [data["lazy"] for data in sent] == [False, True]  # The layers, below the fold, are redrawn only when in sight.
+    assert all(data["alt"] for data in sent)  # Each chart has an accessible name.
     assert not app.get("plotly_chart")
     assert _shown_row(app) == 28
 
