@@ -161,7 +161,7 @@ def _assets_for(loaded: resources.LoadedModel) -> tuple[ExplainAssets | None, st
     if assets is None:
         return None, f"{path.name} could not be read; compute it again."
     if assets.model_digest != _weights_digest(str(loaded.path), loaded.path.stat().st_mtime, id(loaded.probe), loaded.probe):
-        return None, f"{path.name} belongs to another version of this model; compute it again."
+        return None, f"{path.name} was computed for other weights than these (an earlier epoch, or before the model was retrained)."
     return assets, ""
 
 
@@ -170,12 +170,21 @@ def _active_assets() -> ExplainAssets | None:
     return _assets_for(loaded)[0] if loaded is not None else None
 
 
+def _is_the_saved_model(loaded: resources.LoadedModel) -> bool:
+    try:
+        return resources.load_classifier(loaded.path).probe is loaded.probe
+    except ValueError:  # ModelFileError: a file that does not load has nothing to compute for.
+        return False
+
+
 def _assets_or_reason(loaded: resources.LoadedModel) -> ExplainAssets | None:
     """The assets, or None after saying why they are missing and offering to compute them from MNIST."""
     assets, reason = _assets_for(loaded)
     if assets is not None:
         return assets
     st.info(reason)
+    if not _is_the_saved_model(loaded):
+        return None  # A training snapshot (the Epoch slider): its assets would overwrite the saved model's.
     if st.button("Compute them from MNIST (a minute or two)", key="explain_compute_assets"):
         try:
             (x_train, y_train), (x_test, y_test) = resources.load_dataset(resources.data_path_setting())
