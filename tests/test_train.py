@@ -12,7 +12,8 @@ TINY = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subs
 
 def test_defaults_and_overrides():
     config = TrainConfig()
-    assert config.units == 128 and config.lstm_layers == 2 and config.dropout_rate == 0.2 and config.dense_units == 64
+    assert config.units == 128 and config.lstm_layers == 2 and config.dense_units == 64, "the seed's network"
+    assert (config.epochs, config.batch_size, config.learning_rate, config.dropout_rate) == (2, 256, 1e-2, 0.1), "the measured recipe"
     assert config.with_overrides(epochs=7).epochs == 7
     assert (SEED_RECIPE.batch_size, SEED_RECIPE.learning_rate, SEED_RECIPE.epochs) == (32, 1e-3, 3)
     assert SEED_RECIPE.learning_rate_schedule == "constant"
