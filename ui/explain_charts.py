@@ -4,7 +4,7 @@ Pure functions from arrays to Plotly figures (and, for the inspector, a LaTeX st
 picture), testable without Streamlit. Rows are numbered 1–28 as a reader counts them and drawn top
 to bottom, as in the image. The clickable figures (`what_if_figure`, `unit_picker_figure`) lay a
 grid of invisible markers over the picture: a click selects the marker under the pointer, and its
-`customdata` says which row (or unit) that was.
+`customdata` (a plain list, so that the browser sends it back as one) says which row (or unit) that was.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _click_grid(columns: int, rows: int, axis: str = "") -> dict:
         "mode": "markers",
         "x": column_index.ravel() + 1,
         "y": row_index.ravel() + 1,
-        "customdata": np.stack([row_index.ravel(), column_index.ravel()], axis=1),
+        "customdata": np.stack([row_index.ravel(), column_index.ravel()], axis=1).tolist(),
         "marker": _INVISIBLE,
         "selected": {"marker": {"opacity": 0}},
         "unselected": {"marker": {"opacity": 0}},
@@ -190,7 +190,8 @@ def unit_picker_figure(hidden: np.ndarray, order: np.ndarray, selected_unit: int
         "hoverinfo": "skip",
     }
     grid = _click_grid(units, 28)
-    grid["customdata"] = np.stack([grid["customdata"][:, 0], np.asarray(order)[grid["customdata"][:, 1]]], axis=1)
+    positions = np.asarray(grid["customdata"])
+    grid["customdata"] = np.stack([positions[:, 0], np.asarray(order)[positions[:, 1]]], axis=1).tolist()
     grid["hovertemplate"] = "unit %{customdata[1]}, row %{y}<extra></extra>"
     if selected_unit is not None:
         position = int(np.flatnonzero(np.asarray(order) == selected_unit)[0]) + 1

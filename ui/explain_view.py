@@ -65,12 +65,23 @@ def _clicked_points(name: str, curve: int) -> list[dict]:
     return points
 
 
+def _custom_value(point: dict, index: int) -> int | None:
+    """Entry `index` of a clicked point's customdata (a list, or an index-keyed object), or None."""
+    data = point.get("customdata")
+    if isinstance(data, dict):
+        data = [data[key] for key in sorted(data, key=int)]
+    try:
+        return int(data[index])
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def _take_clicks() -> None:
     """Apply the clicks made on the what-if image and the unit picker since the last run."""
-    rows = {int(point["customdata"][0]) for point in _clicked_points(ROWS_CHART, curve=1) if point.get("customdata")}
+    rows = {_custom_value(point, 0) for point in _clicked_points(ROWS_CHART, curve=1)} - {None}
     if rows:
         st.session_state[BLANKED_KEY] = sorted(set(st.session_state.get(BLANKED_KEY, [])) ^ rows)
-    units = [point["customdata"][1] for point in _clicked_points(UNITS_CHART, curve=1) if point.get("customdata")]
+    units = [unit for unit in (_custom_value(point, 1) for point in _clicked_points(UNITS_CHART, curve=1)) if unit is not None]
     if units:
         layer = st.session_state.get(UNIT_KEY, (None, None))[0]
         st.session_state[UNIT_KEY] = (layer if layer is not None else -1, int(units[-1]))
