@@ -62,7 +62,7 @@ def test_tiny_training_learns_and_reports_progress(mnist):
 
 def test_batch_reports_average_the_interval_exactly(mnist, monkeypatch):
     # With a report after every batch, the interval means must average back to the epoch mean.
-    monkeypatch.setattr("model.train.PROGRESS_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr("model.training_steps.PROGRESS_INTERVAL_SECONDS", 0.0)
     reports = []
     train(TINY.with_overrides(epochs=1, dropout_rate=0.0), mnist, on_progress=reports.append)
     batches = [r for r in reports if isinstance(r, BatchProgress)]
