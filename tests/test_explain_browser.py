@@ -73,7 +73,10 @@ def test_clicking_a_unit_opens_it_and_clicking_a_row_blanks_it():
         box = _plot_area(page, "Click a row to blank it")
         row = 6  # The seven's top bar: blanking it matters.
         page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (row - 0.5) / 28)
-        page.get_by_text(re.compile(rf"What-if edits in force:\s*row {row} blanked")).wait_for(timeout=TIMEOUT_MS)
+        note = page.get_by_text(re.compile(r"What-if edits in force:\s*row \d+ blanked")).first
+        note.wait_for(timeout=TIMEOUT_MS)
+        blanked = int(re.search(r"row (\d+) blanked", note.inner_text()).group(1))
+        assert abs(blanked - row) <= 1, f"clicked near row {row}, row {blanked} was blanked"
         page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (row - 0.5) / 28)
         page.get_by_text("What-if edits in force").wait_for(state="detached", timeout=TIMEOUT_MS)
         browser.close()
@@ -83,15 +86,14 @@ def take_inspector_screenshot(path: str) -> None:
     """Draw a 7, open the unit inspector on a unit, and save a screenshot of it (the README's picture)."""
     with playwright_api.sync_playwright() as playwright, streamlit_server({}) as url:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+        # Tall enough that the whole page fits without scrolling: Streamlit scrolls an inner element, not the page.
+        page = browser.new_page(viewport={"width": 1400, "height": 3400}, device_scale_factor=1)
         _open_page_with_a_seven(page, url)
         _open_inspector_and_click_a_unit(page, column_fraction=0.62)
-        heading = page.get_by_text("Why this answer?")
-        heading.scroll_into_view_if_needed()
-        time.sleep(2)
-        top = heading.bounding_box()["y"] + page.evaluate("window.scrollY")
-        page.set_viewport_size({"width": 1400, "height": 1000})
-        page.screenshot(path=path, full_page=True, clip={"x": 0, "y": top - 10, "width": 1400, "height": 1080})
+        page.get_by_text(re.compile(r"MNIST test digits that drive unit \d+ highest")).wait_for(timeout=TIMEOUT_MS)
+        time.sleep(3)
+        top = page.get_by_text("Why this answer?").bounding_box()["y"]
+        page.screenshot(path=path, clip={"x": 0, "y": top - 10, "width": 1400, "height": 1250})
         browser.close()
 
 

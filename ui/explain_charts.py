@@ -146,8 +146,16 @@ def _click_grid(columns: int, rows: int, axis: str = "") -> dict:
 def what_if_figure(image: np.ndarray, blanked_rows) -> go.Figure:
     """The drawing's 28×28 image with the blanked rows shaded; click a row to blank or restore it."""
     layout = base_layout("Click a row to blank it (click again to restore)", 300, hovermode="closest")
-    layout["xaxis"] = {"showticklabels": False, "showgrid": False, "zeroline": False, "range": [0.5, 28.5], "fixedrange": True}
-    layout["yaxis"] = {**_ROW_AXIS, "scaleanchor": "x", "range": [28.5, 0.5], "autorange": False, "fixedrange": True}
+    # Square pixels by shrinking the plotting area (constrain="domain"), never by widening a range: a click's row stays exact.
+    layout["xaxis"] = {
+        "showticklabels": False,
+        "showgrid": False,
+        "zeroline": False,
+        "range": [0.5, 28.5],
+        "fixedrange": True,
+        "constrain": "domain",
+    }
+    layout["yaxis"] = {**_ROW_AXIS, "scaleanchor": "x", "range": [28.5, 0.5], "autorange": False, "fixedrange": True, "constrain": "domain"}
     layout["shapes"] = [
         {
             "type": "rect",
