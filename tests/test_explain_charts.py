@@ -67,8 +67,8 @@ def test_unit_trace_and_its_equations_use_the_real_numbers():
     assert [trace.name for trace in figure.data] == ["hidden h", "cell c", *explain_charts.GATE_NAMES]
     assert all(shape.x0 == 6 for shape in figure.layout.shapes)
     latex = explain_charts.unit_equations(gates[5], previous_cell=0.4, cell=0.16, hidden=0.13, row=6)
-    assert r"c_{6} = f \cdot c_{5} + i \cdot g = 0.90 \times (+0.40) + 0.50 \times (-0.40) = +0.16" in latex
-    assert r"h_{6} = o \cdot \tanh(c_{6}) = 0.80 \times \tanh(+0.16) = +0.13" in latex
+    assert r"c_{6} &= f \cdot c_{5} + i \cdot g \\&= 0.90 \times (+0.40) + 0.50 \times (-0.40) = +0.16" in latex
+    assert r"h_{6} &= o \cdot \tanh(c_{6}) \\&= 0.80 \times \tanh(+0.16) = +0.13" in latex
 
 
 def test_driver_picture_outlines_the_peak_row():

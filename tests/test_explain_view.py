@@ -96,7 +96,7 @@ def test_unit_inspector_shows_equations_drivers_and_silences_a_unit(seven, probe
     layer, unit = app.session_state[explain_view.UNIT_KEY]
     assert layer == 1
     (equation,) = app.get("latex")
-    assert r"c_{28} = f \cdot c_{27} + i \cdot g" in equation.proto.body
+    assert r"c_{28} &= f \cdot c_{27} + i \cdot g" in equation.proto.body
     assert len(app.get("image")) == 5, "the input picture and the four digits that drive the unit"
     # A click on a unit column of the picker opens that unit.
     app.session_state[f"{explain_view.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [3, 42]}]}}

@@ -274,12 +274,15 @@ def unit_trace_figure(hidden: np.ndarray, cell: np.ndarray, gates: np.ndarray, r
 
 
 def unit_equations(gates: np.ndarray, previous_cell: float, cell: float, hidden: float, row: int) -> str:
-    """The LSTM update of one unit at one row, with the real numbers filled in, as LaTeX."""
+    """The LSTM update of one unit at one row, with the real numbers filled in, as aligned LaTeX lines."""
     input_gate, forget_gate, candidate, output_gate = (float(value) for value in gates)
     return (
-        rf"\text{{row {row}:}}\quad c_{{{row}}} = f \cdot c_{{{row - 1}}} + i \cdot g"
-        rf" = {forget_gate:.2f} \times ({previous_cell:+.2f}) + {input_gate:.2f} \times ({candidate:+.2f}) = {cell:+.2f}"
-        rf"\qquad h_{{{row}}} = o \cdot \tanh(c_{{{row}}}) = {output_gate:.2f} \times \tanh({cell:+.2f}) = {hidden:+.2f}"
+        r"\begin{aligned}"
+        rf"c_{{{row}}} &= f \cdot c_{{{row - 1}}} + i \cdot g \\"
+        rf"&= {forget_gate:.2f} \times ({previous_cell:+.2f}) + {input_gate:.2f} \times ({candidate:+.2f}) = {cell:+.2f} \\[4pt]"
+        rf"h_{{{row}}} &= o \cdot \tanh(c_{{{row}}}) \\"
+        rf"&= {output_gate:.2f} \times \tanh({cell:+.2f}) = {hidden:+.2f}"
+        r"\end{aligned}"
     )
 
 
