@@ -94,7 +94,7 @@ def take_inspector_screenshot(path: str) -> None:
         page.get_by_text(re.compile(r"MNIST test digits that drive unit \d+ highest")).wait_for(timeout=TIMEOUT_MS)
         time.sleep(3)
         top = page.get_by_text("Why this answer?").bounding_box()["y"]
-        page.screenshot(path=path, clip={"x": 0, "y": top - 10, "width": 1400, "height": 960})
+        page.screenshot(path=path, clip={"x": 0, "y": top - 10, "width": 1400, "height": 1080})
         browser.close()
 
 

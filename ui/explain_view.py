@@ -407,7 +407,7 @@ def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: i
         selection_mode="points",
         config=_PLOTLY_CONFIG,
     )
-    trace_column, equation_column = st.columns([1.3, 1], gap="medium")
+    trace_column, equation_column = st.columns([1.05, 1], gap="medium")
     with trace_column:
         hidden, cell, gates = result.hidden[layer, :, unit], result.cell[layer, :, unit], result.gates[layer, :, :, unit]
         st.plotly_chart(
