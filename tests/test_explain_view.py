@@ -6,14 +6,16 @@ import shutil
 
 import numpy as np
 import pytest
+import streamlit as st
 
 from model import explain
 from model.preprocess import canvas_to_mnist
+from model.start_limiter import StartLimiter
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
 from tests.explain_drawings import NON_DIGIT_STROKES, render_strokes
 from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run, environment  # noqa: F401  (environment is a fixture)
-from ui import explain_view
+from ui import explain_view, settings
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 
@@ -131,3 +133,42 @@ def test_a_model_without_assets_says_why_its_map_is_unavailable(environment, mni
     app = _open(_run(APP_SCRIPT), "State map")
     assert any("have not been computed" in info.value for info in app.info)
     assert app.button(key="explain_compute_assets") is not None
+
+
+@pytest.fixture
+def public_model_without_assets(environment, mnist, monkeypatch, tmp_path):  # noqa: F811
+    """A public server showing a model whose assets are missing; public mode's error option put back afterwards."""
+    (_, _), (x_test, _) = mnist
+    copy = tmp_path / "lstm_mnist.keras"
+    shutil.copy(SHIPPED, copy)
+    monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
+    monkeypatch.setenv("LSTM_DEMO_MODE", "public")
+    monkeypatch.setattr(explain_view, "compute_assets", _must_not_compute)
+    environment(_canvas_of(x_test[0]))
+    before = st.get_option("client.showErrorDetails")
+    yield copy
+    st.set_option("client.showErrorDetails", before)
+
+
+def _must_not_compute(*args, **kwargs):
+    raise AssertionError("the assets were computed")
+
+
+def test_a_public_server_without_training_offers_no_computation(public_model_without_assets, monkeypatch):
+    monkeypatch.setenv("LSTM_DEMO_TRAINING", "off")
+    app = _open(_run(APP_SCRIPT), "State map")
+    assert any("have not been computed" in info.value for info in app.info)
+    assert not [button for button in app.button if button.key == "explain_compute_assets"]
+    assert any("does not compute them in the page" in caption.value for caption in app.caption)
+
+
+def test_a_public_visitor_computes_assets_only_within_the_start_limit(public_model_without_assets, monkeypatch):
+    limiter = StartLimiter(900)
+    limiter.record("203.0.113.7")  # This visitor started a run a moment ago.
+    monkeypatch.setattr(settings, "start_limiter", lambda min_seconds: limiter)
+    monkeypatch.setattr(settings, "visitor_key", lambda: "203.0.113.7")
+    app = _open(_run(APP_SCRIPT), "State map")
+    app.button(key="explain_compute_assets").click().run()
+    assert not app.exception, app.exception
+    assert any("you can start your next one in" in warning.value for warning in app.warning)
+    assert not list(public_model_without_assets.parent.glob("*.explain.npz"))

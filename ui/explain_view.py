@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 
 import numpy as np
 import streamlit as st
@@ -21,7 +22,7 @@ from model import explain
 from model.data import MnistUnavailableError
 from model.explain_assets import AssetDefaults, ExplainAssets, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
 from model.probe import ProbeResult
-from ui import explain_charts, resources
+from ui import explain_charts, resources, settings
 from ui.live_chart import live_plotly_chart
 
 PANELS = ("Which rows mattered", "What if", "Unit inspector", "State map")
@@ -196,25 +197,82 @@ def _assets_or_reason(loaded: resources.LoadedModel) -> ExplainAssets | None:
     st.info(reason)
     if not _is_the_saved_model(loaded):
         return None  # A training snapshot (the Epoch slider): its assets would overwrite the saved model's.
+    refusal = _asset_computation_refusal()
+    if refusal:
+        st.caption(refusal)
+        return None
     if st.button("Compute them from MNIST (a minute or two)", key="explain_compute_assets"):
-        try:
-            (x_train, y_train), (x_test, y_test) = resources.load_dataset(resources.data_path_setting())
-        except MnistUnavailableError as error:
-            st.warning(f"They need the MNIST digits, which are not available here: {error}")
-            return None
-        with st.spinner("Reading the 10,000 test digits and 10,000 training digits…"):
-            arrays = compute_assets(
-                loaded.probe,
-                x_test,
-                y_test,
-                x_train,
-                y_train,
-                weights_digest(loaded.probe),
-                AssetDefaults(training_digits=ON_DEMAND_DIGITS),
-            )
-            save_assets(arrays, assets_path_for(loaded.path))
-        st.rerun(scope="fragment")
+        _compute_assets_on_click(loaded)
     return None
+
+
+@st.cache_resource(show_spinner=False)
+def _asset_computation_lock() -> threading.Lock:
+    """One computation of explanation assets at a time in this server process, whoever asks."""
+    return threading.Lock()
+
+
+def _public_limiter():
+    """The per-visitor start limiter when this visitor's computation counts as a start, else None.
+
+    On a public server computing assets is a heavy job like a training run: it shares the runs'
+    per-visitor start limit, unless the page holds the operator's token.
+    """
+    server = settings.demo_settings()
+    if not server.public or settings.is_operator():
+        return None
+    return settings.start_limiter(server.min_seconds_between_starts)
+
+
+def _asset_computation_refusal() -> str | None:
+    """Why this server does not offer to compute a model's assets in the page, or None when it does."""
+    try:
+        server = settings.demo_settings()
+    except ValueError:
+        return "The server's settings could not be read, so nothing is computed here."
+    if server.public and not server.training_enabled:
+        return "This public server does not compute them in the page; its operator can, from the command line."
+    return None
+
+
+def _compute_assets_on_click(loaded: resources.LoadedModel) -> None:
+    """Compute and save the model's assets: within the visitor's start limit, one computation at a time."""
+    try:
+        limiter = _public_limiter()
+        if limiter is not None:
+            limiter.check(settings.visitor_key())
+        (x_train, y_train), (x_test, y_test) = resources.load_dataset(resources.data_path_setting())
+    except MnistUnavailableError as error:
+        st.warning(f"They need the MNIST digits, which are not available here: {error}")
+        return
+    except ValueError as error:  # The start limit's wait, or a bad setting.
+        st.warning(str(error))
+        return
+    lock = _asset_computation_lock()
+    if not lock.acquire(blocking=False):
+        st.warning("Another visitor's explanation assets are being computed right now; try again in a minute or two.")
+        return
+    try:
+        if limiter is not None:
+            limiter.record(settings.visitor_key())
+        _compute_and_save_assets(loaded, x_train, y_train, x_test, y_test)
+    finally:
+        lock.release()
+    st.rerun(scope="fragment")
+
+
+def _compute_and_save_assets(loaded: resources.LoadedModel, x_train, y_train, x_test, y_test) -> None:
+    with st.spinner("Reading the 10,000 test digits and 10,000 training digits…"):
+        arrays = compute_assets(
+            loaded.probe,
+            x_test,
+            y_test,
+            x_train,
+            y_train,
+            weights_digest(loaded.probe),
+            AssetDefaults(training_digits=ON_DEMAND_DIGITS),
+        )
+        save_assets(arrays, assets_path_for(loaded.path))
 
 
 # The panels ------------------------------------------------------------------------------------------------
