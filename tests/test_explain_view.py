@@ -93,6 +93,28 @@ def test_blanking_the_top_half_and_reading_bottom_up_change_the_answer(seven, pr
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven[::-1].copy()).probabilities, atol=1e-3)
 
 
+def test_a_new_drawing_opens_without_the_previous_digits_edits(seven, environment, mnist, probe):  # noqa: F811
+    app = _open(_run(APP_SCRIPT), "What if")
+    app.session_state[f"{explain_view.ROWS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
+    app.run()
+    app.toggle(key="explain_bottom_up_toggle").set_value(True).run()
+    app.session_state[explain_view.SILENCED_KEY] = True
+    app.run()
+    assert app.session_state[explain_view.BLANKED_KEY] == [11], "edits stay while the digit stays"
+    assert app.session_state[explain_view.BOTTOM_UP_KEY] and app.session_state[explain_view.SILENCED_KEY]
+
+    (_, _), (x_test, _) = mnist
+    environment(_canvas_of(x_test[1]))  # A new drawing.
+    app.run()
+    assert not app.exception, app.exception
+    assert app.session_state[explain_view.BLANKED_KEY] == []
+    assert not app.session_state[explain_view.BOTTOM_UP_KEY]
+    assert not app.session_state[explain_view.SILENCED_KEY]
+    assert app.toggle(key="explain_bottom_up_toggle").value is False, "the switch shows the fresh state"
+    assert not any("What-if edits in force" in text.value for text in app.markdown)
+    np.testing.assert_allclose(_reading(app).probabilities, probe.run(canvas_to_mnist(_canvas_of(x_test[1]))).probabilities, atol=1e-3)
+
+
 def test_unit_inspector_shows_equations_drivers_and_silences_a_unit(seven, probe):
     app = _open(_run(APP_SCRIPT), "Unit inspector")
     layer, unit = app.session_state[explain_view.UNIT_KEY]

@@ -34,6 +34,7 @@ SILENCED_KEY = "explain_silenced"  # True while the inspected unit is silenced.
 IMPORTANCE_KEY = "explain_importance"  # (image signature, computed row importance)
 ORIGINAL_KEY = "explain_original_image"  # The digit before the what-if edits.
 MODEL_KEY = "explain_model"  # The model (or training snapshot) reading the digit on show.
+DIGIT_KEY = "explain_digit"  # Signature of the unedited digit the edits were made on.
 ROWS_CHART = "explain_rows_chart"
 UNITS_CHART = "explain_units_chart"
 ON_DEMAND_DIGITS = 10000  # Training digits the novelty centroids are fitted on when a run's assets are computed in the page.
@@ -110,8 +111,16 @@ def _undo_all() -> None:
 
 
 def apply_what_if(digit, loaded: resources.LoadedModel):
-    """The digit as the network should read it: the visitor's blanked rows set to 0, rows reversed if asked."""
+    """The digit as the network should read it: the visitor's blanked rows set to 0, rows reversed if asked.
+
+    Edits belong to one digit: a new digit (a stroke, a test digit, a shared link) opens unedited,
+    and clicks made on the previous digit's image are dropped with its edits.
+    """
     _take_clicks()
+    if st.session_state.get(DIGIT_KEY) != digit.signature:
+        if DIGIT_KEY in st.session_state:
+            _undo_all()
+        st.session_state[DIGIT_KEY] = digit.signature
     st.session_state[MODEL_KEY] = loaded
     st.session_state[ORIGINAL_KEY] = digit.image
     blanked, bottom_up, _ = edits()
