@@ -228,6 +228,13 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
     assert {widget.label: widget.value for widget in visitor.number_input}["Epochs"] == TrainConfig().epochs
     assert not _live_figures(visitor), "an idle visitor gets no live chart and no polling"
 
+    for forged in ("mf", "mé", "m" * 5000):  # A wrong, a non-ASCII and an oversized token: never the owner, never an error.
+        stranger = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
+        stranger.query_params[train_view.OWNER_PARAMETER] = forged
+        stranger.run()
+        assert not stranger.exception, stranger.exception
+        assert any("How the shipped model learned" in header.value for header in stranger.subheader)
+
 
 def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_reads_the_diagonal():
     from ui import confusion

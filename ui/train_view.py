@@ -163,7 +163,7 @@ def render() -> None:
     run = boss.current()
     snapshot = run.snapshot() if run is not None else None
     busy = snapshot is not None and snapshot.active
-    mine = run is not None and run.owner is not None and run.owner == st.query_params.get(OWNER_PARAMETER)
+    mine = run is not None and _holds_owner_token(run.owner)
     if busy:
         st.session_state[WATCHED_RUN_KEY] = snapshot.run_id
     shown = snapshot if snapshot is not None and (busy or mine or st.session_state.get(WATCHED_RUN_KEY) == snapshot.run_id) else None
@@ -188,6 +188,14 @@ def render() -> None:
     else:
         shipped_curves()
     runs_view.saved_runs_table()
+
+
+def _holds_owner_token(owner: str | None) -> bool:
+    """Whether this page's address holds the token of the visitor who started the run (compared in constant time)."""
+    given = st.query_params.get(OWNER_PARAMETER)
+    if owner is None or not isinstance(given, str):
+        return False
+    return secrets.compare_digest(given.encode(), owner.encode())
 
 
 @st.fragment(run_every=POLL_SECONDS)
