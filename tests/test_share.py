@@ -100,6 +100,9 @@ def test_an_address_round_trips():
         ({"row": "0"}, "1 to 28"),
         ({"row": "29"}, "1 to 28"),
         ({"row": "x"}, "1 to 28"),
+        ({"row": "²"}, "1 to 28"),  # Unicode digits that int() refuses or reads.
+        ({"test": "²"}, "0 to 9,999"),
+        ({"test": "١٢"}, "0 to 9,999"),
     ],
 )
 def test_tampered_addresses_are_reported_and_the_bad_part_dropped(parameters, fragment):

@@ -77,7 +77,7 @@ def decode_image(text: str) -> np.ndarray:
 
 def parse_index(text: str, count: int = TEST_IMAGE_COUNT) -> int:
     """A test-image index written in the address: a whole number from 0 to count − 1."""
-    if not isinstance(text, str) or not text.isdigit() or len(text) > 6:
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > 6:
         raise ValueError(f"The test digit in the address must be a number from 0 to {count - 1:,}.")
     index = int(text)
     if index >= count:
@@ -87,7 +87,7 @@ def parse_index(text: str, count: int = TEST_IMAGE_COUNT) -> int:
 
 def parse_row(text: str) -> int:
     """A row written in the address: a whole number from 1 to 28."""
-    if not isinstance(text, str) or not text.isdigit() or len(text) > 2 or not 1 <= int(text) <= ROWS:
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > 2 or not 1 <= int(text) <= ROWS:
         raise ValueError(f"The row in the address must be a number from 1 to {ROWS}.")
     return int(text)
 
