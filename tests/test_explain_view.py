@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -60,6 +61,21 @@ def test_which_rows_mattered_is_computed_on_demand_and_checked(seven):
         assert 0.0 < float(_metric(app, label).value) <= 1.0
     assert len(app.get("plotly_chart")) == 2
     assert any("add up to" in caption.value for caption in app.caption)
+
+
+def test_row_importance_waits_while_the_server_is_explaining_enough_readings(seven, monkeypatch):
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(explain_view, "_importance_slots", lambda: slots)
+    slots.acquire()  # Another visitor's computation is running.
+    app = _open(_run(APP_SCRIPT), "Which rows mattered")
+    app.button(key="explain_rows_button").click().run()
+    assert not app.exception, app.exception
+    assert any("try again in a moment" in warning.value for warning in app.warning)
+    assert _metric(app, "Faithfulness, occlusion") is None
+    slots.release()
+    app.button(key="explain_rows_button").click().run()
+    assert _metric(app, "Faithfulness, occlusion") is not None
+    assert slots.acquire(blocking=False), "the slot is given back after the computation"
 
 
 def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):

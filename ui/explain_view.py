@@ -37,6 +37,7 @@ MODEL_KEY = "explain_model"  # The model (or training snapshot) reading the digi
 DIGIT_KEY = "explain_digit"  # Signature of the unedited digit the edits were made on.
 ROWS_CHART = "explain_rows_chart"
 UNITS_CHART = "explain_units_chart"
+IMPORTANCE_AT_ONCE = 2  # Row-importance computations running at once, whoever asks; a visitor beyond these is asked to retry.
 ON_DEMAND_DIGITS = 10000  # Training digits the novelty centroids are fitted on when a run's assets are computed in the page.
 _PLOTLY_CONFIG = {"displayModeBar": False}
 
@@ -334,6 +335,12 @@ def _image_signature(probe, image: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(image, dtype=np.float32).tobytes() + str(id(probe)).encode()).hexdigest()
 
 
+@st.cache_resource(show_spinner=False)
+def _importance_slots() -> threading.BoundedSemaphore:
+    """Row importance computed for at most this many visitors at once in this server process (CPU and about 60 MB each)."""
+    return threading.BoundedSemaphore(IMPORTANCE_AT_ONCE)
+
+
 def _compute_importance(probe, image: np.ndarray) -> dict:
     digit = explain.predicted_digit(probe, image)
     occlusion = explain.occlusion(probe, image, digit)
@@ -371,8 +378,15 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
         st.caption("Measured on demand (about a second), never on every stroke.")
         if not st.button("Explain this reading", key="explain_rows_button", icon=":material/insights:", type="primary"):
             return
-        with st.spinner("Blanking rows and integrating gradients…"):
-            stored = (signature, _compute_importance(loaded.probe, image))
+        slots = _importance_slots()
+        if not slots.acquire(blocking=False):
+            st.warning("The server is explaining other visitors' readings right now; try again in a moment.")
+            return
+        try:
+            with st.spinner("Blanking rows and integrating gradients…"):
+                stored = (signature, _compute_importance(loaded.probe, image))
+        finally:
+            slots.release()
         st.session_state[IMPORTANCE_KEY] = stored
     computed = stored[1]
     digit, integrated = computed["digit"], computed["integrated"]
