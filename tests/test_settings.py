@@ -98,3 +98,10 @@ def test_the_readme_table_lists_every_setting_with_its_public_default():
     assert set(SETTING_DESCRIPTIONS) <= set(rows)
     for name, value in PUBLIC_DEFAULTS.items():
         assert rows[name] == value, name
+
+
+def test_every_model_of_a_public_server_keeps_its_evaluation_cached():
+    from ui import evaluate_view
+
+    models = int(PUBLIC_DEFAULTS["LSTM_DEMO_MAX_SAVED_RUNS"]) + 1  # The saved runs and the shipped model.
+    assert evaluate_view.EVALUATIONS_KEPT >= models, "switching models would classify the 10,000 test images again"

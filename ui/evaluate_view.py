@@ -16,9 +16,12 @@ from ui import charts, confusion, draw_view, resources, runs_view, training_char
 GALLERY_SIZE = 24
 GALLERY_COLUMNS = 6
 EVALUATION_BATCH_SIZE = 1000  # About 60 MB of gate pre-activations per batch.
+# Evaluations kept (about 200 KB each): more than a public server's 20 saved runs and its shipped model, so
+# a visitor stepping through the model choices does not classify the test set again on every switch.
+EVALUATIONS_KEPT = 32
 
 
-@st.cache_data(show_spinner="Classifying the 10,000 test images…", max_entries=8)
+@st.cache_data(show_spinner="Classifying the 10,000 test images…", max_entries=EVALUATIONS_KEPT)
 def evaluate(model_path: str, modified_time: float, data_path: str | None) -> dict:
     """Accuracy, loss, confusion matrix and mistakes of one model file on the MNIST test set."""
     loaded = resources.load_classifier(resources.Path(model_path))
