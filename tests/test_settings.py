@@ -101,7 +101,16 @@ def test_the_readme_table_lists_every_setting_with_its_public_default():
 
 
 def test_every_model_of_a_public_server_keeps_its_evaluation_cached():
-    from ui import evaluate_view
+    from streamlit.testing.v1 import AppTest
 
+    # The view imports the canvas component, which is declared only inside a script run.
+    script = f"""
+import sys
+sys.path.insert(0, {str(REPOSITORY)!r})
+from ui import evaluate_view
+evaluate_view.st.text(str(evaluate_view.EVALUATIONS_KEPT))
+"""
+    app = AppTest.from_string(script, default_timeout=60).run()
+    assert not app.exception, app.exception
     models = int(PUBLIC_DEFAULTS["LSTM_DEMO_MAX_SAVED_RUNS"]) + 1  # The saved runs and the shipped model.
-    assert evaluate_view.EVALUATIONS_KEPT >= models, "switching models would classify the 10,000 test images again"
+    assert int(app.text[0].value) >= models, "switching models would classify the 10,000 test images again"
