@@ -198,6 +198,8 @@ def child_main(control, messages) -> None:
         outcome = runner(job, lambda report: write_frame(messages, ("progress", report)), stop_requested.is_set)
         write_frame(messages, ("finished", outcome))
     except BaseException as error:  # Everything, even SystemExit, becomes a message for the page.
+        if not isinstance(error, ValueError):  # An unexpected error: its traceback goes to the server's log (stderr).
+            traceback.print_exc(file=sys.stderr)
         try:
             write_frame(messages, ("failed", failure_message(error)))
         except OSError:

@@ -127,12 +127,15 @@ def test_progress_streams_back_and_stop_ends_the_process(tmp_path):
         ("raise_error", "Training failed: RuntimeError: the disk caught fire"),
     ],
 )
-def test_a_crash_in_the_training_process_fails_the_run_and_frees_the_slot(tmp_path, runner, message):
+def test_a_crash_in_the_training_process_fails_the_run_and_frees_the_slot(tmp_path, runner, message, capfd):
     supervisor = TrainingSupervisor(tmp_path)
     run = _start_fake(supervisor, runner)
     assert run.wait(60)
     snapshot = run.snapshot()
     assert snapshot.status == "failed" and message in snapshot.error
+    if runner == "raise_error":  # The page gets one line; the server's log gets the traceback.
+        log = capfd.readouterr().err
+        assert "Traceback (most recent call last)" in log and 'raise RuntimeError("the disk caught fire")' in log
     assert not snapshot.active
     again = _start_fake(supervisor, "report_until_stopped")  # The slot and the lock are free again.
     again.request_stop()
