@@ -210,3 +210,22 @@ def test_a_public_visitor_computes_assets_only_within_the_start_limit(public_mod
     assert not app.exception, app.exception
     assert any("you can start your next one in" in warning.value for warning in app.warning)
     assert not list(public_model_without_assets.parent.glob("*.explain.npz"))
+
+
+def test_assets_that_cannot_be_saved_are_a_plain_notice(environment, mnist, monkeypatch, tmp_path):  # noqa: F811
+    (_, _), (x_test, _) = mnist
+    copy = tmp_path / "lstm_mnist.keras"
+    shutil.copy(SHIPPED, copy)
+    monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
+    monkeypatch.setattr(explain_view, "compute_assets", lambda *args: {"format_version": np.array(0)})
+
+    def read_only_disk(arrays, path):
+        raise PermissionError(13, "Permission denied", "/srv/secret/folder/.lstm_mnist.explain.npz.tmp")
+
+    monkeypatch.setattr(explain_view, "save_assets", read_only_disk)
+    environment(_canvas_of(x_test[0]))
+    app = _open(_run(APP_SCRIPT), "State map")
+    app.button(key="explain_compute_assets").click().run()
+    assert not app.exception, app.exception
+    assert any("could not be saved on this server" in warning.value for warning in app.warning)
+    assert not any("/srv/secret" in element.value for element in (*app.warning, *app.markdown, *app.caption))

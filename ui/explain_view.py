@@ -266,6 +266,9 @@ def _compute_assets_on_click(loaded: resources.LoadedModel) -> None:
         if limiter is not None:
             limiter.record(settings.visitor_key())
         _compute_and_save_assets(loaded, x_train, y_train, x_test, y_test)
+    except OSError:  # A read-only or full disk; the message would name the server's folders.
+        st.warning("They were computed but could not be saved on this server, so they cannot be shown.")
+        return
     finally:
         lock.release()
     st.rerun(scope="fragment")
