@@ -115,7 +115,9 @@ def load_snapshots(path: str | os.PathLike) -> Snapshots:
     try:
         with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+    except OSError as error:  # Its own message would name the folder too.
+        raise SnapshotFileError(f"{path.name} could not be read: {error.strerror or type(error).__name__}.") from error
+    except (ValueError, zipfile.BadZipFile, EOFError) as error:
         raise SnapshotFileError(f"{path.name} could not be read: {error}") from error
     try:
         epochs_done = arrays["epochs_done"].astype(np.float64)

@@ -64,6 +64,20 @@ def test_damaged_files_raise_a_clear_error(tmp_path):
         load_snapshots(broken)
 
 
+def test_an_unreadable_file_is_named_without_its_folder(tmp_path, monkeypatch):
+    unreadable = tmp_path / "run.snapshots.npz"
+    unreadable.write_bytes(b"")
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(type(unreadable), "read_bytes", refuse)
+    with pytest.raises(SnapshotFileError) as raised:
+        load_snapshots(unreadable)
+    assert str(raised.value) == "run.snapshots.npz could not be read: Permission denied."
+    assert str(tmp_path) not in str(raised.value)
+
+
 def test_moments_kept():
     assert moments_to_keep(3) == [0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 3.0]
     long_run = moments_to_keep(200)

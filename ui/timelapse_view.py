@@ -54,8 +54,11 @@ def model_at_chosen_epoch(loaded: resources.LoadedModel) -> resources.LoadedMode
         return loaded
     try:
         probes, moments = snapshot_probes(str(path), path.stat().st_mtime, str(loaded.path))
-    except (SnapshotFileError, ValueError, OSError) as error:
+    except (SnapshotFileError, ValueError) as error:  # Their messages name the file, never its folder.
         st.caption(f"This model's training snapshots cannot be replayed: {error}")
+        return loaded
+    except OSError:  # Its message would show the server's path.
+        st.caption("This model's training snapshots cannot be read on this server.")
         return loaded
     record = loaded.history
     completed = record.epochs_completed if record is not None and record.status == "finished" else None
