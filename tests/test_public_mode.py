@@ -68,6 +68,18 @@ def test_public_mode_redacts_an_unexpected_error_for_the_visitor(monkeypatch):
     assert not error.stack_trace
 
 
+def test_public_mode_says_mnist_is_unavailable_without_the_servers_path(monkeypatch, tmp_path, capfd):
+    monkeypatch.setenv("LSTM_DEMO_MODE", "public")
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "secret-folder" / "mnist.npz"))
+    app = _run()
+    app.button(key="test_digit").click().run()
+    assert not app.exception, app.exception
+    shown = " ".join(element.value for element in (*app.warning, *app.error, *app.info, *app.markdown))
+    assert resources.PUBLIC_DATA_MESSAGE in shown
+    assert "secret-folder" not in shown and "data field" not in shown
+    assert "secret-folder" in capfd.readouterr().err, "the operator's log keeps the detail"
+
+
 def test_public_mode_from_secrets_toml():
     app = _run(LSTM_DEMO_MODE="public")
     assert DATA_FIELD not in [field.label for field in app.text_input]

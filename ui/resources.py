@@ -10,13 +10,14 @@ views use is that visitor's own choice (session state).
 from __future__ import annotations
 
 import gc
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from model.data import load_mnist
+from model.data import MnistUnavailableError, load_mnist
 from model.probe import Probe
 from model.run_record import RunRecord, finite_or_none
 from model.store import ModelFileError, load_history
@@ -27,6 +28,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = REPOSITORY / "assets" / "lstm_mnist.keras"
 RUNS_DIRECTORY = settings.runs_directory()  # LSTM_DEMO_RUNS_DIR, from the environment or secrets.
 ACTIVE_MODEL_KEY = "active_model_path"
+PUBLIC_DATA_MESSAGE = "The MNIST digits are not available on this server at the moment."
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,27 @@ def data_path_setting() -> str | None:
     return visitor_path or server.data_path or None
 
 
-@st.cache_resource(show_spinner="Loading MNIST…", max_entries=2)
 def load_dataset(path: str | None):
-    """MNIST as uint8 arrays, read once per server process; raises MnistUnavailableError."""
+    """MNIST as uint8 arrays, read once per server process; raises MnistUnavailableError.
+
+    On a public server the error says only that MNIST is unavailable (its message would show the
+    server's path and a data field visitors do not have); the detail goes to the server's log.
+    """
+    try:
+        return _read_dataset(path)
+    except MnistUnavailableError as error:
+        try:
+            public = settings.demo_settings().public
+        except ValueError:
+            public = True
+        if not public:
+            raise
+        print(f"MNIST could not be loaded: {error}", file=sys.stderr)
+        raise MnistUnavailableError(PUBLIC_DATA_MESSAGE) from None
+
+
+@st.cache_resource(show_spinner="Loading MNIST…", max_entries=2)
+def _read_dataset(path: str | None):
     (x_train, y_train), (x_test, y_test) = load_mnist(path)
     for array in (x_train, y_train, x_test, y_test):
         array.setflags(write=False)  # Shared by every session: nobody may change it.
