@@ -96,6 +96,34 @@ def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
 
 
+@pytest.mark.parametrize(
+    "points",
+    [
+        [{"curve_number": 1, "customdata": [99, 4]}, {"curve_number": 1, "customdata": [-1, 4]}],  # Rows off the image.
+        [{"curve_number": 1, "customdata": {"a": 1}}, {"curve_number": 1, "customdata": [float("inf"), 4]}],
+        ["not a point", {"curve_number": 1}, {"curve_number": 1, "customdata": None}],
+    ],
+    ids=["rows-off-the-image", "odd-customdata", "not-points"],
+)
+def test_forged_clicks_are_ignored(seven, probe, points):
+    app = _open(_run(APP_SCRIPT), "What if")
+    app.session_state[f"{explain_view.ROWS_CHART}_0"] = {"selection": {"points": points}}
+    app.run()
+    assert not app.exception, app.exception
+    assert explain_view.BLANKED_KEY not in app.session_state or app.session_state[explain_view.BLANKED_KEY] == []
+    np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
+
+
+def test_a_forged_unit_click_beyond_the_layer_is_ignored(seven):
+    app = _open(_run(APP_SCRIPT), "Unit inspector")
+    shown = app.session_state[explain_view.UNIT_KEY]
+    for unit in (128, -3, 10**30):
+        app.session_state[f"{explain_view.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [0, unit]}]}}
+        app.run()
+        assert not app.exception, app.exception
+        assert app.session_state[explain_view.UNIT_KEY] == shown
+
+
 def test_blanking_the_top_half_and_reading_bottom_up_change_the_answer(seven, probe):
     app = _run(APP_SCRIPT)
     app.session_state[explain_view.BLANKED_KEY] = list(range(14))

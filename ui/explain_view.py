@@ -38,6 +38,7 @@ DIGIT_KEY = "explain_digit"  # Signature of the unedited digit the edits were ma
 ROWS_CHART = "explain_rows_chart"
 UNITS_CHART = "explain_units_chart"
 IMPORTANCE_AT_ONCE = 2  # Row-importance computations running at once, whoever asks; a visitor beyond these is asked to retry.
+IMAGE_ROWS = 28  # Rows of a digit, the ones a click may blank.
 ON_DEMAND_DIGITS = 10000  # Training digits the novelty centroids are fitted on when a run's assets are computed in the page.
 _PLOTLY_CONFIG = {"displayModeBar": False}
 
@@ -59,10 +60,13 @@ def _new_chart(name: str) -> None:
 
 
 def _clicked_points(name: str, curve: int) -> list[dict]:
+    """The points of `curve` clicked on chart `name` (the browser's event, taken as untrusted), or []."""
     event = st.session_state.get(_chart_key(name))
-    if not event:
+    selection = event.get("selection") if isinstance(event, dict) else None
+    points = selection.get("points") if isinstance(selection, dict) else None
+    if not isinstance(points, list):
         return []
-    points = [point for point in event.get("selection", {}).get("points", []) if point.get("curve_number") == curve]
+    points = [point for point in points if isinstance(point, dict) and point.get("curve_number") == curve]
     if points:
         _new_chart(name)
     return points
@@ -71,23 +75,23 @@ def _clicked_points(name: str, curve: int) -> list[dict]:
 def _custom_value(point: dict, index: int) -> int | None:
     """Entry `index` of a clicked point's customdata (a list, or an index-keyed object), or None."""
     data = point.get("customdata")
-    if isinstance(data, dict):
-        data = [data[key] for key in sorted(data, key=int)]
     try:
-        return int(data[index])
-    except (TypeError, ValueError, IndexError):
+        return int(data[str(index)] if isinstance(data, dict) and str(index) in data else data[index])
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
         return None
 
 
-def _take_clicks() -> None:
-    """Apply the clicks made on the what-if image and the unit picker since the last run."""
-    rows = {_custom_value(point, 0) for point in _clicked_points(ROWS_CHART, curve=1)} - {None}
+def _take_clicks(probe) -> None:
+    """Apply the clicks made on the what-if image and the unit picker since the last run (rows and units out of range are ignored)."""
+    rows = {_custom_value(point, 0) for point in _clicked_points(ROWS_CHART, curve=1)} & set(range(IMAGE_ROWS))
     if rows:
         st.session_state[BLANKED_KEY] = sorted(set(st.session_state.get(BLANKED_KEY, [])) ^ rows)
-    units = [unit for unit in (_custom_value(point, 1) for point in _clicked_points(UNITS_CHART, curve=1)) if unit is not None]
+    layer = st.session_state.get(UNIT_KEY, (None, None))[0]
+    layer = layer if isinstance(layer, int) and -len(probe.units) <= layer < len(probe.units) else -1
+    clicked = (_custom_value(point, 1) for point in _clicked_points(UNITS_CHART, curve=1))
+    units = [unit for unit in clicked if unit is not None and 0 <= unit < probe.units[layer]]
     if units:
-        layer = st.session_state.get(UNIT_KEY, (None, None))[0]
-        st.session_state[UNIT_KEY] = (layer if layer is not None else -1, int(units[-1]))
+        st.session_state[UNIT_KEY] = (layer, int(units[-1]))
 
 
 def silenced_unit() -> tuple[int, int] | None:
@@ -117,7 +121,7 @@ def apply_what_if(digit, loaded: resources.LoadedModel):
     Edits belong to one digit: a new digit (a stroke, a test digit, a shared link) opens unedited,
     and clicks made on the previous digit's image are dropped with its edits.
     """
-    _take_clicks()
+    _take_clicks(loaded.probe)
     if st.session_state.get(DIGIT_KEY) != digit.signature:
         if DIGIT_KEY in st.session_state:
             _undo_all()
