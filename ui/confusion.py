@@ -24,7 +24,7 @@ def chosen_cell(event) -> tuple[int, int] | None:
     for point in points:
         try:
             true_digit, said = int(point["y"]), int(point["x"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # The browser's event is untrusted.
             continue
         if true_digit != said:
             return true_digit, said
