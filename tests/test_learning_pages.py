@@ -117,6 +117,31 @@ def test_an_idle_train_page_shows_the_shipped_model_with_settings_help_and_runs(
     assert not (runs_folder / "run-good.keras").exists() and not history_path_for(runs_folder / "run-good.keras").exists()
 
 
+def test_on_a_public_server_only_the_operator_deletes_runs(environment, runs_folder, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import runs_view
+
+    monkeypatch.setenv("LSTM_DEMO_MODE", "public")
+    monkeypatch.setenv("LSTM_DEMO_OPERATOR_TOKEN", "the-operator-s-long-secret")
+    _add_run(runs_folder, "run-good", make_record().to_json())
+    visitor = _run(TRAIN_SCRIPT)
+    assert not [button for button in visitor.button if button.label.startswith("Delete")]
+    assert any("only its operator deletes runs" in caption.value for caption in visitor.caption)
+    visitor.session_state[runs_view.CONFIRM_DELETE_KEY] = str(runs_folder / "run-good.keras")  # A forged confirm.
+    visitor.run()
+    assert not [button for button in visitor.button if button.key == "confirm_delete"]
+    assert (runs_folder / "run-good.keras").exists()
+
+    operator = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
+    operator.query_params["operator"] = "the-operator-s-long-secret"
+    operator.run()
+    operator.button(key="delete_run-good").click().run()
+    operator.button(key="confirm_delete").click().run()
+    assert not operator.exception, operator.exception
+    assert not (runs_folder / "run-good.keras").exists()
+
+
 @pytest.fixture(scope="module")
 def run_with_snapshots(tmp_path_factory, mnist):
     from model.train import TrainConfig, save_result, train

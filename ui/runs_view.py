@@ -2,9 +2,10 @@
 
 `saved_runs_table()` lists the shipped model and every saved run with column headers and every
 setting that matters, a button to use it for drawing, downloads of its `.keras` file and history,
-and a delete with a confirm (never the shipped model). `compare_runs_ui()` draws the training
-and validation curves of the chosen runs on shared axes with their settings side by side. A
-history that cannot be read shows a plain message in its row and never breaks the page.
+and a delete with a confirm (never the shipped model; on a public server, only for its operator).
+`compare_runs_ui()` draws the training and validation curves of the chosen runs on shared axes
+with their settings side by side. A history that cannot be read shows a plain message in its row
+and never breaks the page.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import streamlit as st
 
 from model.run_record import RunRecord, RunRecordError, finite_or_none, history_path_for, read_run_record
 from model.runs import run_files
-from ui import resources, training_charts
+from ui import resources, settings, training_charts
 
 CONFIRM_DELETE_KEY = "confirm_delete_run"
 COLUMNS = {
@@ -107,6 +108,8 @@ def _actions(cell, path: Path, active: bool) -> None:
                                key=f"download_history_{path.stem}")  # fmt: skip
         if is_shipped(path):
             st.caption("The shipped model cannot be deleted.")
+        elif not may_delete():
+            st.caption("On this public server only its operator deletes runs; the oldest go first when the folder is full.")
         else:
             st.button("Delete…", key=f"delete_{path.stem}", on_click=st.session_state.__setitem__, args=(CONFIRM_DELETE_KEY, str(path)))
 
@@ -116,7 +119,7 @@ def _confirm_delete() -> None:
     if not pending:
         return
     path = Path(pending)
-    if is_shipped(path) or not resources.is_servable_model(path):
+    if is_shipped(path) or not resources.is_servable_model(path) or not may_delete():
         st.session_state.pop(CONFIRM_DELETE_KEY, None)
         return
     st.warning(f"Delete run **{path.stem}** (its model, history and snapshots) for good?")
@@ -125,9 +128,21 @@ def _confirm_delete() -> None:
     no.button("Cancel", key="cancel_delete", on_click=st.session_state.pop, args=(CONFIRM_DELETE_KEY, None))
 
 
+def may_delete() -> bool:
+    """Whether this visitor may delete runs: anyone outside public mode, only the operator (`?operator=TOKEN`) in it."""
+    try:
+        public = settings.demo_settings().public
+    except ValueError:
+        public = True
+    return not public or settings.is_operator()
+
+
 def delete_run(path: Path) -> None:
-    """Remove a saved run's files; the shipped model and anything outside the runs folder are refused."""
+    """Remove a saved run's files; the shipped model, anything outside the runs folder and a public visitor are refused."""
     st.session_state.pop(CONFIRM_DELETE_KEY, None)
+    if not may_delete():
+        st.toast("On this public server only its operator deletes runs.")
+        return
     if is_shipped(path) or not resources.is_servable_model(path):
         st.toast("Only a saved run can be deleted.")
         return
