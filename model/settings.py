@@ -48,7 +48,8 @@ SETTING_DESCRIPTIONS = {
     "LSTM_DEMO_MIN_FREE_DISK_MB": "a run is not saved when the runs folder's disk would keep less free space than this",
     "LSTM_DEMO_RUNS_DIR": "where runs are saved (default `runs/`); replicas behind one proxy share it",
     "LSTM_DEMO_OPERATOR_TOKEN": (
-        f"a secret of {MINIMUM_OPERATOR_TOKEN_LENGTH}+ characters; the Train page opened with `?operator=TOKEN` can stop any run"
+        f"a secret of {MINIMUM_OPERATOR_TOKEN_LENGTH}+ characters; the Train page opened with `?operator=TOKEN` can stop any run "
+        "and delete saved runs"
     ),
 }
 
