@@ -6,7 +6,10 @@ inspected unit silenced when the visitor asks), `novelty_note(result)` says "doe
 digit" beside the prediction when the detector fires, and `render(...)` draws the panels. Nothing
 is computed per stroke unless it is cheap: the panels are shown one at a time when chosen, and
 row importance only when its button is pressed. Clicks on the clickable figures are taken at the
-start of the next run (before the probe reads), so an edit changes every panel in that same run.
+start of the next run (before the probe reads), so an edit changes every panel in that same run;
+they are checked like any visitor input, and edits belong to one digit (a new one opens unedited).
+The heavy work is bounded per server process: row importance for two visitors at once, and a
+model's assets one at a time, counted against the visitor's start limit in public mode.
 """
 
 from __future__ import annotations
