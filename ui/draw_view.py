@@ -8,7 +8,8 @@ stroke, a slider move or a step of Play reruns it alone; the probe runs once per
 One row is shown at a time, and it is kept in `st.session_state[ROW]` alone: the slider, the
 "Answer after row N" metric, every panel and the address follow it. A new digit (a stroke, a
 cleared canvas drawn again, a test digit, a mistake from Evaluate, a shared link) always opens at
-row 28, the whole read, and stops Play. The address always describes the reading (`ui/share.py`).
+row 28, the whole read, without the previous digit's what-if edits, and stops Play. The address
+always describes the reading (`ui/share.py`).
 """
 
 from __future__ import annotations
