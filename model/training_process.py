@@ -44,6 +44,7 @@ THREAD_ENVIRONMENT_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_
 STOP = b"S"
 FRAME_HEADER = struct.Struct(">Q")
 OUT_OF_MEMORY = "Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
+UNEXPECTED_FAILURE = "Training failed: "  # Begins the message of an unexpected error (its exception in one line).
 
 
 def training_threads() -> int:
@@ -168,7 +169,7 @@ def failure_message(error: BaseException) -> str:
     detail = "".join(traceback.format_exception_only(type(error), error)).strip()
     if "OOM" in detail or "out of memory" in detail.lower():
         return OUT_OF_MEMORY
-    return f"Training failed: {detail}"
+    return f"{UNEXPECTED_FAILURE}{detail}"
 
 
 def child_main(control, messages) -> None:

@@ -261,6 +261,30 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
         assert any("How the shipped model learned" in header.value for header in stranger.subheader)
 
 
+@pytest.mark.parametrize("public", [False, True], ids=["local", "public"])
+def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environment, runs_folder, monkeypatch, public):
+    from streamlit.testing.v1 import AppTest
+
+    from model.config import TrainConfig
+    from ui import train_view
+
+    if public:
+        monkeypatch.setenv("LSTM_DEMO_MODE", "public")
+    train_view.supervisor.clear()  # Its policy follows the mode.
+    config = TrainConfig(epochs=1, units=16, train_subset=256)
+    run = train_view.supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:raise_error")
+    assert run.wait(60) and run.snapshot().status == "failed"
+
+    owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
+    owner.query_params[train_view.OWNER_PARAMETER] = "me"
+    owner.run()
+    assert not owner.exception, owner.exception
+    (error,) = [error.value for error in owner.error]
+    assert ("the disk caught fire" in error) is not public
+    assert ("unexpected error on the server" in error) is public
+    train_view.supervisor.clear()
+
+
 def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_reads_the_diagonal():
     from ui import confusion
 

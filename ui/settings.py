@@ -2,7 +2,8 @@
 
 Only this module reads Streamlit's secrets; `model.settings` parses what it collects into a typed
 `DemoSettings`. It also knows who the visitor is for the per-visitor start limit, and whether the
-visitor holds the operator's token (`?operator=TOKEN` in the URL).
+visitor holds the operator's token (`?operator=TOKEN` in the URL), and how much of a failed run's
+error a visitor may read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import streamlit as st
 
 from model.settings import DemoSettings, setting_names
 from model.start_limiter import StartLimiter
+from model.training_process import UNEXPECTED_FAILURE
 
 OPERATOR_PARAMETER = "operator"
 
@@ -60,3 +62,15 @@ def is_operator() -> bool:
         return demo_settings().is_operator(st.query_params.get(OPERATOR_PARAMETER))
     except ValueError:
         return False
+
+
+def failure_for_visitor(message: str | None) -> str:
+    """A run's failure as a visitor may read it: on a public server an unexpected error's detail stays in the server's log."""
+    message = message or "The run failed."
+    try:
+        public = demo_settings().public
+    except ValueError:
+        public = True
+    if public and message.startswith(UNEXPECTED_FAILURE):
+        return "Training failed because of an unexpected error on the server; its log has the details."
+    return message

@@ -142,7 +142,7 @@ def teach_progress() -> None:
 
 def _outcome(snapshot: RunSnapshot) -> None:
     if snapshot.status == "failed":
-        st.error(f"Teaching failed: {snapshot.error}")
+        st.error(f"Teaching failed: {settings.failure_for_visitor(snapshot.error)}")
         return
     try:
         record = read_run_record(snapshot.model_path) if snapshot.model_path is not None else None

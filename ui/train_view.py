@@ -276,7 +276,7 @@ def _watched_predictions(snapshot: RunSnapshot) -> None:
 
 def _outcome(snapshot: RunSnapshot) -> None:
     if snapshot.status == "failed":
-        st.error(f"{snapshot.error} The active model is unchanged.")
+        st.error(f"{settings.failure_for_visitor(snapshot.error)} The active model is unchanged.")
     elif snapshot.status in ("finished", "stopped") and snapshot.model_path is not None:
         accuracy = snapshot.test_accuracy
         accuracy_text = f"{accuracy:.2%} accuracy on the 10,000 test images" if accuracy is not None else "no test accuracy"
