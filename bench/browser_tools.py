@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -53,10 +54,9 @@ def streamlit_process(environment: dict[str, str], script: str = "app.py", direc
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    output = tempfile.TemporaryFile()  # A file, not a pipe: a chatty server can never block on it.
     launched_at = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=directory, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(command, cwd=directory, env={**os.environ, **environment}, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + HEALTHY_WITHIN_SECONDS
@@ -68,7 +68,9 @@ def streamlit_process(environment: dict[str, str], script: str = "app.py", direc
             except OSError:
                 time.sleep(0.05)
             if process.poll() is not None:
-                raise RuntimeError(f"streamlit run {script} exited early with code {process.returncode}")
+                output.seek(0)
+                said = output.read().decode(errors="replace")
+                raise RuntimeError(f"streamlit run {script} exited early with code {process.returncode}:\n{said}")
         else:
             raise RuntimeError(f"streamlit run {script} did not become healthy within {HEALTHY_WITHIN_SECONDS} s")
         yield Server(url, process, launched_at)
@@ -79,6 +81,7 @@ def streamlit_process(environment: dict[str, str], script: str = "app.py", direc
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        output.close()
 
 
 @contextmanager

@@ -18,12 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +29,7 @@ sys.path.insert(0, str(REPOSITORY))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, free_port  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, resident_megabytes, streamlit_process  # noqa: E402
 
 ROUNDS = 2
 STROKES_PER_SESSION = 8
@@ -94,34 +90,8 @@ class SessionResult:
 @contextmanager
 def serve(script: str, environment: dict[str, str]):
     """`streamlit run script` on a free loopback port; yields (url, process id)."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
-    process = subprocess.Popen(
-        command, cwd=REPOSITORY, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError(f"{script} did not become healthy")
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def resident_megabytes(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+    with streamlit_process(environment, script) as server:
+        yield server.url, server.process.pid
 
 
 class MemoryWatch:

@@ -1,86 +1,19 @@
-"""Helpers for the browser tests: a real `streamlit run app.py` on a free port, and Debian's Chromium."""
+"""Helpers for the browser tests: touch strokes, the strokes of a few digits, and the README's screenshots.
+
+The server on a free port, Chromium's flags and mouse strokes are the benchmarks' own
+(`bench/browser_tools.py`), re-exported here.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, free_port, streamlit_server  # noqa: F401 (re-exported for the tests)
+
 REPOSITORY = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(environment: dict[str, str], script: str = "app.py"):
-    """Start `streamlit run` on a free loopback port; yield its URL; stop it afterwards."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        script,
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-    ]
-    process = subprocess.Popen(command, cwd=REPOSITORY, env={**os.environ, **environment}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{process.stdout.read().decode(errors='replace')}")
-        else:
-            raise RuntimeError("streamlit did not become healthy within 90 s")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def draw_strokes(page, canvas_box: dict, strokes: list[list[tuple[float, float]]]) -> None:
-    """Draw polylines given in canvas fractions (0–1) with the mouse, one stroke per list."""
-    for stroke in strokes:
-        points = [(canvas_box["x"] + x * canvas_box["width"], canvas_box["y"] + y * canvas_box["height"]) for x, y in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=6)
-        page.mouse.up()
 
 
 def draw_touch_strokes(page, canvas_box: dict, strokes: list[list[tuple[float, float]]], steps: int = 8) -> None:
