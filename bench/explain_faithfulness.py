@@ -26,12 +26,11 @@ sys.path.insert(0, str(REPOSITORY))
 from model import explain  # noqa: E402
 from model.backprop import replay  # noqa: E402
 from model.data import load_mnist  # noqa: E402
+from model.drawings import NON_DIGIT_STROKES, STYLES, render, render_strokes  # noqa: E402
 from model.explain_assets import assets_path_for, load_assets  # noqa: E402
 from model.novelty import fit_detector  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.weights import load_probe  # noqa: E402
-from tests.drawings import STYLES, render  # noqa: E402
-from tests.explain_drawings import NON_DIGIT_STROKES, render_strokes  # noqa: E402
 
 MODEL = REPOSITORY / "assets" / "lstm_mnist.keras"
 RESULTS = REPOSITORY / "bench" / "results" / "explain_faithfulness.txt"

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import plotly.io  # noqa: E402
 
+from model.drawings import render  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
 from model.store import load_model  # noqa: E402
-from tests.drawings import render  # noqa: E402
 from ui import reading_charts  # noqa: E402
 from ui.live_chart import figure_json  # noqa: E402
 

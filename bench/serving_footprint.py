@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
-from bench.stroke_latency import OBSERVER, QUIET_MS, STROKES, WAIT_FOR_UPDATE  # noqa: E402
+from bench.stroke_latency import OBSERVER, STROKES, reset_canvas, timed_stroke  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 RESULTS = REPOSITORY / "bench" / "results" / "serving_footprint.txt"
@@ -53,22 +53,6 @@ def _canvas(page):
     return canvas.bounding_box()
 
 
-def _stroke(page, box, stroke) -> float:
-    """Draw one stroke and return mouse-up to the last page change it caused, in ms."""
-    draw_strokes(page, box, stroke)
-    elapsed = page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
-    if elapsed is None:
-        raise RuntimeError("the page did not change within 30 s of a stroke")
-    time.sleep(0.3)
-    return elapsed
-
-
-def _reset(page) -> None:
-    page.get_by_role("button", name="Reset canvas & history").click()
-    page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
-    time.sleep(0.5)
-
-
 def start_and_fill(browser, script: str, environment: dict[str, str], directory: Path = REPOSITORY) -> tuple[float, float, float]:
     """Seconds from launch to the first answer, then resident and peak MiB after a dozen strokes."""
     with streamlit_process(environment, script, directory) as server:
@@ -82,7 +66,7 @@ def start_and_fill(browser, script: str, environment: dict[str, str], directory:
             page.wait_for_function(FLOOR_ANSWERED, timeout=120_000)
         first_answer = time.perf_counter() - server.launched_at
         page.evaluate(OBSERVER)
-        _reset(page)  # A stroke drawn over the same ink changes nothing, and the page would not move.
+        reset_canvas(page)  # A stroke drawn over the same ink changes nothing, and the page would not move.
         _strokes(page, box, STROKES_BEFORE_MEMORY)
         time.sleep(1)
         resident = resident_megabytes(server.process.pid)
@@ -115,9 +99,9 @@ def footprint(browser, environment: dict[str, str], app_directory: Path = REPOSI
 def _strokes(page, box, count: int) -> list[float]:
     timings = []
     for index in range(count):
-        timings.append(_stroke(page, box, STROKES[index % len(STROKES)]))
+        timings.append(timed_stroke(page, box, STROKES[index % len(STROKES)]))
         if index % len(STROKES) == len(STROKES) - 1:
-            _reset(page)
+            reset_canvas(page)
     return timings
 
 

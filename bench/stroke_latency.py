@@ -65,7 +65,8 @@ def _open(url: str, browser):
     return page, canvas.bounding_box()
 
 
-def _stroke(page, box, stroke) -> float:
+def timed_stroke(page, box, stroke) -> float:
+    """Draw one stroke and return mouse-up to the last page change it caused, in ms."""
     draw_strokes(page, box, stroke)
     elapsed = page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
     if elapsed is None:
@@ -74,7 +75,8 @@ def _stroke(page, box, stroke) -> float:
     return elapsed
 
 
-def _reset(page) -> None:
+def reset_canvas(page) -> None:
+    """Press the canvas's own reset and wait for the page to settle."""
     page.get_by_role("button", name="Reset canvas & history").click()
     page.evaluate(WAIT_FOR_UPDATE, QUIET_MS)
     time.sleep(0.5)
@@ -87,11 +89,11 @@ def measure_side_by_side(urls: list[str], browser) -> list[list[float]]:
     for round_number in range(ROUNDS):
         for index, stroke in enumerate(STROKES):
             for (page, box), page_timings in zip(pages, timings):
-                elapsed = _stroke(page, box, stroke)
+                elapsed = timed_stroke(page, box, stroke)
                 if round_number * len(STROKES) + index >= WARM_UP_STROKES:
                     page_timings.append(elapsed)
         for page, _ in pages:
-            _reset(page)
+            reset_canvas(page)
     for page, _ in pages:
         page.close()
     return timings

@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 
 from model.backprop import replay
+from model.drawings import NON_DIGIT_STROKES, STYLES, render, render_strokes
 from model.explain_assets import AssetDefaults, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
 from model.novelty import fit_detector
 from model.preprocess import canvas_to_mnist
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
-from tests.drawings import STYLES, render
-from tests.explain_drawings import NON_DIGIT_STROKES, render_strokes
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 

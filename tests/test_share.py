@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 
-from tests.drawings import render
+from model.drawings import render
 from ui import share
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.drawings import STYLES, render
 from model.preprocess import canvas_to_mnist
 from model.probe import Probe
 from model.store import load_history, load_model
 from tests.conftest import REPOSITORY
-from tests.drawings import STYLES, render
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 
