@@ -10,13 +10,13 @@ import pytest
 import streamlit as st
 
 from model import explain
+from model.drawings import NON_DIGIT_STROKES, render_strokes
 from model.preprocess import canvas_to_mnist
 from model.start_limiter import StartLimiter
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
-from tests.explain_drawings import NON_DIGIT_STROKES, render_strokes
 from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run, environment  # noqa: F401  (environment is a fixture)
-from ui import explain_view, settings
+from ui import explain_assets_view, explain_view, settings, what_if
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 
@@ -81,18 +81,18 @@ def test_row_importance_waits_while_the_server_is_explaining_enough_readings(sev
 def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
     app = _open(_run(APP_SCRIPT), "What if")
     assert app.get("plotly_chart"), "the clickable image is shown"
-    chart_key = f"{explain_view.ROWS_CHART}_0"
+    chart_key = f"{what_if.ROWS_CHART}_0"
     # A click on the invisible marker over row 12, as the browser reports it.
     app.session_state[chart_key] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
     app.run()
     assert not app.exception, app.exception
-    assert app.session_state[explain_view.BLANKED_KEY] == [11]
+    assert app.session_state[what_if.BLANKED_KEY] == [11]
     expected = probe.run(explain.blank_rows(seven, [11])).probabilities
     np.testing.assert_allclose(_reading(app).probabilities, expected, atol=1e-3)
     assert any("What-if edits in force" in text.value for text in app.markdown)
 
     app.button(key="explain_undo").click().run()
-    assert app.session_state[explain_view.BLANKED_KEY] == []
+    assert app.session_state[what_if.BLANKED_KEY] == []
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
 
 
@@ -107,53 +107,53 @@ def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
 )
 def test_forged_clicks_are_ignored(seven, probe, points):
     app = _open(_run(APP_SCRIPT), "What if")
-    app.session_state[f"{explain_view.ROWS_CHART}_0"] = {"selection": {"points": points}}
+    app.session_state[f"{what_if.ROWS_CHART}_0"] = {"selection": {"points": points}}
     app.run()
     assert not app.exception, app.exception
-    assert explain_view.BLANKED_KEY not in app.session_state or app.session_state[explain_view.BLANKED_KEY] == []
+    assert what_if.BLANKED_KEY not in app.session_state or app.session_state[what_if.BLANKED_KEY] == []
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
 
 
 def test_a_forged_unit_click_beyond_the_layer_is_ignored(seven):
     app = _open(_run(APP_SCRIPT), "Unit inspector")
-    shown = app.session_state[explain_view.UNIT_KEY]
+    shown = app.session_state[what_if.UNIT_KEY]
     for unit in (128, -3, 10**30):
-        app.session_state[f"{explain_view.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [0, unit]}]}}
+        app.session_state[f"{what_if.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [0, unit]}]}}
         app.run()
         assert not app.exception, app.exception
-        assert app.session_state[explain_view.UNIT_KEY] == shown
+        assert app.session_state[what_if.UNIT_KEY] == shown
 
 
 def test_blanking_the_top_half_and_reading_bottom_up_change_the_answer(seven, probe):
     app = _run(APP_SCRIPT)
-    app.session_state[explain_view.BLANKED_KEY] = list(range(14))
+    app.session_state[what_if.BLANKED_KEY] = list(range(14))
     app.run()
     expected = probe.run(explain.blank_rows(seven, range(14))).probabilities
     assert _metric(app, "Prediction").value == str(int(np.argmax(expected)))
-    app.session_state[explain_view.BLANKED_KEY] = []
+    app.session_state[what_if.BLANKED_KEY] = []
     _open(app, "What if")
     app.toggle(key="explain_bottom_up_toggle").set_value(True).run()
-    assert app.session_state[explain_view.BOTTOM_UP_KEY] is True
+    assert app.session_state[what_if.BOTTOM_UP_KEY] is True
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven[::-1].copy()).probabilities, atol=1e-3)
 
 
 def test_a_new_drawing_opens_without_the_previous_digits_edits(seven, environment, mnist, probe):  # noqa: F811
     app = _open(_run(APP_SCRIPT), "What if")
-    app.session_state[f"{explain_view.ROWS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
+    app.session_state[f"{what_if.ROWS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
     app.run()
     app.toggle(key="explain_bottom_up_toggle").set_value(True).run()
-    app.session_state[explain_view.SILENCED_KEY] = True
+    app.session_state[what_if.SILENCED_KEY] = True
     app.run()
-    assert app.session_state[explain_view.BLANKED_KEY] == [11], "edits stay while the digit stays"
-    assert app.session_state[explain_view.BOTTOM_UP_KEY] and app.session_state[explain_view.SILENCED_KEY]
+    assert app.session_state[what_if.BLANKED_KEY] == [11], "edits stay while the digit stays"
+    assert app.session_state[what_if.BOTTOM_UP_KEY] and app.session_state[what_if.SILENCED_KEY]
 
     (_, _), (x_test, _) = mnist
     environment(_canvas_of(x_test[1]))  # A new drawing.
     app.run()
     assert not app.exception, app.exception
-    assert app.session_state[explain_view.BLANKED_KEY] == []
-    assert not app.session_state[explain_view.BOTTOM_UP_KEY]
-    assert not app.session_state[explain_view.SILENCED_KEY]
+    assert app.session_state[what_if.BLANKED_KEY] == []
+    assert not app.session_state[what_if.BOTTOM_UP_KEY]
+    assert not app.session_state[what_if.SILENCED_KEY]
     assert app.toggle(key="explain_bottom_up_toggle").value is False, "the switch shows the fresh state"
     assert not any("What-if edits in force" in text.value for text in app.markdown)
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(canvas_to_mnist(_canvas_of(x_test[1]))).probabilities, atol=1e-3)
@@ -161,15 +161,15 @@ def test_a_new_drawing_opens_without_the_previous_digits_edits(seven, environmen
 
 def test_unit_inspector_shows_equations_drivers_and_silences_a_unit(seven, probe):
     app = _open(_run(APP_SCRIPT), "Unit inspector")
-    layer, unit = app.session_state[explain_view.UNIT_KEY]
+    layer, unit = app.session_state[what_if.UNIT_KEY]
     assert layer == 1
     (equation,) = app.get("latex")
     assert r"c_{28} &= f \cdot c_{27} + i \cdot g" in equation.proto.body
     assert len(app.get("image")) == 5, "the input picture and the four digits that drive the unit"
     # A click on a unit column of the picker opens that unit.
-    app.session_state[f"{explain_view.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [3, 42]}]}}
+    app.session_state[f"{what_if.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [3, 42]}]}}
     app.run()
-    assert app.session_state[explain_view.UNIT_KEY] == (1, 42)
+    assert app.session_state[what_if.UNIT_KEY] == (1, 42)
     assert "Unit 42 of layer 2" in app.get("latex")[0].proto.body or any("Unit 42 of layer 2" in text.value for text in app.markdown)
     app.toggle(key="explain_silence_toggle").set_value(True).run()
     assert not app.exception, app.exception
@@ -209,7 +209,7 @@ def public_model_without_assets(environment, mnist, monkeypatch, tmp_path):  # n
     shutil.copy(SHIPPED, copy)
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
     monkeypatch.setenv("LSTM_DEMO_MODE", "public")
-    monkeypatch.setattr(explain_view, "compute_assets", _must_not_compute)
+    monkeypatch.setattr(explain_assets_view, "compute_assets", _must_not_compute)
     environment(_canvas_of(x_test[0]))
     before = st.get_option("client.showErrorDetails")
     yield copy
@@ -245,12 +245,12 @@ def test_assets_that_cannot_be_saved_are_a_plain_notice(environment, mnist, monk
     copy = tmp_path / "lstm_mnist.keras"
     shutil.copy(SHIPPED, copy)
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
-    monkeypatch.setattr(explain_view, "compute_assets", lambda *args: {"format_version": np.array(0)})
+    monkeypatch.setattr(explain_assets_view, "compute_assets", lambda *args: {"format_version": np.array(0)})
 
     def read_only_disk(arrays, path):
         raise PermissionError(13, "Permission denied", "/srv/secret/folder/.lstm_mnist.explain.npz.tmp")
 
-    monkeypatch.setattr(explain_view, "save_assets", read_only_disk)
+    monkeypatch.setattr(explain_assets_view, "save_assets", read_only_disk)
     environment(_canvas_of(x_test[0]))
     app = _open(_run(APP_SCRIPT), "State map")
     app.button(key="explain_compute_assets").click().run()

@@ -25,7 +25,7 @@ from model.data import MnistUnavailableError
 from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
-from ui import explain_view, reading_charts, resources, share, teach_view, timelapse_view
+from ui import explain_view, reading_charts, resources, share, teach_view, timelapse_view, what_if
 from ui import row_controls as rows
 from ui import session_keys as keys
 from ui.browser_actions import fit_canvas_toolbar, reading_actions
@@ -209,11 +209,11 @@ def render() -> None:
 
 def _read(loaded: resources.LoadedModel, digit: Digit) -> tuple[ProbeResult, int]:
     """The probe's reading of the digit and its decision row, computed once per digit and model."""
-    cache_key = (digit.signature, str(loaded.path), explain_view.reading_variant())
+    cache_key = (digit.signature, str(loaded.path), what_if.reading_variant())
     cached = st.session_state.get(keys.READING_CACHE)
     if cached is not None and cached[0] == cache_key:
         return cached[1], cached[2]
-    result = explain_view.read(loaded.probe, digit.image)  # A silenced unit (the unit inspector) changes the reading.
+    result = what_if.read(loaded.probe, digit.image)  # A silenced unit (the unit inspector) changes the reading.
     decided = decision_row(result.running_probabilities)
     st.session_state[keys.READING_CACHE] = (cache_key, result, decided)
     return result, decided
@@ -240,7 +240,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         return
 
     loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
-    digit = explain_view.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
+    digit = what_if.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
     result, decided = _read(loaded, digit)
     running = result.running_probabilities
     row = rows.row_in_step(digit.signature)

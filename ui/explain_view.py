@@ -1,20 +1,15 @@
 """The explanations under the reading: which rows mattered, what-if edits, a unit inspector and the state map.
 
-The drawing view calls four functions: `apply_what_if(digit)` turns the digit into the image the
-network should read (rows blanked, rows reversed), `read(probe, image)` reads it (with the
-inspected unit silenced when the visitor asks), `novelty_note(result)` says "does not look like a
-digit" beside the prediction when the detector fires, and `render(...)` draws the panels. Nothing
+The drawing view calls two functions here: `novelty_note(result)` says "does not look like a
+digit" beside the prediction when the detector fires, and `render(...)` draws the panels. The
+visitor's edits and the reading they change live in `ui/what_if.py`; the per-model assets (map,
+unit examples, detector), loaded or computed on request, in `ui/explain_assets_view.py`. Nothing
 is computed per stroke unless it is cheap: the panels are shown one at a time when chosen, and
-row importance only when its button is pressed. Clicks on the clickable figures are taken at the
-start of the next run (before the probe reads), so an edit changes every panel in that same run;
-they are checked like any visitor input, and edits belong to one digit (a new one opens unedited).
-The heavy work is bounded per server process: row importance for two visitors at once, and a
-model's assets one at a time, counted against the visitor's start limit in public mode.
+row importance only when its button is pressed, for at most two visitors at once per server process.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import threading
 
@@ -22,132 +17,17 @@ import numpy as np
 import streamlit as st
 
 from model import explain
-from model.data import MnistUnavailableError
-from model.explain_assets import AssetDefaults, ExplainAssets, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
+from model.explain_assets import ExplainAssets
 from model.probe import ProbeResult
-from ui import explain_charts, resources, settings
+from ui import explain_assets_view, explain_charts, resources, what_if
 from ui.live_chart import live_plotly_chart
+from ui.what_if import ORIGINAL_KEY, SILENCED_KEY, UNIT_KEY, UNITS_CHART, edits
 
 PANELS = ("Which rows mattered", "What if", "Unit inspector", "State map")
 PANEL_KEY = "explain_panel"
-BLANKED_KEY = "explain_blanked_rows"  # Sorted 0-based rows of the drawing that are blanked.
-BOTTOM_UP_KEY = "explain_bottom_up"
-UNIT_KEY = "explain_unit"  # (layer, unit) open in the inspector.
-SILENCED_KEY = "explain_silenced"  # True while the inspected unit is silenced.
 IMPORTANCE_KEY = "explain_importance"  # (image signature, computed row importance)
-ORIGINAL_KEY = "explain_original_image"  # The digit before the what-if edits.
-MODEL_KEY = "explain_model"  # The model (or training snapshot) reading the digit on show.
-DIGIT_KEY = "explain_digit"  # Signature of the unedited digit the edits were made on.
-ROWS_CHART = "explain_rows_chart"
-UNITS_CHART = "explain_units_chart"
 IMPORTANCE_AT_ONCE = 2  # Row-importance computations running at once, whoever asks; a visitor beyond these is asked to retry.
-IMAGE_ROWS = 28  # Rows of a digit, the ones a click may blank.
-ON_DEMAND_DIGITS = 10000  # Training digits the novelty centroids are fitted on when a run's assets are computed in the page.
-_PLOTLY_CONFIG = {"displayModeBar": False}
-
-
-# State kept across runs (plain keys, not widget keys, so closing a panel does not undo an edit) ---------
-
-
-def _generation(name: str) -> int:
-    return st.session_state.get(name + "_generation", 0)
-
-
-def _chart_key(name: str) -> str:
-    return f"{name}_{_generation(name)}"
-
-
-def _new_chart(name: str) -> None:
-    """A fresh chart widget, so the same row or unit can be clicked again."""
-    st.session_state[name + "_generation"] = _generation(name) + 1
-
-
-def _clicked_points(name: str, curve: int) -> list[dict]:
-    """The points of `curve` clicked on chart `name` (the browser's event, taken as untrusted), or []."""
-    event = st.session_state.get(_chart_key(name))
-    selection = event.get("selection") if isinstance(event, dict) else None
-    points = selection.get("points") if isinstance(selection, dict) else None
-    if not isinstance(points, list):
-        return []
-    points = [point for point in points if isinstance(point, dict) and point.get("curve_number") == curve]
-    if points:
-        _new_chart(name)
-    return points
-
-
-def _custom_value(point: dict, index: int) -> int | None:
-    """Entry `index` of a clicked point's customdata (a list, or an index-keyed object), or None."""
-    data = point.get("customdata")
-    try:
-        return int(data[str(index)] if isinstance(data, dict) and str(index) in data else data[index])
-    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
-        return None
-
-
-def _take_clicks(probe) -> None:
-    """Apply the clicks made on the what-if image and the unit picker since the last run (rows and units out of range are ignored)."""
-    rows = {_custom_value(point, 0) for point in _clicked_points(ROWS_CHART, curve=1)} & set(range(IMAGE_ROWS))
-    if rows:
-        st.session_state[BLANKED_KEY] = sorted(set(st.session_state.get(BLANKED_KEY, [])) ^ rows)
-    layer = st.session_state.get(UNIT_KEY, (None, None))[0]
-    layer = layer if isinstance(layer, int) and -len(probe.units) <= layer < len(probe.units) else -1
-    clicked = (_custom_value(point, 1) for point in _clicked_points(UNITS_CHART, curve=1))
-    units = [unit for unit in clicked if unit is not None and 0 <= unit < probe.units[layer]]
-    if units:
-        st.session_state[UNIT_KEY] = (layer, int(units[-1]))
-
-
-def silenced_unit() -> tuple[int, int] | None:
-    unit = st.session_state.get(UNIT_KEY)
-    return tuple(unit) if unit is not None and st.session_state.get(SILENCED_KEY) else None
-
-
-def edits() -> tuple[tuple[int, ...], bool, tuple[int, int] | None]:
-    """The what-if edits in force: blanked rows, bottom-up reading, silenced unit."""
-    return tuple(st.session_state.get(BLANKED_KEY, [])), bool(st.session_state.get(BOTTOM_UP_KEY)), silenced_unit()
-
-
-def _undo_all() -> None:
-    st.session_state[BLANKED_KEY] = []
-    st.session_state[BOTTOM_UP_KEY] = False
-    st.session_state[SILENCED_KEY] = False
-    for widget_key in ("explain_bottom_up_toggle", "explain_silence_toggle"):
-        st.session_state.pop(widget_key, None)  # The switches show the undone state next time they are drawn.
-
-
-# What the drawing view calls -------------------------------------------------------------------------------
-
-
-def apply_what_if(digit, loaded: resources.LoadedModel):
-    """The digit as the network should read it: the visitor's blanked rows set to 0, rows reversed if asked.
-
-    Edits belong to one digit: a new digit (a stroke, a test digit, a shared link) opens unedited,
-    and clicks made on the previous digit's image are dropped with its edits.
-    """
-    _take_clicks(loaded.probe)
-    if st.session_state.get(DIGIT_KEY) != digit.signature:
-        if DIGIT_KEY in st.session_state:
-            _undo_all()
-        st.session_state[DIGIT_KEY] = digit.signature
-    st.session_state[MODEL_KEY] = loaded
-    st.session_state[ORIGINAL_KEY] = digit.image
-    blanked, bottom_up, _ = edits()
-    if not blanked and not bottom_up:
-        return digit
-    edited = explain.edited_image(digit.image, blanked, bottom_up).astype(np.float32)
-    return dataclasses.replace(digit, image=edited)
-
-
-def read(probe, image: np.ndarray) -> ProbeResult:
-    """The probe's reading, with the inspected unit silenced when the visitor switched that on."""
-    unit = silenced_unit()
-    layer = unit[0] % len(probe.units) if unit else None
-    return explain.read(probe, image, {layer: [unit[1]]} if unit else None)
-
-
-def reading_variant() -> tuple[int, int] | None:
-    """What, besides the image, changes the reading (part of the drawing view's cache key)."""
-    return silenced_unit()
+_PLOTLY_CONFIG = what_if.PLOTLY_CONFIG
 
 
 def novelty_note(result: ProbeResult) -> None:
@@ -165,134 +45,9 @@ def novelty_note(result: ProbeResult) -> None:
         )
 
 
-# Per-model assets ------------------------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _load_assets(path: str, modified_time: float) -> ExplainAssets | None:
-    try:
-        return load_assets(path)
-    except ValueError:
-        return None
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _weights_digest(path: str, modified_time: float, probe_id: int, _probe) -> str:
-    return weights_digest(_probe)
-
-
-def _assets_for(loaded: resources.LoadedModel) -> tuple[ExplainAssets | None, str]:
-    """The model's assets if they exist and belong to its weights; else None and why not."""
-    path = assets_path_for(loaded.path)
-    if not path.is_file():
-        return None, "The map, the unit examples and the not-a-digit check have not been computed for this model yet."
-    assets = _load_assets(str(path), path.stat().st_mtime)
-    if assets is None:
-        return None, f"{path.name} could not be read; compute it again."
-    if assets.model_digest != _weights_digest(str(loaded.path), loaded.path.stat().st_mtime, id(loaded.probe), loaded.probe):
-        return None, f"{path.name} was computed for other weights than these (an earlier epoch, or before the model was retrained)."
-    return assets, ""
-
-
 def _active_assets() -> ExplainAssets | None:
-    loaded = st.session_state.get(MODEL_KEY)
-    return _assets_for(loaded)[0] if loaded is not None else None
-
-
-def _is_the_saved_model(loaded: resources.LoadedModel) -> bool:
-    try:
-        return resources.load_classifier(loaded.path).probe is loaded.probe
-    except ValueError:  # ModelFileError: a file that does not load has nothing to compute for.
-        return False
-
-
-def _assets_or_reason(loaded: resources.LoadedModel) -> ExplainAssets | None:
-    """The assets, or None after saying why they are missing and offering to compute them from MNIST."""
-    assets, reason = _assets_for(loaded)
-    if assets is not None:
-        return assets
-    st.info(reason)
-    if not _is_the_saved_model(loaded):
-        return None  # A training snapshot (the Epoch slider): its assets would overwrite the saved model's.
-    refusal = _asset_computation_refusal()
-    if refusal:
-        st.caption(refusal)
-        return None
-    if st.button("Compute them from MNIST (a minute or two)", key="explain_compute_assets"):
-        _compute_assets_on_click(loaded)
-    return None
-
-
-@st.cache_resource(show_spinner=False)
-def _asset_computation_lock() -> threading.Lock:
-    """One computation of explanation assets at a time in this server process, whoever asks."""
-    return threading.Lock()
-
-
-def _public_limiter():
-    """The per-visitor start limiter when this visitor's computation counts as a start, else None.
-
-    On a public server computing assets is a heavy job like a training run: it shares the runs'
-    per-visitor start limit, unless the page holds the operator's token.
-    """
-    server = settings.demo_settings()
-    if not server.public or settings.is_operator():
-        return None
-    return settings.start_limiter(server.min_seconds_between_starts)
-
-
-def _asset_computation_refusal() -> str | None:
-    """Why this server does not offer to compute a model's assets in the page, or None when it does."""
-    try:
-        server = settings.demo_settings()
-    except ValueError:
-        return "The server's settings could not be read, so nothing is computed here."
-    if server.public and not server.training_enabled:
-        return "This public server does not compute them in the page; its operator can, from the command line."
-    return None
-
-
-def _compute_assets_on_click(loaded: resources.LoadedModel) -> None:
-    """Compute and save the model's assets: within the visitor's start limit, one computation at a time."""
-    try:
-        limiter = _public_limiter()
-        if limiter is not None:
-            limiter.check(settings.visitor_key())
-        (x_train, y_train), (x_test, y_test) = resources.load_dataset(resources.data_path_setting())
-    except MnistUnavailableError as error:
-        st.warning(f"They need the MNIST digits, which are not available here: {error}")
-        return
-    except ValueError as error:  # The start limit's wait, or a bad setting.
-        st.warning(str(error))
-        return
-    lock = _asset_computation_lock()
-    if not lock.acquire(blocking=False):
-        st.warning("Another visitor's explanation assets are being computed right now; try again in a minute or two.")
-        return
-    try:
-        if limiter is not None:
-            limiter.record(settings.visitor_key())
-        _compute_and_save_assets(loaded, x_train, y_train, x_test, y_test)
-    except OSError:  # A read-only or full disk; the message would name the server's folders.
-        st.warning("They were computed but could not be saved on this server, so they cannot be shown.")
-        return
-    finally:
-        lock.release()
-    st.rerun(scope="fragment")
-
-
-def _compute_and_save_assets(loaded: resources.LoadedModel, x_train, y_train, x_test, y_test) -> None:
-    with st.spinner("Reading the 10,000 test digits and 10,000 training digits…"):
-        arrays = compute_assets(
-            loaded.probe,
-            x_test,
-            y_test,
-            x_train,
-            y_train,
-            weights_digest(loaded.probe),
-            AssetDefaults(training_digits=ON_DEMAND_DIGITS),
-        )
-        save_assets(arrays, assets_path_for(loaded.path))
+    loaded = st.session_state.get(what_if.MODEL_KEY)
+    return explain_assets_view.assets_for(loaded)[0] if loaded is not None else None
 
 
 # The panels ------------------------------------------------------------------------------------------------
@@ -301,44 +56,18 @@ def _compute_and_save_assets(loaded: resources.LoadedModel, x_train, y_train, x_
 def render(loaded: resources.LoadedModel, image: np.ndarray, result: ProbeResult, row: int) -> None:
     """The explanation panels for the reading on show (`image` is what the network read)."""
     st.subheader("Why this answer?")
-    _edits_note(loaded, result)
+    what_if.edits_note(loaded, result)
     panel = st.segmented_control(
         "Explain", PANELS, key=PANEL_KEY, help="Each panel is computed only while it is open, so drawing stays fast"
     )
     if panel == "Which rows mattered":
         _rows_mattered_panel(loaded, image, result)
     elif panel == "What if":
-        _what_if_panel(loaded, result)
+        what_if.what_if_panel(loaded, result)
     elif panel == "Unit inspector":
         _unit_inspector_panel(loaded, image, result, row)
     elif panel == "State map":
         _state_map_panel(loaded, result, row)
-
-
-def _edits_note(loaded, result: ProbeResult) -> None:
-    blanked, bottom_up, unit = edits()
-    if not (blanked or bottom_up or unit):
-        return
-    parts = []
-    if blanked:
-        parts.append(f"row{'s' if len(blanked) > 1 else ''} {', '.join(str(row + 1) for row in blanked)} blanked")
-    if bottom_up:
-        parts.append("rows read bottom-up")
-    if unit:
-        parts.append(f"unit {unit[1]} of layer {unit[0] % len(loaded.probe.units) + 1} silenced")
-    original = st.session_state.get(ORIGINAL_KEY)
-    unedited = loaded.probe.run(original).probabilities if original is not None else None
-    predicted = int(np.argmax(result.probabilities))
-    comparison = ""
-    if unedited is not None:
-        before = int(np.argmax(unedited))
-        comparison = (
-            f" The answer is **{predicted}** ({result.probabilities[predicted]:.0%}); "
-            f"unedited it was **{before}** ({unedited[before]:.0%})."
-        )
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**What-if edits in force:** {'; '.join(parts)}.{comparison}")
-        st.button("Undo all edits", key="explain_undo", on_click=_undo_all, icon=":material/undo:")
 
 
 def _image_signature(probe, image: np.ndarray) -> str:
@@ -438,46 +167,6 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
         st.markdown(METHOD_NOTES)
 
 
-def _what_if_panel(loaded, result: ProbeResult) -> None:
-    original = st.session_state.get(ORIGINAL_KEY)
-    if original is None:
-        return
-    blanked, _, _ = edits()
-    image_column, controls_column = st.columns([1, 1.4], gap="medium")
-    with image_column:
-        st.plotly_chart(
-            explain_charts.what_if_figure(original, blanked),
-            key=_chart_key(ROWS_CHART),
-            on_select="rerun",
-            selection_mode="points",
-            config=_PLOTLY_CONFIG,
-        )
-    with controls_column:
-        st.toggle(
-            "Read bottom-up (last row first)",
-            value=bool(st.session_state.get(BOTTOM_UP_KEY)),
-            key="explain_bottom_up_toggle",
-            on_change=_copy_toggle,
-            args=("explain_bottom_up_toggle", BOTTOM_UP_KEY),
-        )
-        st.button(
-            "Restore every row",
-            key="explain_restore_rows",
-            on_click=st.session_state.__setitem__,
-            args=(BLANKED_KEY, []),
-            disabled=not blanked,
-        )
-        st.markdown(
-            "Click rows of the image to blank them (click again to restore): the network reads the edited image and every "
-            "panel above follows. **Read bottom-up** feeds the rows last row first: the network only ever read digits top "
-            "to bottom, so this shows how much its answer depends on reading order."
-        )
-
-
-def _copy_toggle(widget_key: str, state_key: str) -> None:
-    st.session_state[state_key] = bool(st.session_state[widget_key])
-
-
 def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: int) -> None:
     probe = loaded.probe
     layers = len(probe.units)
@@ -493,7 +182,7 @@ def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: i
     st.session_state[UNIT_KEY] = (layer, unit)
     st.plotly_chart(
         explain_charts.unit_picker_figure(result.hidden[layer], probe.unit_order[layer], unit, layer),
-        key=_chart_key(UNITS_CHART),
+        key=what_if.chart_key(UNITS_CHART),
         on_select="rerun",
         selection_mode="points",
         config=_PLOTLY_CONFIG,
@@ -516,14 +205,14 @@ def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: i
             f"Silence unit {unit} (hold its output at 0) and re-read",
             value=bool(st.session_state.get(SILENCED_KEY)),
             key="explain_silence_toggle",
-            on_change=_copy_toggle,
+            on_change=what_if.copy_toggle,
             args=("explain_silence_toggle", SILENCED_KEY),
         )
     _unit_drivers(loaded, layer, unit)
 
 
 def _unit_drivers(loaded, layer: int, unit: int) -> None:
-    assets = _assets_or_reason(loaded)
+    assets = explain_assets_view.assets_or_reason(loaded)
     if assets is None:
         return
     st.markdown(f"**The MNIST test digits that drive unit {unit} highest**, with the row where it peaks outlined:")
@@ -544,7 +233,7 @@ def _unit_drivers(loaded, layer: int, unit: int) -> None:
 
 
 def _state_map_panel(loaded, result: ProbeResult, row: int) -> None:
-    assets = _assets_or_reason(loaded)
+    assets = explain_assets_view.assets_or_reason(loaded)
     if assets is None:
         return
     path = assets.project(result.hidden[-1])
