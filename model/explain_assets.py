@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from model.backprop import replay
+from model.files import write_atomically
 from model.novelty import NoveltyDetector, fit_detector
 
 ASSETS_SUFFIX = ".explain.npz"
@@ -151,17 +151,7 @@ def compute_assets(probe, test_images, test_labels, train_images, train_labels, 
 
 def save_assets(arrays: dict, path: str | os.PathLike) -> Path:
     """Write the assets as a compressed `.npz`, atomically (a temporary file moved into place)."""
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            np.savez_compressed(stream, **arrays)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), ".tmp.npz")
 
 
 def load_assets(path: str | os.PathLike) -> ExplainAssets:

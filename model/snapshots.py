@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from model.files import write_atomically
 
 SNAPSHOTS_SUFFIX = ".snapshots.npz"
 FIRST_EPOCH_FRACTIONS = (0.125, 0.25, 0.5)
@@ -91,20 +92,7 @@ def save_snapshots(snapshots: list[WeightSnapshot], path: str | os.PathLike) -> 
         arrays[f"dense{layer_index}_kernel"] = np.stack([s.head[layer_index][0] for s in snapshots]).astype(STORED_DTYPE)
         arrays[f"dense{layer_index}_bias"] = np.stack([s.head[layer_index][1] for s in snapshots]).astype(STORED_DTYPE)
         arrays[f"dense{layer_index}_activation"] = np.array(activation)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.npz", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        with open(temporary, "wb") as stream:
-            np.savez_compressed(stream, **arrays)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), ".tmp.npz")
 
 
 def load_snapshots(path: str | os.PathLike) -> Snapshots:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.files import temporary_path_beside, write_atomically
 from model.run_record import HISTORY_SUFFIX, MODEL_DIGEST_KEY, RunRecord, RunRecordError, history_path_for, read_run_record  # noqa: F401  (re-exported)
 from model.weights import ModelFileError, file_digest  # noqa: F401  (one error for every model-file problem, Keras-free)
 
@@ -30,25 +30,8 @@ if TYPE_CHECKING:
     import keras  # Only for annotations: the pages import this module, and never Keras.
 
 
-def _temporary_path(final_path: Path, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{final_path.stem}.", suffix=suffix, dir=final_path.parent)
-    os.close(handle)
-    os.chmod(name, 0o644)  # mkstemp makes it private; a saved run is an ordinary file other processes read.
-    return Path(name)
-
-
 def write_json_atomically(data: Any, path: str | os.PathLike) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_path(path, ".json.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomically(path, lambda stream: stream.write(json.dumps(data, indent=1).encode("utf-8")), ".json.tmp")
 
 
 def save_run(model: keras.Model, history: RunRecord, model_path: str | os.PathLike) -> Path:
@@ -57,7 +40,7 @@ def save_run(model: keras.Model, history: RunRecord, model_path: str | os.PathLi
     if model_path.suffix != ".keras":
         raise ValueError(f"A model file must end in .keras, got {model_path.name}")
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary_model = _temporary_path(model_path, ".tmp.keras")
+    temporary_model = temporary_path_beside(model_path, ".tmp.keras")
     try:
         save_portable_model(model, temporary_model)
         # Both files are complete before either is moved into place, so each is always whole. The record
