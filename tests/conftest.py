@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -48,3 +49,22 @@ def small_model():
 @pytest.fixture
 def random_digits():
     return np.random.default_rng(0).uniform(0, 1, (5, 28, 28)).astype(np.float32)
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path):
+    """For the AppTest scripts: MNIST from the shared copy, the shipped model, and `draw(rgba)` to put a drawing on the canvas."""
+    monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
+    monkeypatch.delenv("TEST_SHIPPED_MODEL", raising=False)
+    if mnist_path() is not None:
+        monkeypatch.setenv("MNIST_NPZ", str(mnist_path()))
+
+    def draw(array: np.ndarray | None) -> None:
+        if array is None:  # A blank canvas.
+            monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
+            return
+        path = tmp_path / f"canvas_{time.monotonic_ns()}.npy"
+        np.save(path, array)
+        monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
+
+    return draw

@@ -7,7 +7,6 @@ TEST_CANVAS_RGBA file), so the script's own logic runs exactly as in the browser
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -36,24 +35,6 @@ def _canvas_of(digit: np.ndarray) -> np.ndarray:
     canvas[..., :3] = np.kron(digit, np.ones((10, 10), dtype=np.uint8))[..., None]
     canvas[..., 3] = 255
     return canvas
-
-
-@pytest.fixture
-def environment(monkeypatch, tmp_path):
-    monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
-    monkeypatch.delenv("TEST_SHIPPED_MODEL", raising=False)
-    if mnist_path() is not None:
-        monkeypatch.setenv("MNIST_NPZ", str(mnist_path()))
-
-    def draw(array: np.ndarray | None) -> None:
-        if array is None:  # A blank canvas.
-            monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
-            return
-        path = tmp_path / f"canvas_{time.monotonic_ns()}.npy"
-        np.save(path, array)
-        monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
-
-    return draw
 
 
 def _run(script: str) -> AppTest:

@@ -15,7 +15,7 @@ from model.preprocess import canvas_to_mnist
 from model.start_limiter import StartLimiter
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
-from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run, environment  # noqa: F401  (environment is a fixture)
+from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run
 from ui import explain_assets_view, explain_view, settings, what_if
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"

@@ -15,7 +15,15 @@ import pytest
 from model.run_record import history_path_for
 from model.snapshots import snapshot_path_for
 from tests.conftest import REPOSITORY, mnist_path
-from tests.test_app import APP_SCRIPT, EVALUATE_SCRIPT, TRAIN_SCRIPT, _canvas_of, _live_figures, _metric, _run
+from tests.test_app import (
+    APP_SCRIPT,
+    EVALUATE_SCRIPT,
+    TRAIN_SCRIPT,
+    _canvas_of,
+    _live_figures,
+    _metric,
+    _run,
+)
 from tests.test_run_record import make_record
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
@@ -34,22 +42,6 @@ MALFORMED = {
     "wrong-types": _malformed(lambda d: d.update(batches="many", epochs=3)),
     "future-version": _malformed(lambda d: d.update(format=99)),
 }
-
-
-@pytest.fixture
-def environment(monkeypatch, tmp_path):
-    """As in tests/test_app.py: MNIST from the shared copy, the shipped model, and a drawing to put on the canvas."""
-    monkeypatch.delenv("TEST_CANVAS_RGBA", raising=False)
-    monkeypatch.delenv("TEST_SHIPPED_MODEL", raising=False)
-    if mnist_path() is not None:
-        monkeypatch.setenv("MNIST_NPZ", str(mnist_path()))
-
-    def draw(array: np.ndarray) -> None:
-        path = tmp_path / f"canvas_{len(list(tmp_path.glob('canvas_*')))}.npy"
-        np.save(path, array)
-        monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
-
-    return draw
 
 
 @pytest.fixture
