@@ -12,7 +12,7 @@ import streamlit as st
 import model  # noqa: F401  (quietens TensorFlow's start-up logs before it loads)
 from model.runs import prune_runs, sweep_temporary_files
 from model.settings import DemoSettings
-from ui import draw_view, evaluate_view, resources, settings, train_view
+from ui import draw_view, evaluate_view, resources, server_memory, settings, train_view
 
 
 def sidebar(server: DemoSettings) -> None:
@@ -68,6 +68,7 @@ def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
     server = server_settings()
     tidy_runs_folder(str(resources.RUNS_DIRECTORY), server.max_saved_runs)
+    server_memory.watch_server_memory()  # Freed memory back to the OS once visitors have gone (ui/server_memory.py).
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
     st.session_state["draw_page"] = draw_page
     pages = [
