@@ -48,14 +48,18 @@ def _metric(app: AppTest, label: str):
     return next((metric for metric in app.metric if metric.label == label), None)
 
 
+def _sent_to(app: AppTest, component: str) -> list[dict]:
+    return [json.loads(element.proto.json) for element in app.get("bidi_component") if element.proto.component_name == component]
+
+
 def _live_figures(app: AppTest) -> list[str]:
     """The Plotly figures (JSON) sent to the live chart component (`ui/live_chart.py`)."""
-    sent = [
-        json.loads(element.proto.json)["figure"]
-        for element in app.get("bidi_component")
-        if element.proto.component_name == "lstm_demo.live_plotly_chart"
-    ]
-    return [figure for figure in sent if figure is not None]
+    return [data["figure"] for data in _sent_to(app, "lstm_demo.live_plotly_chart")]
+
+
+def _reading_figures(app: AppTest) -> list[str]:
+    """The reading figures (JSON specs) sent to the canvas renderer (`ui/reading_figure.py`): the running answer, then the layers."""
+    return [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure")]
 
 
 def _row_slider(app: AppTest):
@@ -67,10 +71,9 @@ def _shown_row(app: AppTest) -> int:
     """The row the page shows, checked to be the same on the slider, the metric and both figures."""
     row = _row_slider(app).value
     assert _metric(app, f"Answer after row {row}") is not None
-    answer, states = _live_figures(app)
-    assert f"after row {row}" in answer
-    current = json.loads(states)["layout"]["shapes"]
-    assert any(shape.get("y0") == row and shape["type"] == "line" for shape in current)
+    answer, states = (json.loads(figure) for figure in _reading_figures(app))
+    assert answer["bars"]["title"] == f"after row {row}"
+    assert answer["marks"]["current_row"] == states["marks"]["current_row"] == row
     return row
 
 
@@ -78,10 +81,7 @@ def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     app = _run(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
     assert _metric(app, "Prediction") is None
-    # Plotly.js is fetched while the visitor draws, so the first reading figure appears at once.
-    (preload,) = [element for element in app.get("bidi_component") if element.proto.component_name == "lstm_demo.live_plotly_chart"]
-    data = json.loads(preload.proto.json)
-    assert data["figure"] is None and data["plotly_url"].endswith("/plotly.min.js")
+    assert not _reading_figures(app) and not _live_figures(app)  # Nothing to draw, and no Plotly.js to fetch.
     assert "drawing" not in app.query_params and "test" not in app.query_params
 
 
@@ -91,12 +91,10 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
     assert any(text.value.startswith("It answered") or text.value.startswith("It never") for text in app.markdown)
-    answer, states = _live_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
+    answer, states = _reading_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
     assert "Running answer" in answer and "layer 2 hidden state" in states
-    sent = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "lstm_demo.live_plotly_chart"]
-    assert [data["lazy"] for data in sent] == [False, True]  # The layers, below the fold, are redrawn only when in sight.
-    assert all(data["alt"] for data in sent)  # Each chart has an accessible name.
-    assert not app.get("plotly_chart")
+    assert all(data["alt"] for data in _sent_to(app, "lstm_demo.reading_figure"))  # Each figure has an accessible name.
+    assert not app.get("plotly_chart") and not _live_figures(app)  # The reading needs no Plotly.js.
     assert _shown_row(app) == 28
 
     _row_slider(app).set_value(5).run()
@@ -107,7 +105,7 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app.button_group(key="state_view").set_value("Gates").run()
     assert not app.exception
     assert any("Gates decide" in text.value for text in app.markdown)
-    assert "output gate" in _live_figures(app)[1]
+    assert "output gate" in _reading_figures(app)[1]
     assert _shown_row(app) == 5
 
 
@@ -202,7 +200,7 @@ def test_the_address_reproduces_a_drawing_its_model_and_row(environment, mnist):
     _row_slider(app).set_value(20).run()
     address = {name: _value(value) for name, value in app.query_params.items()}
     assert set(address) == {"drawing", "model", "row"} and address["model"] == "lstm_mnist.keras"
-    first_answer = _live_figures(app)[0]
+    first_answer = _reading_figures(app)[0]
 
     environment(None)  # A fresh visitor: a blank canvas, only the address.
     fresh = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
@@ -212,7 +210,7 @@ def test_the_address_reproduces_a_drawing_its_model_and_row(environment, mnist):
     assert not fresh.exception
     assert _metric(fresh, "Prediction").value == str(y_test[4])
     assert _shown_row(fresh) == 20
-    assert _live_figures(fresh)[0] == first_answer  # The very same reading, to the last digit.
+    assert _reading_figures(fresh)[0] == first_answer  # The very same reading, to the last digit.
     assert any("the drawing in this page's address" in text.value for text in fresh.markdown)
 
 
@@ -275,7 +273,7 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
     app.run()
     assert not app.exception
     assert any("finished" in success.value and "accuracy" in success.value for success in app.success)
-    live_curves = _live_figures(app)  # The run's curves, drawn by the same live chart as the reading figure.
+    live_curves = _live_figures(app)  # The run's curves, redrawn in place by the live Plotly chart.
     assert any("training loss" in figure and "validation accuracy" in figure for figure in live_curves)
     assert list(tmp_path.glob("run-*.keras")), "the run was saved"
     assert any(button.label == "Use this model for drawing" for button in app.button)

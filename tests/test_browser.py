@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+from PIL import Image
 
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, ONE, SEVEN, ZERO, draw_strokes, draw_touch_strokes, streamlit_server
 from tests.conftest import mnist_path
@@ -97,26 +98,49 @@ def _open_drawing_page(browser, app_url: str, **context):
     return page, canvas.bounding_box()
 
 
+# The share of a figure's canvas pixels that are not white: painted, not blank.
+_INKED_SHARE = """(selector) => {
+  const canvas = document.querySelector(selector + ' .reading-figure canvas');
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 240 || pixels[i + 1] < 240 || pixels[i + 2] < 240) inked++;
+  return inked / (pixels.length / 4);
+}"""
+
+
 def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser):
     page, box = _open_drawing_page(browser, app_url, viewport={"width": 1400, "height": 1600})
     draw_strokes(page, box, SEVEN)
     assert _wait_for_prediction_change(page, None) == "7"
     page.get_by_text(re.compile(r"It answered \d")).first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_text("layer 1 hidden state").wait_for(timeout=TIMEOUT_MS)
-    page.get_by_text("layer 2 hidden state").wait_for(timeout=TIMEOUT_MS)
-    assert page.locator(".st-key-reading_states .heatmaplayer").count() >= 1
+    states = page.locator(".st-key-reading_states .reading-figure[data-drawn]")
+    states.wait_for(timeout=TIMEOUT_MS)
+    assert page.evaluate(_INKED_SHARE, ".st-key-reading_states") > 0.3, "the heatmaps are painted"
+    assert page.evaluate(_INKED_SHARE, ".st-key-reading_answer") > 0.005, "the running answer is painted"
 
-    # Pointing at a row of a heatmap outlines that row in the running answer too.
-    layer = page.locator(".st-key-reading_states .nsewdrag").nth(1).bounding_box()
-    page.mouse.move(layer["x"] + layer["width"] / 2, layer["y"] + layer["height"] * 0.5)
-    page.wait_for_function("() => document.querySelector('.st-key-reading_answer .live-plotly-chart').dataset.outlined > 0")
+    # Pointing at a row of a heatmap names the unit and its value, and outlines that row in the running answer too.
+    figure = states.bounding_box()
+    page.mouse.move(figure["x"] + figure["width"] * 0.75, figure["y"] + figure["height"] * 0.3)
+    page.mouse.move(figure["x"] + figure["width"] * 0.76, figure["y"] + figure["height"] * 0.32, steps=3)
+    page.get_by_text(re.compile(r"layer 2 hidden state")).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('.st-key-reading_answer .reading-figure').dataset.outlined > 0")
 
-    # The figure is redrawn in place, not remounted: switching to the gates keeps the same graph.
-    page.evaluate("() => { document.querySelector('.st-key-reading_states .live-plotly-chart').dataset.marked = 'yes'; }")
+    # The figure is redrawn in place, not remounted: switching to the gates keeps the same canvas.
+    page.evaluate("() => { document.querySelector('.st-key-reading_states .reading-figure').dataset.marked = 'yes'; }")
     page.get_by_text("Gates", exact=True).click()
-    page.get_by_text("output gate", exact=True).wait_for(timeout=TIMEOUT_MS)
-    assert page.locator(".st-key-reading_states .live-plotly-chart").get_attribute("data-marked") == "yes"
-    assert page.locator(".st-key-reading_states .heatmaplayer").count() >= 8
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-reading_states .reading-figure').getAttribute('aria-label').includes('gates')"
+    )
+    assert page.locator(".st-key-reading_states .reading-figure").get_attribute("data-marked") == "yes"
+    figure = states.bounding_box()
+    page.mouse.move(figure["x"] + figure["width"] * 0.85, figure["y"] + figure["height"] * 0.25, steps=3)
+    page.get_by_text(re.compile(r"layer 1 output gate")).wait_for(timeout=TIMEOUT_MS)
+
+    # "Figure (PNG)" saves both figures, one above the other, as one picture.
+    with page.expect_download() as saved:
+        page.get_by_role("button", name="Figure (PNG)").click()
+    picture = Image.open(saved.value.path())
+    assert picture.format == "PNG" and picture.height > picture.width * 0.5
 
     _clear_canvas(page)
     page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=TIMEOUT_MS)
@@ -149,10 +173,10 @@ def test_reset_then_draw_keeps_the_view_in_step_and_the_answer_is_in_sight(app_u
     # Above the fold at 1400×1000, without scrolling: the canvas, the prediction and the running answer.
     scrolled = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop || window.scrollY")
     assert scrolled == 0
-    for selector in ("canvas", "[data-testid='stMetric']", ".st-key-reading_answer .main-svg"):
+    for selector in ("canvas", "[data-testid='stMetric']", ".st-key-reading_answer .reading-figure[data-drawn] canvas"):
         element = page.locator(selector).first.bounding_box()
         assert element is not None and element["y"] >= 0 and element["y"] + 60 < 1000, selector
-    answer = page.locator(".st-key-reading_answer .main-svg").first.bounding_box()
+    answer = page.locator(".st-key-reading_answer .reading-figure[data-drawn] canvas").first.bounding_box()
     assert answer["y"] + answer["height"] <= 1000  # The whole running answer, in fact.
     page.close()
 
@@ -193,7 +217,7 @@ def test_a_phone_draws_with_a_finger_and_nothing_scrolls_sideways(app_url, brows
     page, box = _open_drawing_page(browser, app_url, **phone)
     draw_touch_strokes(page, box, SEVEN)
     assert _wait_for_prediction_change(page, None) == "7"
-    page.locator(".st-key-reading_states .main-svg").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(".st-key-reading_states .reading-figure[data-drawn] canvas").first.wait_for(timeout=TIMEOUT_MS)
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.querySelector('[data-testid=stMain]').scrollWidth, window.innerWidth]"
     )

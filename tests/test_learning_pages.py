@@ -22,6 +22,7 @@ from tests.test_app import (
     _canvas_of,
     _live_figures,
     _metric,
+    _reading_figures,
     _run,
 )
 from tests.test_run_record import make_record
@@ -159,11 +160,11 @@ def test_the_epoch_slider_replays_the_reading_through_the_snapshots(environment,
     assert not app.exception, app.exception
     (slider,) = [slider for slider in app.select_slider if slider.label == "Epoch"]
     assert slider.options[0] == "before training" and slider.options[-1] == "epoch 2"
-    final_figures = _live_figures(app)
+    final_figures = _reading_figures(app)
     final_prediction = _metric(app, "Prediction").value
     slider.set_value(0).run()
     assert not app.exception
-    assert _live_figures(app) != final_figures, "the reading changes with the moment chosen"
+    assert _reading_figures(app) != final_figures, "the reading changes with the moment chosen"
     untrained_confidence = _metric(app, "Prediction").delta
     slider = next(slider for slider in app.select_slider if slider.label == "Epoch")
     slider.set_value(len(slider.options) - 1).run()

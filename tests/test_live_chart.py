@@ -6,13 +6,14 @@ import base64
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPOSITORY
-from ui import live_chart, reading_charts
+from ui import live_chart
 
 _DTYPES = {
     "f4": np.float32, "f8": np.float64, "i1": np.int8, "u1": np.uint8, "i2": np.int16, "u2": np.uint16, "i4": np.int32, "u4": np.uint32,
@@ -46,21 +47,21 @@ def _assert_same(ours, plotlys, path="figure"):
         assert ours == plotlys, path
 
 
-def test_the_reading_figure_arrives_as_plotly_would_send_it():
+def test_a_figure_arrives_as_plotly_would_send_it():
     rng = np.random.default_rng(3)
-    running = rng.dirichlet(np.ones(10), size=28)
-    states = [rng.uniform(-1, 1, (28, 8)), rng.uniform(-1, 1, (28, 8))]
-    orders = [np.arange(8), np.arange(8)[::-1]]
-    arguments = (rng.uniform(size=(28, 28)), states, orders, 12, 20, np.array([0, 0, 1, 1, 4, 4, 9, 9]))
-    for spec, figure in (
-        (reading_charts.states_spec(*arguments), reading_charts.states_figure(*arguments)),
-        (reading_charts.answer_spec(running, 12, 20), reading_charts.answer_figure(running, 12, 20)),
-    ):
-        ours = _decoded(json.loads(live_chart.figure_json(spec)))
-        assert set(ours.pop("narrow")) <= {"layout", "traces"}  # Changes for narrow screens, applied by the live chart's script.
-        plotlys = _decoded(json.loads(pio.to_json(figure, validate=False)))
-        plotlys["layout"].pop("template")  # go.Figure adds plotly.py's default template; the live chart draws Plotly.js's own look.
-        _assert_same(ours, plotlys)
+    spec = {
+        "data": [
+            {"type": "heatmap", "z": rng.uniform(-1, 1, (28, 8)), "x": np.arange(8), "customdata": np.arange(28 * 8).reshape(28, 8)},
+            {"type": "scatter", "mode": "lines", "x": np.arange(1, 29), "y": rng.dirichlet(np.ones(10), size=28)[:, 3], "xaxis": "x2"},
+        ],
+        "layout": {"height": 300, "xaxis2": {"domain": [0.6, 1.0]}, "annotations": [{"text": "<b>3</b>", "x": 4, "y": 0.5}]},
+    }
+    figure = go.Figure(spec, _validate=False)
+    ours = _decoded(json.loads(live_chart.figure_json(spec)))
+    plotlys = _decoded(json.loads(pio.to_json(figure, validate=False)))
+    plotlys["layout"].pop("template")  # go.Figure adds plotly.py's default template; the live chart draws Plotly.js's own look.
+    _assert_same(ours, plotlys)
+    assert _decoded(json.loads(live_chart.figure_json(figure)))["layout"]["height"] == 300  # A go.Figure goes without its template too.
 
 
 def test_arrays_are_compact_typed_arrays():

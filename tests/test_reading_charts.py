@@ -1,11 +1,13 @@
-"""ui.reading_charts: the reading figures, checked on their data, labels, colour bars and row marks without Streamlit."""
+"""ui.reading_charts: the reading figures' specs, checked on their data, labels, colour bars and row marks without Streamlit."""
 
 from __future__ import annotations
 
-import numpy as np
-import plotly.graph_objects as go
+import json
 
-from ui import charts, reading_charts
+import numpy as np
+import pytest
+
+from ui import charts, live_chart, reading_charts
 
 
 def _running():
@@ -22,32 +24,32 @@ def _states(current_row=10, decision_row=16, **extra):
     orders = [np.arange(6), np.array([5, 4, 3, 2, 1, 0])]
     image = rng.uniform(size=(28, 28))
     groups = np.array([0, 0, 3, 3, 3, 8])
-    figure = reading_charts.states_figure(image, states, orders, current_row, decision_row, groups, **extra)
+    figure = reading_charts.states_spec(image, states, orders, current_row, decision_row, groups, **extra)
     return figure, image, states, orders
 
 
-def _shapes(figure, **match):
-    return [shape for shape in figure.layout.shapes if all(getattr(shape, key) == value for key, value in match.items())]
+def _as_sent(spec):
+    """The spec as the page receives it (JSON, arrays as typed arrays), to check it survives the trip."""
+    return json.loads(live_chart.figure_json(spec))
 
 
 def test_running_answer_has_a_labelled_line_per_notable_digit_and_bars_after_the_chosen_row():
-    figure = reading_charts.answer_figure(_running(), current_row=10, decision_row=16, true_label=4)
-    lines = {trace.name: trace for trace in figure.data if trace.type == "scatter"}
-    bars = next(trace for trace in figure.data if trace.type == "bar")
-    # Digits that reach 15% (2 and 7) and the true label (4) get their own line; the rest share a grey one.
-    assert set(lines) == {"2", "4", "7", reading_charts.OTHER_DIGITS}
-    assert list(lines["7"].x) == list(range(1, 29))
-    np.testing.assert_allclose(lines["2"].y, _running()[:, 2])
-    assert lines["7"].line.width > lines["2"].line.width  # The final answer stands out.
-    assert all(lines[d].line.color == charts.DIGIT_COLOURS[int(d)] for d in ("2", "4", "7"))
-    quiet = lines[reading_charts.OTHER_DIGITS]
-    assert sorted(set(quiet.customdata)) == [0, 1, 3, 5, 6, 8, 9] and quiet.line.color == charts.QUIET_GREY
-    assert np.isnan(np.asarray(quiet.y, dtype=float)).sum() == 7  # One break between digits, so no line joins two of them.
-    labels = {a.text: (a.x, a.y) for a in figure.layout.annotations if a.xref == "x"}
-    assert labels["<b>7</b>"][1] == 0.9 and labels["<b>2</b>"][1] == 0.5  # Each label sits on its line's peak.
-    np.testing.assert_allclose(bars.y, _running()[9])  # The bars show the answer after row 10.
-    assert list(bars.marker.color) == charts.DIGIT_COLOURS  # Bars wear the digits' colours, as the lines do.
-    assert bars.marker.opacity[2] == 1.0 and bars.marker.opacity[7] < 1.0
+    figure = reading_charts.answer_spec(_running(), current_row=10, decision_row=16, true_label=4)
+    lines = {line["digit"]: line for line in figure["lines"]}
+    # Digits that reach 15% (2 and 7) and the true label (4) get their own line; the rest are grey and unlabelled.
+    assert set(lines) == {2, 4, 7}
+    assert figure["quiet"]["digits"] == [0, 1, 3, 5, 6, 8, 9] and figure["quiet"]["colour"] == charts.QUIET_GREY
+    np.testing.assert_allclose(figure["running"], _running(), rtol=1e-6)
+    assert lines[7]["width"] > lines[2]["width"] and lines[7]["label_size"] > lines[2]["label_size"]  # The final answer stands out.
+    assert all(lines[d]["colour"] == charts.DIGIT_COLOURS[d] for d in (2, 4, 7))
+    assert lines[7]["label"][1] == pytest.approx(0.9) and lines[2]["label"][1] == pytest.approx(0.5)  # Each label sits on its line's peak.
+    bars = figure["bars"]
+    np.testing.assert_allclose(bars["values"], _running()[9], rtol=1e-6)  # The bars show the answer after row 10.
+    assert bars["answer"] == 2 and bars["title"] == "after row 10"
+    assert figure["digit_colours"] == charts.DIGIT_COLOURS  # Bars wear the digits' colours, as the lines do.
+    assert "Running answer" in figure["title"] and len(figure["narrow_title"]) < len(figure["title"])  # Shorter on a phone.
+    sent = _as_sent(figure)
+    assert sent["running"]["shape"] == "28,10" and sent["running"]["dtype"] == "f4"
 
 
 def test_direct_labels_never_overlap():
@@ -67,73 +69,76 @@ def test_direct_labels_never_overlap():
 
 
 def test_one_meaning_per_colour_for_the_row_marks():
-    figure = reading_charts.answer_figure(_running(), current_row=10, decision_row=16)
-    current = _shapes(figure, type="line", x0=10)
-    decided = _shapes(figure, type="line", x0=16)
-    assert current[0].line.color == charts.CURRENT_ROW and decided[0].line.color == charts.DECIDED_ROW
-    assert decided[0].line.dash == "dash"
+    marks = reading_charts.answer_spec(_running(), current_row=10, decision_row=16)["marks"]
+    expected = {
+        "rows": 28,
+        "current_row": 10,
+        "decided_row": 16,
+        "current_colour": charts.CURRENT_ROW,
+        "decided_colour": charts.DECIDED_ROW,
+    }
+    assert marks == expected
     colours = {charts.CURRENT_ROW, charts.DECIDED_ROW, charts.QUIET_GREY}
     assert not colours & set(charts.DIGIT_COLOURS) and len(set(charts.DIGIT_COLOURS)) == 10
+    assert reading_charts.answer_spec(_running())["marks"]["decided_row"] is None
 
 
 def test_states_show_the_input_and_each_layer_row_for_row():
     figure, image, states, orders = _states()
-    heatmaps = [trace for trace in figure.data if trace.type == "heatmap"]
-    np.testing.assert_allclose(heatmaps[0].z, image)
-    np.testing.assert_allclose(heatmaps[2].z, states[1][:, orders[1]])  # Units in the probe's order.
-    assert all(h.zmid == 0 and (h.zmin, h.zmax) == (-1, 1) for h in heatmaps[1:])
-    assert figure.layout.yaxis2.matches == "y" and figure.layout.yaxis3.matches == "y"  # Rows line up.
-    assert [text.split(">")[2][0] for text in figure.layout.xaxis3.ticktext] == ["0", "3", "8"]  # Digit groups, coloured.
-    assert figure.layout.xaxis3.title.text == reading_charts.TOP_LAYER_ORDER
-    assert figure.layout.xaxis2.title.text == reading_charts.LOWER_LAYER_ORDER
+    panels = figure["panels"]
+    assert [panel["title"] for panel in panels] == ["input", "layer 1 hidden state", "layer 2 hidden state"]
+    np.testing.assert_allclose(panels[0]["z"], image, rtol=1e-6)
+    np.testing.assert_allclose(panels[2]["z"], states[1][:, orders[1]], rtol=1e-6)  # Units in the probe's order...
+    assert panels[2]["units"] == [5, 4, 3, 2, 1, 0]  # ...and the tooltip names each column's unit.
+    assert all(panel["limits"] == [-1.0, 1.0] and panel["scale"] == "diverging" for panel in panels[1:])
+    assert all(panel["y"] == [0.0, 1.0] for panel in panels)  # Rows line up across the panels.
+    assert panels[0]["row_title"] == "row" and not panels[1]["row_title"]
+    groups = panels[2]["groups"]
+    assert groups["digits"] == [0, 3, 8] and groups["centres"] == [0.5, 3.0, 5.0] and groups["boundaries"] == [2, 5]
+    assert panels[2]["x_title"] == reading_charts.TOP_LAYER_ORDER and panels[1]["x_title"] == reading_charts.LOWER_LAYER_ORDER
+    assert panels[1]["groups"] is None
+    left, right = panels[1]["x"], panels[2]["x"]
+    assert panels[0]["x"][1] < left[0] < left[1] < right[0] < right[1] <= 1  # Side by side, never overlapping.
+    assert set(figure["scales"]) >= {panel["scale"] for panel in panels}
+    assert _as_sent(figure)["panels"][1]["z"]["shape"] == "28,6"
 
 
 def test_each_diverging_layer_has_a_symmetric_labelled_colour_bar_saying_its_scaling():
     figure, *_ = _states()
-    layers = [trace for trace in figure.data if trace.type == "heatmap"][1:]
-    assert all(layer.showscale for layer in layers)
-    assert [list(layer.colorbar.ticktext) for layer in layers] == [["−1", "0", "+1"]] * 2
-    assert all("fixed range" in layer.colorbar.title.text for layer in layers)
+    bars = figure["colour_bars"]
+    assert [bar["tick_text"] for bar in bars] == [["−1", "0", "+1"]] * 2
+    assert all("fixed range" in bar["title"] for bar in bars)
+    assert [bar["x"] for bar in bars] == [panel["x"] for panel in figure["panels"][1:]]  # Each under its own layer.
     cell, *_ = _states(state_name="cell state", symmetric_limits=[2.5, 0.5])
-    layers = [trace for trace in cell.data if trace.type == "heatmap"][1:]
-    assert [(h.zmin, h.zmax) for h in layers] == [(-2.5, 2.5), (-0.5, 0.5)]
-    assert all("this layer's largest" in layer.colorbar.title.text for layer in layers)
-    assert list(layers[0].colorbar.tickvals) == [-2.5, 0, 2.5]
-    assert "layer 1 cell state" in [annotation.text for annotation in cell.layout.annotations]
+    assert [panel["limits"] for panel in cell["panels"][1:]] == [[-2.5, 2.5], [-0.5, 0.5]]
+    assert all("this layer's largest" in bar["title"] for bar in cell["colour_bars"])
+    assert cell["colour_bars"][0]["ticks"] == [-2.5, 0, 2.5] and cell["colour_bars"][0]["limits"] == [-2.5, 2.5]
+    assert cell["panels"][1]["title"] == "layer 1 cell state"
 
 
-def test_every_panel_marks_the_current_and_decision_rows_dims_unread_rows_and_can_outline_a_row():
+def test_every_figure_carries_the_current_and_decision_rows():
     figure, *_ = _states(current_row=10, decision_row=16)
-    for axis in ("y", "y2", "y3"):
-        rows = sorted(shape.y0 for shape in _shapes(figure, yref=axis, type="line"))
-        assert rows == [10, 16]
-        dimmed = [shape for shape in _shapes(figure, yref=axis, type="rect") if shape.name is None]
-        assert len(dimmed) == 1 and dimmed[0].y0 == 10.5
-        (outline,) = _shapes(figure, yref=axis, name=reading_charts.ROW_HIGHLIGHT_Y)
-        assert outline.visible is False
-    assert all(trace.meta == {"rows": "y"} for trace in figure.data)
-    answer = reading_charts.answer_figure(_running(), 10, 16)
-    assert len(_shapes(answer, name=reading_charts.ROW_HIGHLIGHT_X)) == 1
-    assert all(trace.meta == {"rows": "x"} for trace in answer.data if trace.type == "scatter")
-    last_row, *_ = _states(current_row=28)
-    assert not [shape for shape in _shapes(last_row, type="rect") if shape.name is None]
+    assert figure["marks"]["current_row"] == 10 and figure["marks"]["decided_row"] == 16
+    gates = reading_charts.gates_spec([np.zeros((28, 4, 3))] * 2, [np.arange(3)] * 2, current_row=3, decision_row=None)
+    assert gates["marks"]["current_row"] == 3 and gates["marks"]["decided_row"] is None
 
 
 def test_gates_show_four_gates_per_layer_with_their_ranges_and_titles_that_do_not_collide():
     gates = [np.random.default_rng(2).uniform(0, 1, (28, 4, 5))] * 2
-    spec = reading_charts.gates_spec(gates, [np.arange(5)] * 2, current_row=2, decision_row=9)
-    figure = go.Figure({"data": spec["data"], "layout": spec["layout"]})
-    heatmaps = [trace for trace in figure.data if trace.type == "heatmap"]
-    assert len(heatmaps) == 8
-    assert [h.zmin for h in heatmaps[:4]] == [0, 0, -1, 0]
-    np.testing.assert_allclose(heatmaps[1].z, gates[0][:, 1])
-    titles = [annotation for annotation in figure.layout.annotations]
-    assert [t.text for t in titles] == list(reading_charts.GATE_TITLES)  # Gate names once, above the columns.
-    assert [figure.layout[f"yaxis{'' if i == 1 else i}"].title.text for i in (1, 5)] == ["layer 1: row", "layer 2: row"]
-    scales = [h for h in heatmaps if h.showscale]
-    assert len(scales) == 2 and {tuple(h.colorbar.ticktext) for h in scales} == {("0", "0.5", "1"), ("−1", "0", "+1")}
-    # On a narrow screen the titles shorten (the live chart applies these changes).
-    assert spec["narrow"]["layout"]["annotations[1].text"] == "forget"
+    figure = reading_charts.gates_spec(gates, [np.arange(5)] * 2, current_row=2, decision_row=9)
+    panels = figure["panels"]
+    assert len(panels) == 8
+    assert [panel["limits"][0] for panel in panels[:4]] == [0, 0, -1, 0]
+    np.testing.assert_allclose(panels[1]["z"], gates[0][:, 1], rtol=1e-6)
+    assert [panel["title"] for panel in panels if panel["title"]] == list(reading_charts.GATE_TITLES)  # Gate names once, above the columns.
+    assert [panel["row_title"] for panel in panels if panel["row_title"]] == ["layer 1: row", "layer 2: row"]
+    for index, panel in enumerate(panels):  # No two panels overlap.
+        for other in panels[index + 1 :]:
+            apart_x = panel["x"][1] <= other["x"][0] or other["x"][1] <= panel["x"][0]
+            apart_y = panel["y"][1] <= other["y"][0] or other["y"][1] <= panel["y"][0]
+            assert apart_x or apart_y
+    assert {tuple(bar["tick_text"]) for bar in figure["colour_bars"]} == {("0", "0.5", "1"), ("−1", "0", "+1")}
+    assert panels[1]["narrow_title"] == "forget"  # On a narrow screen the titles shorten.
 
 
 def test_the_data_table_has_a_line_per_row():

@@ -2,7 +2,7 @@
 PNG, keep the canvas's toolbar in view on touch screens, and keep time for Play.
 
 None of them needs the server: the address bar already holds the reading (see `ui/share.py`),
-and the figures are already drawn by Plotly.js (see `ui/live_chart.py`). So they are a small
+and the figures are already painted in the page (see `ui/reading_figure.py`). So they are a small
 Streamlit component whose buttons act in the page, and cost a stroke nothing.
 """
 
@@ -28,15 +28,9 @@ function copyText(text) {
 }
 
 async function savePng(selectors, fileName) {
-  const graphs = selectors.map((s) => document.querySelector(s + " .js-plotly-plot")).filter(Boolean);
-  if (!graphs.length || !window.Plotly) throw new Error("no figure on the page yet");
-  const pictures = await Promise.all(graphs.map(async (graph) => {
-    const width = graph._fullLayout.width, height = graph._fullLayout.height;
-    const url = await window.Plotly.toImage(graph, { format: "png", width, height, scale: 2 });
-    const picture = new Image();
-    await new Promise((resolve, reject) => { picture.onload = resolve; picture.onerror = reject; picture.src = url; });
-    return picture;
-  }));
+  const figures = selectors.map((s) => document.querySelector(s + " .reading-figure")).filter((f) => f && f.picture);
+  if (!figures.length) throw new Error("no figure on the page yet");
+  const pictures = figures.map((figure) => figure.picture(2));  // Each figure painted again at twice its size.
   const canvas = document.createElement("canvas");
   canvas.width = Math.max(...pictures.map((p) => p.width));
   canvas.height = pictures.reduce((total, p) => total + p.height, 0);

@@ -29,7 +29,7 @@ from ui import explain_view, reading_charts, resources, share, teach_view, timel
 from ui import row_controls as rows
 from ui import session_keys as keys
 from ui.browser_actions import fit_canvas_toolbar, reading_actions
-from ui.live_chart import live_plotly_chart, preload_plotly
+from ui.reading_figure import reading_figure
 from ui.reading_summary import summarise_reading
 
 CANVAS_SIDE = 280
@@ -236,7 +236,6 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         _write_address(None, ROWS)
         with answer_column:
             st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
-            preload_plotly(key="plotly_preload")  # Fetched while the visitor draws; the reading figures need it.
         return
 
     loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
@@ -249,7 +248,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         _answer(digit, result, summary)
         teach_view.correction_buttons(digit.image, int(np.argmax(result.probabilities)))  # "It's a …": collect corrections.
     with chart_column:
-        live_plotly_chart(
+        reading_figure(
             reading_charts.answer_spec(running, row, decided, digit.true_label),
             key=ANSWER_CHART_KEY,
             alt=f"Chart of each digit's probability after each row. {summary}",
@@ -333,7 +332,7 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit, result: ProbeResul
     figure_column, note_column = st.columns([3.2, 1], gap="medium")
     with figure_column:
         alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
-        live_plotly_chart(figure, key=STATES_CHART_KEY, alt=alt, lazy=True)  # Below the fold: redrawn when in sight.
+        reading_figure(figure, key=STATES_CHART_KEY, alt=alt)
     with note_column:
         st.markdown(_VIEW_NOTES[view])
     return view

@@ -1,12 +1,10 @@
 """A Plotly chart that stays mounted and redraws in place, for figures that change all the time.
 
-It draws the row-by-row reading (new on every stroke) and the live training curves (new on every
-poll). Reading figures are linked: pointing at a row in one outlines it in all (see `outlineRow`).
-
+It draws the live training curves (new on every poll) and the explanation's state map.
 `st.plotly_chart` mounts a fresh chart for every new figure and then draws it a second time
-(Streamlit's own theme pass); for the five-panel reading figure that was most of a stroke's
-round trip (`bench/stroke_latency.py`). This custom component keeps one Plotly.js graph per key
-and calls `Plotly.react` on it with each new figure, so a stroke costs one redraw.
+(Streamlit's own theme pass). This custom component keeps one Plotly.js graph per key and calls
+`Plotly.react` on it with each new figure, so a new figure costs one redraw. (The reading figures,
+redrawn on every stroke, are cheaper still on a canvas: `ui/reading_figure.py`.)
 
 Plotly.js itself comes from the installed `plotly` package (its `package_data/plotly.min.js`),
 served by Streamlit's component file route; nothing is downloaded from the internet. Where that
@@ -43,80 +41,7 @@ function loadPlotly(url) {
   return loads[url];
 }
 
-// Pointing at a row in any reading panel outlines that row in every panel of every live chart:
-// a hover broadcasts the row, and each graph moves its own outline shapes (named row-highlight-x
-// or row-highlight-y by ui/reading_charts.py) there. Traces on rows say so in meta.rows.
-const ROW_EVENT = "lstm-row-hover";
-function outlineRow(graph, row) {
-  if (!window.Plotly || !graph.layout || graph.dataset.outlined === String(row)) return;
-  const update = {};
-  (graph.layout.shapes || []).forEach((shape, index) => {
-    const axis = shape.name === "row-highlight-x" ? "x" : shape.name === "row-highlight-y" ? "y" : null;
-    if (!axis) return;
-    update[`shapes[${index}].visible`] = row !== null;
-    if (row !== null) {
-      update[`shapes[${index}].${axis}0`] = row - 0.5;
-      update[`shapes[${index}].${axis}1`] = row + 0.5;
-    }
-  });
-  if (!Object.keys(update).length) return;
-  graph.dataset.outlined = String(row);
-  window.Plotly.relayout(graph, update);
-}
-function linkRows(graph) {
-  if (graph.rowListener) return;
-  graph.on("plotly_hover", (event) => {
-    const point = event.points && event.points[0];
-    const rows = point && point.data.meta && point.data.meta.rows;
-    if (!rows) return;
-    window.dispatchEvent(new CustomEvent(ROW_EVENT, { detail: Math.round(rows === "x" ? point.x : point.y) }));
-  });
-  graph.on("plotly_unhover", () => window.dispatchEvent(new CustomEvent(ROW_EVENT, { detail: null })));
-  graph.rowListener = (event) => outlineRow(graph, event.detail);
-  window.addEventListener(ROW_EVENT, graph.rowListener);
-}
-
-// A figure may carry `narrow`: changes for graphs narrower than NARROW_PX (a phone) (shorter titles,
-// smaller fonts), as {"layout": {path: value}, "traces": {index: {path: value}}}.
-const NARROW_PX = 420;
-function setPath(target, path, value) {
-  const parts = path.replace(/\[(\d+)\]/g, ".$1").split(".");
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    if (node[part] === undefined) node[part] = {};
-    node = node[part];
-  }
-  node[parts[parts.length - 1]] = value;
-}
-function fitted(figure, width) {
-  if (!figure.narrow || width >= NARROW_PX) return figure;
-  const copy = JSON.parse(JSON.stringify(figure));
-  for (const [path, value] of Object.entries(copy.narrow.layout || {})) setPath(copy.layout, path, value);
-  for (const [index, changes] of Object.entries(copy.narrow.traces || {})) {
-    for (const [path, value] of Object.entries(changes)) setPath(copy.data[Number(index)], path, value);
-  }
-  return copy;
-}
-
-// A `lazy` chart out of sight is not redrawn: its newest figure waits until it scrolls into view
-// (a stroke then costs the browser one graph, not two, while the visitor looks at the canvas).
-const waiting = new WeakMap();
-const sight = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
-  for (const entry of entries) {
-    entry.target.dataset.inSight = entry.isIntersecting ? "yes" : "no";
-    if (entry.isIntersecting && waiting.has(entry.target)) {
-      const draw = waiting.get(entry.target);
-      waiting.delete(entry.target);
-      draw();
-    }
-  }
-}, { rootMargin: "150px" }) : null;
-
 export default function ({ data, parentElement }) {
-  if (data.figure === null) {  // preload only: fetch Plotly.js now, draw nothing
-    loadPlotly(data.plotly_url).catch(() => {});
-    return;
-  }
   let graph = parentElement.querySelector(".live-plotly-chart");
   if (!graph) {
     graph = document.createElement("div");
@@ -128,8 +53,6 @@ export default function ({ data, parentElement }) {
   // Plotly's listeners (its window resize handler would otherwise keep the old graph alive).
   const cleanUp = () => setTimeout(() => {
     if (graph.isConnected) return;
-    if (graph.rowListener) window.removeEventListener(ROW_EVENT, graph.rowListener);
-    if (sight) sight.unobserve(graph);
     if (window.Plotly) window.Plotly.purge(graph);
   }, 0);
   if (data.alt) {
@@ -137,22 +60,16 @@ export default function ({ data, parentElement }) {
     graph.setAttribute("aria-label", data.alt);
   }
   if (graph.dataset.drawn === data.revision) return cleanUp;  // the very figure already on show (a poll with nothing new)
-  const width = parentElement.clientWidth || window.innerWidth;
-  const figure = fitted(JSON.parse(data.figure), width);
+  const figure = JSON.parse(data.figure);
   graph.style.height = (figure.layout.height || 450) + "px";
   graph.dataset.revision = data.revision;
   const draw = () => loadPlotly(data.plotly_url).then((Plotly) => {
     if (graph.dataset.revision !== data.revision) return;  // a newer figure has arrived meanwhile
     return Plotly.react(graph, figure.data, { ...figure.layout, autosize: true }, { displayModeBar: false, responsive: true })
-      .then(() => { graph.dataset.drawn = data.revision; delete graph.dataset.outlined; linkRows(graph); });
+      .then(() => { graph.dataset.drawn = data.revision; });
   }).catch((error) => {
     graph.textContent = String(error);
   });
-  if (data.lazy && sight) {
-    if (!graph.dataset.watched) { graph.dataset.watched = "yes"; sight.observe(graph); }
-    if (graph.dataset.inSight === "no") { waiting.set(graph, draw); return cleanUp; }
-  }
-  waiting.delete(graph);
   draw();
   return cleanUp;
 }
@@ -224,19 +141,10 @@ def figure_json(figure: dict | go.Figure) -> str:
     return json.dumps(figure, default=_encode_array, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
 
 
-def preload_plotly(key: str) -> None:
-    """Have the browser fetch Plotly.js now (nothing is drawn), so the first live chart appears at once."""
-    components = _components()
-    if components is not None:
-        asset_name, renderer = components
-        renderer(key=key, data={"figure": None, "plotly_url": plotly_js_url(asset_name), "revision": ""}, height=0)
-
-
-def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "", lazy: bool = False) -> None:
+def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "") -> None:
     """Show `figure` (a spec or a `go.Figure`); the same key keeps the same graph on the page, redrawn in place.
 
-    `alt` is what a screen reader says for the chart (its accessible name). A `lazy` chart scrolled
-    out of sight is redrawn only when it comes back into view.
+    `alt` is what a screen reader says for the chart (its accessible name).
     """
     components = _components()
     if components is None:
@@ -246,5 +154,5 @@ def live_plotly_chart(figure: dict | go.Figure, key: str, alt: str = "", lazy: b
     asset_name, renderer = components
     figure_json_text = figure_json(figure)
     revision = f"{zlib.crc32(figure_json_text.encode()):08x}"
-    data = {"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision, "alt": alt, "lazy": lazy}
+    data = {"figure": figure_json_text, "plotly_url": plotly_js_url(asset_name), "revision": revision, "alt": alt}
     renderer(key=key, data=data)
