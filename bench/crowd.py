@@ -8,7 +8,8 @@ the mouse-up to the page's answer (the prediction or echo changed, and the page 
 notes the websocket frames the page sent and got meanwhile, so a stroke left without an answer
 shows whether the canvas never sent it or the server never answered. Prints errors, stuck
 sessions (a stroke without an answer within 60 s), p50/p95 round trips as ratios to the floor's,
-and the server's memory.
+and both servers' memory side by side: before any session, peak, once all sessions have closed,
+and after the disconnected-session TTL and a margin (when the app has given freed memory back).
 
     flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
     flock /tmp/browser.lock python bench/crowd.py --long 220   # one session, 220 strokes: memory over time
@@ -36,6 +37,9 @@ STROKES_PER_SESSION = 8
 ANSWER_TIMEOUT_MS = 60_000
 QUIET_MS = 500
 THINK_SECONDS = 0.4  # A visitor's pause between strokes.
+SESSION_TTL_SECONDS = 60  # server.disconnectedSessionTTL in .streamlit/config.toml: closed sessions are kept that long.
+# Past the TTL, the app's memory watcher's margin (10 s) and its poll (5 s): by then the app has released.
+AFTER_CLOSE_SECONDS = 90
 # Short strokes in different places, so every one adds ink (the floor's echo changes) and changes
 # the app's 28×28 input picture.
 STROKES = [
@@ -232,6 +236,7 @@ async def crowd(counts: list[int], eager: bool = False) -> None:
     with serve("bench/floor_app.py", environment) as (floor_url, floor_pid), serve("app.py", environment) as (app_url, app_pid):
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            memory = {"floor": [0.0, 0.0], "app": [0.0, 0.0]}  # Before any session, peak over all phases.
             for count in counts:
                 print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {ROUNDS} rounds, floor and app in turn:")
                 gathered = {"floor": ([], 0.0, 0.0), "app": ([], 0.0, 0.0)}
@@ -241,6 +246,8 @@ async def crowd(counts: list[int], eager: bool = False) -> None:
                         results, peak = await crowd_phase(browser, url, pid, count, eager)
                         previous, previous_peak, first_idle = gathered[name]
                         gathered[name] = (previous + results, max(previous_peak, peak), first_idle or idle)
+                for name in memory:
+                    memory[name] = [memory[name][0] or gathered[name][2], max(memory[name][1], gathered[name][1])]
                 floor = report("floor", *gathered["floor"])
                 app = report("app", *gathered["app"])
                 ratios = (
@@ -249,9 +256,23 @@ async def crowd(counts: list[int], eager: bool = False) -> None:
                 )
                 print(f"  ratio app / floor at K = {count}: {ratios} (goal: p95 at most 1.5)")
             await browser.close()
-            print(f"app server memory once all sessions closed: {resident_megabytes(app_pid):.0f} MB", flush=True)
-            await asyncio.sleep(75)  # Past server.disconnectedSessionTTL (60 s): the closed sessions are dropped.
-            print(f"app server memory 75 s later: {resident_megabytes(app_pid):.0f} MB", flush=True)
+            closed = {name: resident_megabytes(pid) for name, pid in (("floor", floor_pid), ("app", app_pid))}
+            await asyncio.sleep(AFTER_CLOSE_SECONDS)
+            later = {name: resident_megabytes(pid) for name, pid in (("floor", floor_pid), ("app", app_pid))}
+            memory_table(memory, closed, later)
+
+
+def memory_table(memory: dict[str, list[float]], closed: dict[str, float], later: dict[str, float]) -> None:
+    """The servers' resident memory side by side: before any session, peak, all sessions closed, after the TTL."""
+    print(f"server memory (MB)  before   peak   all closed   {AFTER_CLOSE_SECONDS} s later (TTL {SESSION_TTL_SECONDS} s + margin)")
+    for name in ("floor", "app"):
+        before, peak = memory[name]
+        print(f"  {name:5}            {before:6.0f} {peak:6.0f} {closed[name]:12.0f} {later[name]:12.0f}", flush=True)
+    print(
+        f"  app - floor       {memory['app'][0] - memory['floor'][0]:6.0f} {memory['app'][1] - memory['floor'][1]:6.0f} "
+        f"{closed['app'] - closed['floor']:12.0f} {later['app'] - later['floor']:12.0f}",
+        flush=True,
+    )
 
 
 async def long_session(strokes: int) -> None:
@@ -275,8 +296,8 @@ async def long_session(strokes: int) -> None:
             print("server memory (MB) after N strokes: " + ", ".join(f"{count}: {megabytes:.0f}" for count, megabytes in samples))
             growth = samples[-1][1] - samples[1][1] if len(samples) > 2 else float("nan")
             print(f"growth from stroke {samples[1][0]} to stroke {samples[-1][0]}: {growth:+.0f} MB")
-            await asyncio.sleep(75)  # Past server.disconnectedSessionTTL (60 s), the closed session is gone.
-            print(f"75 s after the session closed: {resident_megabytes(pid):.0f} MB")
+            await asyncio.sleep(AFTER_CLOSE_SECONDS)  # Past server.disconnectedSessionTTL, the closed session is gone.
+            print(f"{AFTER_CLOSE_SECONDS} s after the session closed: {resident_megabytes(pid):.0f} MB")
 
 
 def main() -> None:
