@@ -33,6 +33,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 HEALTHY_WITHIN_SECONDS = 90
+# The drawing canvas (the app's and the floor app's, keyed `digit_canvas…`); the page has other canvases (the reading figures).
+DRAWING_CANVAS = "[class*='st-key-digit_canvas'] canvas"
 
 
 def free_port() -> int:

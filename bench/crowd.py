@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPOSITORY))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, resident_megabytes, streamlit_process  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, resident_megabytes, streamlit_process  # noqa: E402
 
 ROUNDS = 2
 STROKES_PER_SESSION = 8
@@ -135,7 +135,7 @@ async def open_session(browser, url: str, eager: bool = False):
 
     page.on("websocket", watch)
     await page.goto(url, wait_until="domcontentloaded", timeout=120_000)
-    canvas = page.locator("canvas").last
+    canvas = page.locator(DRAWING_CANVAS).last
     await canvas.wait_for(timeout=120_000)
     if not eager:
         # Ready when the first script run has finished: the app's invitation or the floor's echo is shown.

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
 from bench.stroke_latency import OBSERVER, STROKES, reset_canvas, timed_stroke  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ TRAINING_UNDER_WAY = re.compile(r"epoch \d+/\d+, batch \d+/\d+")
 
 
 def _canvas(page):
-    canvas = page.locator("canvas").last
+    canvas = page.locator(DRAWING_CANVAS).last
     canvas.wait_for(timeout=120_000)
     return canvas.bounding_box()
 

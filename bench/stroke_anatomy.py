@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, streamlit_server  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, streamlit_server  # noqa: E402
 from bench.stroke_latency import OBSERVER, QUIET_MS, ROUNDS, STROKES, WARM_UP_STROKES, reset_canvas  # noqa: E402
 
 # Installed before any page script: every websocket send and receive, and every DOM change with the
@@ -93,7 +93,7 @@ def _open(url: str, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.add_init_script(RECORDER)
     page.goto(url, wait_until="networkidle")
-    canvas = page.locator("canvas").last
+    canvas = page.locator(DRAWING_CANVAS).last
     canvas.wait_for(timeout=60_000)
     time.sleep(2)
     page.evaluate(OBSERVER)  # What reset_canvas waits on.

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, streamlit_server  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, streamlit_server  # noqa: E402
 
 STROKES = [
     [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
@@ -58,7 +58,7 @@ WAIT_FOR_UPDATE = """async (quiet) => {
 def _open(url: str, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(url, wait_until="networkidle")
-    canvas = page.locator("canvas").last
+    canvas = page.locator(DRAWING_CANVAS).last
     canvas.wait_for(timeout=60_000)
     time.sleep(2)
     page.evaluate(OBSERVER)

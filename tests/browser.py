@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, draw_strokes, free_port, streamlit_server  # noqa: F401 (re-exported for the tests)
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, free_port, streamlit_server  # noqa: F401 (re-exported for the tests)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,7 @@ def take_screenshots(directory: str) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1560}, device_scale_factor=1)
         page.goto(url, wait_until="networkidle")
-        canvas = page.locator("canvas").last
+        canvas = page.locator(DRAWING_CANVAS).last
         canvas.wait_for(timeout=60_000)
         draw_strokes(page, canvas.bounding_box(), SEVEN)
         page.get_by_text("layer 1 hidden state").wait_for(timeout=60_000)

@@ -81,7 +81,12 @@ def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     app = _run(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
     assert _metric(app, "Prediction") is None
-    assert not _reading_figures(app) and not _live_figures(app)  # Nothing to draw, and no Plotly.js to fetch.
+    # The reading waits in its place, empty and disabled, so the page keeps its shape when a digit arrives.
+    answer, states = (json.loads(figure) for figure in _reading_figures(app))
+    assert answer["running"] is None and answer["note"].startswith("Draw a digit")
+    assert states["panels"] and all(panel["z"] is None for panel in states["panels"])
+    assert _row_slider(app).disabled and app.button(key="play_rows_waiting").disabled
+    assert not _live_figures(app)  # No Plotly.js to fetch.
     assert "drawing" not in app.query_params and "test" not in app.query_params
 
 

@@ -16,7 +16,7 @@ import time
 import pytest
 from PIL import Image
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, ONE, SEVEN, ZERO, draw_strokes, draw_touch_strokes, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, ONE, SEVEN, ZERO, draw_strokes, draw_touch_strokes, streamlit_server
 from tests.conftest import mnist_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -93,7 +93,7 @@ def _open_drawing_page(browser, app_url: str, **context):
     page = browser.new_context(**context).new_page()
     page.goto(app_url, wait_until="domcontentloaded")
     page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=TIMEOUT_MS)
-    canvas = page.locator("canvas").last
+    canvas = page.locator(DRAWING_CANVAS).last
     canvas.wait_for(timeout=TIMEOUT_MS)
     return page, canvas.bounding_box()
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, SEVEN, draw_strokes, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SEVEN, draw_strokes, streamlit_server
 from tests.conftest import mnist_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -75,7 +75,7 @@ def test_a_run_from_the_page_is_kept_downloadable_deletable_and_time_lapsed(tmp_
         page.locator(".st-key-use_new_model button").click()
         page.get_by_text("This model is now the one the drawing view uses").wait_for(timeout=TIMEOUT_MS)
         page.get_by_role("link", name="Draw").click()
-        canvas = page.locator("canvas").last
+        canvas = page.locator(DRAWING_CANVAS).last
         canvas.wait_for(timeout=TIMEOUT_MS)
         draw_strokes(page, canvas.bounding_box(), SEVEN)
         epoch_slider = page.locator('[data-testid="stSlider"]').filter(has_text="Epoch").get_by_role("slider")

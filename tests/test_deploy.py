@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, SEVEN, draw_strokes, free_port, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SEVEN, draw_strokes, free_port, streamlit_server
 from tests.conftest import REPOSITORY
 
 DOCKERFILE = REPOSITORY / "Dockerfile"
@@ -190,7 +190,7 @@ def test_two_replicas_behind_nginx_are_sticky_and_serve_a_real_stroke(tmp_path):
                 chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
                 page = chromium.new_page(viewport={"width": 1400, "height": 1400})
                 page.goto(proxy, wait_until="domcontentloaded")
-                canvas = page.locator("canvas").last
+                canvas = page.locator(DRAWING_CANVAS).last
                 canvas.wait_for(timeout=90_000)
                 page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=90_000)
                 assert page.get_by_label("MNIST data (optional)").count() == 0, "public mode: no path field"

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, SEVEN, draw_strokes, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SEVEN, draw_strokes, streamlit_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
@@ -34,7 +34,7 @@ def _plot_area(page, title: str):
 
 def _open_page_with_a_seven(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
-    canvas = page.locator("canvas").last
+    canvas = page.locator(DRAWING_CANVAS).last
     canvas.wait_for(timeout=TIMEOUT_MS)
     draw_strokes(page, canvas.bounding_box(), SEVEN)
     page.get_by_text("Why this answer?").wait_for(timeout=TIMEOUT_MS)

@@ -236,6 +236,15 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         _write_address(None, ROWS)
         with answer_column:
             st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
+        # The reading's place, waiting: the page keeps its shape when the first digit arrives, and the
+        # browser has its controls ready (their first drawing cost a first stroke ~0.13 s; bench/stroke_anatomy.py).
+        with chart_column:
+            reading_figure(
+                reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn."
+            )
+        rows.waiting_controls()
+        view = _states_view(loaded, None, None, ROWS, None)
+        _reading_downloads(None, None, view)
         return
 
     loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
@@ -317,18 +326,17 @@ _VIEW_NOTES = {
 }
 
 
-def _states_view(loaded: resources.LoadedModel, digit: Digit, result: ProbeResult, row: int, decided: int) -> str:
-    """The layers' states (or gates) after every row, beside a short note on how to read them; returns the view shown."""
+def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: ProbeResult | None, row: int, decided: int | None) -> str:
+    """The layers' states (or gates) after every row, beside a short note on how to read them; returns the view shown.
+
+    Before there is a digit (`digit` None) the panels stand empty, in their place.
+    """
     view = st.segmented_control("Show", STATE_VIEWS, default=STATE_VIEWS[0], key=keys.STATE_VIEW) or STATE_VIEWS[0]
     probe = loaded.probe
-    if view == "Gates":
-        figure = reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
+    if digit is None or result is None:
+        figure = reading_charts.waiting_heatmaps_spec(_states_figure(probe, np.zeros((ROWS, ROWS)), _nothing_read(probe), view, ROWS, None))
     else:
-        states = result.hidden if view == "Hidden state" else result.cell
-        limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
-        figure = reading_charts.states_spec(
-            digit.image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits
-        )
+        figure = _states_figure(probe, digit.image, result, view, row, decided)
     figure_column, note_column = st.columns([3.2, 1], gap="medium")
     with figure_column:
         alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
@@ -338,17 +346,36 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit, result: ProbeResul
     return view
 
 
-def _reading_downloads(digit: Digit, result: ProbeResult, view: str) -> None:
-    """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for)."""
-    layers = result.gates if view == "Gates" else result.hidden if view == "Hidden state" else result.cell
+def _nothing_read(probe) -> ProbeResult:
+    """Zeros in the shapes of a reading, to lay the panels out before there is a digit (never shown as values)."""
+    layers = [np.zeros((ROWS, len(order)), dtype=np.float32) for order in probe.unit_order]
+    gates = [np.zeros((ROWS, 4, len(order)), dtype=np.float32) for order in probe.unit_order]
+    return ProbeResult(np.zeros(10), np.zeros((ROWS, 10)), np.stack(layers), np.stack(layers), np.stack(gates))
+
+
+def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row: int, decided: int | None) -> dict:
+    if view == "Gates":
+        figure = reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
+    else:
+        states = result.hidden if view == "Hidden state" else result.cell
+        limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
+        figure = reading_charts.states_spec(
+            image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits
+        )
+    return figure
+
+
+def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str) -> None:
+    """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for; none before a digit)."""
     field = {"Hidden state": "hidden", "Cell state": "cell", "Gates": "gates"}[view]
-    image, running = digit.image, result.running_probabilities
 
     def table() -> str:
+        layers = result.gates if view == "Gates" else result.hidden if view == "Hidden state" else result.cell
         values = {f"layer{layer + 1}_{field}": layers[layer] for layer in range(len(layers))}
-        return reading_charts.reading_table(running, image, values)
+        return reading_charts.reading_table(result.running_probabilities, digit.image, values)
 
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         reading_actions([ANSWER_CHART_KEY, STATES_CHART_KEY], "lstm-reading.png", _canvas_key())
         st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row")  # fmt: skip
+                           icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row",
+                           disabled=result is None)  # fmt: skip

@@ -26,6 +26,8 @@ TOP_LAYER_ORDER = "units grouped by the digit each pushes up most"
 LOWER_LAYER_ORDER = "units sorted along their main outgoing-weight direction"
 LABEL_SEPARATION = (3.0, 0.09)  # Two direct labels closer than this many rows and this much probability would overlap.
 SCALES = {"diverging": DIVERGING, "sequential": SEQUENTIAL, "ink": INK}
+WAITING_ANSWER_NOTE = "Draw a digit: its answer after every row appears here"
+WAITING_LAYERS_NOTE = "Draw a digit: each layer's state after every row appears here"
 
 
 def input_picture(image: np.ndarray, scale: int = 8) -> np.ndarray:
@@ -204,6 +206,18 @@ def gates_spec(
     figure = _heatmaps(panels, colour_bars, 110 + 230 * layer_count, margin, _marks(current_row, decision_row))
     figure["colour_bar_offset"] = 30
     return figure
+
+
+def waiting_answer_spec() -> dict:
+    """The running answer's place before anything is read: its axes, and a word on what will appear there."""
+    figure = answer_spec(np.zeros((ROWS, 10)))
+    figure.update(running=None, lines=[], quiet={**figure["quiet"], "digits": []}, bars=None, note=WAITING_ANSWER_NOTE)
+    return figure
+
+
+def waiting_heatmaps_spec(heatmaps: dict) -> dict:
+    """A heatmap figure's place before anything is read: its panels, titles and colour bars, without values."""
+    return {**heatmaps, "panels": [{**panel, "z": None} for panel in heatmaps["panels"]], "note": WAITING_LAYERS_NOTE}
 
 
 def reading_table(running: np.ndarray, image: np.ndarray, layer_values: dict[str, np.ndarray]) -> str:

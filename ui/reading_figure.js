@@ -65,6 +65,14 @@ function text(g, value, x, y, { size = 12, colour = TEXT, align = "center", base
   g.fillText(value, 0, 0);
   g.restore();
 }
+// A line of text on a white box, over whatever is drawn there (the notes of an empty figure).
+function note(g, value, x, y, size) {
+  g.font = font(size);
+  const w = g.measureText(value).width + 16;
+  g.fillStyle = "rgba(255,255,255,0.92)";
+  g.fillRect(x - w / 2, y - size, w, size * 2);
+  text(g, value, x, y, { size, colour: FAINT, baseline: "middle" });
+}
 function line(g, x0, y0, x1, y1, colour, width, dash) {
   g.save();
   g.strokeStyle = colour;
@@ -133,12 +141,37 @@ function heatmapLayout(figure, width) {
   }));
 }
 
+// A panel's title, row numbers and title, units' digit groups and axis title.
+function drawPanelText(g, figure, box, narrow, along, unitX) {
+  const { panel } = box;
+  if (panel.title) text(g, narrow ? panel.narrow_title : panel.title, box.x + box.w / 2, box.y - 5, { size: 12 });
+  if (panel.row_title) {
+    for (let row = 4; row <= figure.marks.rows; row += 4) text(g, String(row), box.x - 4, along(row), { size: 10, align: "right", baseline: "middle" });
+    text(g, panel.row_title, box.x - (narrow ? 20 : 26), box.y + box.h / 2, { size: 11, angle: -Math.PI / 2 });
+  }
+  let below = box.y + box.h + 4;
+  if (panel.groups && unitX) {
+    panel.groups.centres.forEach((centre, i) => {
+      const digit = panel.groups.digits[i];
+      text(g, String(digit), unitX(centre), below, { size: 11, bold: true, colour: figure.digit_colours[digit], baseline: "top" });
+    });
+    below += 14;
+  }
+  if (panel.x_title) text(g, narrow ? panel.narrow_x_title : panel.x_title, box.x + box.w / 2, below, { size: narrow ? 10 : 11, baseline: "top" });
+}
+
 function drawHeatmaps(g, figure, width, hoverRow) {
   const narrow = width < NARROW_PX;
   const boxes = heatmapLayout(figure, width);
   const rows = figure.marks.rows;
   for (const box of boxes) {
     const { panel } = box;
+    if (!panel.z) {  // Nothing read yet: the panel's place and titles, no marks.
+      g.fillStyle = "#f4f5f7";
+      g.fillRect(box.x, box.y, box.w, box.h);
+      drawPanelText(g, figure, box, narrow, (row) => box.y + ((row - 0.5) / rows) * box.h, null);
+      continue;
+    }
     const z = panel.z, table = colourTable(figure.scales[panel.scale]);
     const [low, high] = panel.limits;
     const picture = new ImageData(z.columns, z.rows);
@@ -161,20 +194,11 @@ function drawHeatmaps(g, figure, width, hoverRow) {
       line(g, unitX(boundary - 0.5), box.y, unitX(boundary - 0.5), box.y + box.h, "rgba(0,0,0,0.35)", 1);
     }
     rowMarks(g, figure.marks, hoverRow, box, true, along);
-    if (panel.title) text(g, narrow ? panel.narrow_title : panel.title, box.x + box.w / 2, box.y - 5, { size: 12 });
-    if (panel.row_title) {
-      for (let row = 4; row <= rows; row += 4) text(g, String(row), box.x - 4, along(row), { size: 10, align: "right", baseline: "middle" });
-      text(g, panel.row_title, box.x - (narrow ? 20 : 26), box.y + box.h / 2, { size: 11, angle: -Math.PI / 2 });
-    }
-    let below = box.y + box.h + 4;
-    if (panel.groups) {
-      panel.groups.centres.forEach((centre, i) => {
-        const digit = panel.groups.digits[i];
-        text(g, String(digit), unitX(centre), below, { size: 11, bold: true, colour: figure.digit_colours[digit], baseline: "top" });
-      });
-      below += 14;
-    }
-    if (panel.x_title) text(g, narrow ? panel.narrow_x_title : panel.x_title, box.x + box.w / 2, below, { size: narrow ? 10 : 11, baseline: "top" });
+    drawPanelText(g, figure, box, narrow, along, unitX);
+  }
+  if (figure.note) {
+    const first = boxes[0], last = boxes[boxes.length - 1];
+    note(g, figure.note, (first.x + last.x + last.w) / 2, first.y + first.h / 2, narrow ? 12 : 14);
   }
   const m = figure.margin, plotW = width - m.l - m.r, top = figure.height - m.b + figure.colour_bar_offset;
   for (const bar of figure.colour_bars) {
@@ -182,7 +206,7 @@ function drawHeatmaps(g, figure, width, hoverRow) {
   }
   return (x, y) => {  // What lies under the pointer: {row, tip} or null.
     for (const box of boxes) {
-      if (x < box.x || x > box.x + box.w || y < box.y || y > box.y + box.h) continue;
+      if (!box.panel.z || x < box.x || x > box.x + box.w || y < box.y || y > box.y + box.h) continue;
       const z = box.panel.z;
       const row = Math.min(z.rows - 1, Math.floor(((y - box.y) / box.h) * z.rows));
       const column = Math.min(z.columns - 1, Math.floor(((x - box.x) / box.w) * z.columns));
@@ -215,6 +239,14 @@ function drawAnswer(g, figure, width, hoverRow) {
   }
   for (let row = 4; row <= rows; row += 4) text(g, String(row), xOf(row), lines.y + lines.h + 4, { size: 10, baseline: "top" });
   text(g, narrow ? figure.narrow_x_title : figure.x_title, lines.x + lines.w / 2, lines.y + lines.h + 18, { size: 11, baseline: "top" });
+  if (!running) {  // Nothing read yet: the axes and a word on what will appear.
+    note(g, figure.note, lines.x + lines.w / 2, lines.y + lines.h / 2, narrow ? 12 : 14);
+    for (let digit = 0; digit < 10; digit++) {
+      const slot = bars.w / 10;
+      text(g, String(digit), bars.x + digit * slot + slot / 2, bars.y + bars.h + 4, { size: narrow ? 8 : 10, baseline: "top" });
+    }
+    return () => null;
+  }
   const trace = (digit, colour, width) => {
     g.save();
     g.strokeStyle = colour;

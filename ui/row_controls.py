@@ -111,6 +111,21 @@ def row_controls(row: int, running: np.ndarray) -> None:
     )
 
 
+def waiting_controls() -> None:
+    """The row controls before there is a digit: in their place and disabled, so the page keeps its shape when one arrives.
+
+    The slider has a key of its own: the reading's slider, keyed by `ROW_SLIDER_GENERATION`, comes
+    fresh with the first digit (see `row_in_step`).
+    """
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.button("◀", key="row_back_waiting", disabled=True)
+        st.button("▶ Play", key="play_rows_waiting", disabled=True, help="Draw a digit first")
+        st.button("▶", key="row_forward_waiting", disabled=True)
+        st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
+        st.metric(f"Answer after row {ROWS}", "–", width="content")
+    st.slider("Row", 1, ROWS, ROWS, key="reading_row_slider_waiting", disabled=True, help="Draw a digit first")
+
+
 def keep_time(row: int) -> None:
     """While playing, have the browser ask for the next row after one step of the chosen speed."""
     speed = SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"]
