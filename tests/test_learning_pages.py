@@ -187,14 +187,16 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
     environment(_canvas_of(x_train[4476]))  # A 2 the shipped model reads as 1.
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == "1"
-    assert not any(button.label == "It's a 1" for button in app.button), "no button for what it already says"
-    app.button(key="teach_label_2").click().run()
+    picks = app.button_group(key="teach_label")
+    assert "It's a 1" not in picks.options and "It's a 2" in picks.options, "no choice for what it already says"
+    picks.set_value(2).run()
     assert not app.exception
     assert any(header.value == "Teach it your handwriting" for header in app.subheader)
     assert [button.key for button in app.button if button.label == "Remove"] == ["teach_remove_0"]
     app.button(key="teach_remove_0").click().run()
     assert not [button for button in app.button if button.key == "teach_it"], "nothing left to teach"
-    app.button(key="teach_label_2").click().run()
+    assert app.button_group(key="teach_label").value is None  # The pick does not stay chosen.
+    app.button_group(key="teach_label").set_value(2).run()
     app.button(key="teach_it").click().run()
     assert not app.exception, app.exception
     run = train_view.supervisor().current()

@@ -23,6 +23,7 @@ from model.worker import RunSnapshot, TrainingBusyError
 from ui import resources, settings, train_view
 
 CORRECTIONS_KEY = "teach_corrections"  # [(28×28 uint8 image, label)], this visitor's corrected drawings.
+LABEL_KEY = "teach_label"  # The "It's a …" pick.
 CHANGED_KEY = "teach_corrections_changed"  # Set by a correction button inside the drawing fragment: rerun the page.
 RUN_KEY = "teach_run_id"  # The fine-tune this visitor started.
 ERROR_KEY = "teach_error"
@@ -51,15 +52,23 @@ def _remove(index: int) -> None:
 
 
 def correction_buttons(image: np.ndarray, predicted: int) -> None:
-    """'It's a …' buttons for a misread digit; a click adds the drawing, with that label, to the corrections."""
+    """'It's a …' choices for a misread digit; picking one adds the drawing, with that label, to the corrections.
+
+    One pills widget, not nine buttons: it is drawn again on every stroke (inside the drawing fragment).
+    """
     if st.session_state.pop(CHANGED_KEY, False):
-        st.rerun()  # The click came from inside the drawing fragment: show the new thumbnail below at once.
+        st.rerun()  # The pick came from inside the drawing fragment: show the new thumbnail below at once.
     with st.popover(f"Not a {predicted}? Teach it", icon=":material/school:"):
-        st.caption("Say what it is: the drawing joins your corrections below, to teach a copy of the model.")
-        with st.container(horizontal=True, gap="small"):
-            for digit in range(10):
-                if digit != predicted:
-                    st.button(f"It's a {digit}", key=f"teach_label_{digit}", on_click=_add, args=(image, digit))
+        others = [digit for digit in range(10) if digit != predicted]
+        st.pills("Say what it is: the drawing joins your corrections below, to teach a copy of the model.", others,
+                 format_func=lambda digit: f"It's a {digit}", key=LABEL_KEY, on_change=_picked, args=(image,))  # fmt: skip
+
+
+def _picked(image: np.ndarray) -> None:
+    label = st.session_state.get(LABEL_KEY)
+    st.session_state[LABEL_KEY] = None  # A choice to make again for the next drawing, not a setting.
+    if label is not None:
+        _add(image, int(label))
 
 
 def _start_teaching() -> None:
