@@ -7,6 +7,7 @@
 and names the parts of the page whose changes came last. The pages take turns stroke by stroke.
 
     python bench/stroke_anatomy.py
+    python bench/stroke_anatomy.py --first 6   # a visitor's first stroke: 6 fresh browser contexts per page
 """
 
 from __future__ import annotations
@@ -51,18 +52,6 @@ RECORDER = """(() => {
     const now = performance.now();
     for (const record of records) marks.mutations.push([now, where(record.target)]);
   }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
-  // Each Plotly.react: when it started and ended, and which chart (its accessible name).
-  marks.reacts = [];
-  let plotly;
-  Object.defineProperty(window, 'Plotly', {configurable: true, get: () => plotly, set: (value) => {
-    plotly = value;
-    const react = value.react;
-    value.react = function (graph, ...rest) {
-      const begun = performance.now();
-      const name = (graph.getAttribute && graph.getAttribute('aria-label') || '?').slice(0, 30);
-      return react.call(this, graph, ...rest).then((out) => { marks.reacts.push([begun, performance.now(), name]); return out; });
-    };
-  }});
   if (document.body) start(); else document.addEventListener('DOMContentLoaded', start);
 })();"""
 
@@ -80,8 +69,7 @@ PHASES = """async (quiet) => {
       const late = {};
       for (const [t, place] of after) if (t >= lastReceived) late[place] = Math.max(late[place] || 0, t - lastReceived);
       return {total: last - up, canvas: (sent || up) - up, server: lastReceived - (sent || up), render: last - lastReceived,
-              messages: received.length, late,
-              reacts: marks.reacts.filter(([b]) => b > up).map(([b, e, name]) => [name, b - lastReceived, e - b])};
+              messages: received.length, late};
     }
     await new Promise(r => setTimeout(r, 20));
   }
@@ -90,7 +78,7 @@ PHASES = """async (quiet) => {
 
 
 def _open(url: str, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()  # Nothing cached from another page.
     page.add_init_script(RECORDER)
     page.goto(url, wait_until="networkidle")
     canvas = page.locator(DRAWING_CANVAS).last
@@ -100,7 +88,35 @@ def _open(url: str, browser):
     return page, canvas.bounding_box()
 
 
+def _report(phases: dict[str, list[dict]]) -> None:
+    for name, measured in phases.items():
+        medians = {phase: statistics.median(m[phase] for m in measured) for phase in ("total", "canvas", "server", "render", "messages")}
+        print(f"{name:5}  total {medians['total']:6.1f} ms = canvas {medians['canvas']:6.1f} + server {medians['server']:6.1f} "
+              f"+ render {medians['render']:6.1f}   ({medians['messages']:.0f} messages, {len(measured)} strokes)")  # fmt: skip
+
+
+def first_strokes(contexts: int) -> None:
+    """Each page's first stroke, in `contexts` fresh browser contexts per page, the pages taking turns."""
+    phases: dict[str, list[dict]] = {"floor": [], "app": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        with streamlit_server({}, "bench/floor_app.py") as floor_url, streamlit_server({}, "app.py") as app_url:
+            for _ in range(contexts):
+                for name, url in (("floor", floor_url), ("app", app_url)):
+                    page, box = _open(url, browser)
+                    draw_strokes(page, box, STROKES[0])
+                    measured = page.evaluate(PHASES, QUIET_MS)
+                    if measured is not None:
+                        phases[name].append(measured)
+                    page.context.close()
+        browser.close()
+    _report(phases)
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--first":
+        first_strokes(int(sys.argv[2]))
+        return
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         with streamlit_server({}, "bench/floor_app.py") as floor_url, streamlit_server({}, "app.py") as app_url:
@@ -117,24 +133,16 @@ def main() -> None:
                 for page, _ in pages.values():
                     reset_canvas(page)
         browser.close()
+    _report(phases)
     for name, measured in phases.items():
-        medians = {phase: statistics.median(m[phase] for m in measured) for phase in ("total", "canvas", "server", "render", "messages")}
-        print(f"{name:5}  total {medians['total']:6.1f} ms = canvas {medians['canvas']:6.1f} + server {medians['server']:6.1f} "
-              f"+ render {medians['render']:6.1f}   ({medians['messages']:.0f} messages, {len(measured)} strokes)")  # fmt: skip
         places: dict[str, list[float]] = {}
         for m in measured:
             for place, after in m["late"].items():
                 places.setdefault(place, []).append(after)
-        charts: dict[str, list[tuple[float, float]]] = {}
-        for m in measured:
-            for chart, begun, took in m["reacts"]:
-                charts.setdefault(chart, []).append((begun, took))
-        for chart, times in charts.items():
-            print(f"         Plotly.react on {chart:30}: begins {statistics.median(b for b, _ in times):6.1f} ms after the last message, "
-                  f"takes {statistics.median(t for _, t in times):6.1f} ms ({len(times)} strokes)")  # fmt: skip
+        print(f"{name}: the parts of the page that changed last")
         for place, afters in sorted(places.items(), key=lambda item: -statistics.median(item[1]))[:8]:
             after = statistics.median(afters)
-            print(f"         last change in {place[:60]:60} median {after:6.1f} ms after the last message ({len(afters)} strokes)")
+            print(f"         {place[:60]:60} median {after:6.1f} ms after the last message ({len(afters)} strokes)")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def take_screenshots(directory: str) -> None:
         canvas = page.locator(DRAWING_CANVAS).last
         canvas.wait_for(timeout=60_000)
         draw_strokes(page, canvas.bounding_box(), SEVEN)
-        page.get_by_text("layer 1 hidden state").wait_for(timeout=60_000)
+        page.locator("[data-testid='stMetric']").filter(has_text="Prediction").wait_for(timeout=60_000)
         page.locator(".st-key-play_rows").wait_for(timeout=60_000)
         page.locator("[data-testid='stSlider'] input[aria-label='Row']").focus()
         for _ in range(11):  # Row 17, to show the faded unread rows.
