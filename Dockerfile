@@ -8,8 +8,8 @@
 #   -v /srv/mnist.npz:/data/mnist.npz:ro -e MNIST_NPZ=/data/mnist.npz
 FROM python:3.11-slim
 
-# MALLOC_ARENA_MAX=2: glibc keeps fewer per-thread heaps; the serving process peaked at 212 MB, not
-# 255-259 MB, with four visitors drawing (bench/results/crowd.txt).
+# MALLOC_ARENA_MAX=2: glibc keeps fewer per-thread heaps; with four visitors drawing the serving
+# process peaked at 195-197 MB, against 247 MB with glibc's default (bench/results/crowd.txt).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
