@@ -1,9 +1,8 @@
 """Probe speed: the whole row-by-row probe of one drawing against one `model.predict` call, side by side.
 
 It also times the whole of a stroke's work on the server outside Streamlit itself: the drawing
-turned into the 28×28 input, the probe, and the reading figure built and serialised, both as the
-app does it (a bare spec written straight to JSON for the live chart) and as `st.plotly_chart`
-would (a `go.Figure`, copied and serialised by plotly.io).
+turned into the 28×28 input, the probe, and both reading figures' specs built and serialised as
+the page's renderer receives them (`ui/reading_figure.py`).
 
 The probe serves every stroke of every visitor, so it must cost a small fraction of a prediction
 (goal: at most a fifth of one `model.predict` on one image). Both are timed here in one run, on
@@ -22,7 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
-import plotly.io  # noqa: E402
 
 from model.drawings import render  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
@@ -63,24 +61,15 @@ def main() -> None:
     drawing = render(7)
     groups = probe.top_unit_groups
 
-    def stroke(as_figure: bool) -> None:
+    def stroke() -> None:
         digit = canvas_to_mnist(drawing)
         result = probe.run(digit)
         decided = decision_row(result.running_probabilities)
-        answer = (result.running_probabilities, 28, decided)
-        states = (digit, list(result.hidden), probe.unit_order, 28, decided, groups)
-        if as_figure:
-            plotly.io.to_json(reading_charts.answer_figure(*answer), validate=False)
-            plotly.io.to_json(reading_charts.states_figure(*states), validate=False)
-        else:
-            figure_json(reading_charts.answer_spec(*answer))
-            figure_json(reading_charts.states_spec(*states))
+        figure_json(reading_charts.answer_spec(result.running_probabilities, 28, decided))
+        figure_json(reading_charts.states_spec(digit, list(result.hidden), probe.unit_order, 28, decided, groups))
 
-    stroke_time = median_seconds(lambda: stroke(as_figure=False), repetitions=50)
-    figure_stroke_time = median_seconds(lambda: stroke(as_figure=True), repetitions=50)
-    print(f"a stroke's server work (preprocess, probe, figure built and serialised): {stroke_time * 1e3:8.2f} ms")
-    print(f"the same with a go.Figure serialised by plotly.io:                       {figure_stroke_time * 1e3:8.2f} ms")
-    print(f"ratio: {stroke_time / figure_stroke_time:.2f}")
+    stroke_time = median_seconds(stroke, repetitions=50)
+    print(f"a stroke's server work (preprocess, probe, both figures built and serialised): {stroke_time * 1e3:8.2f} ms")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""ui.charts: the training and evaluation figures, and the convention every figure builder follows."""
+"""ui.charts: the training and evaluation figures, and the convention every Plotly figure builder follows."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from tests.test_reading_charts import _running, _states
 from tests.test_run_record import make_record
-from ui import charts, reading_charts, training_charts
+from ui import charts, training_charts
 
 
 def test_smoothing():
@@ -29,12 +28,8 @@ def test_confusion_matrix():
 
 
 def _every_figure():
-    rng = np.random.default_rng(3)
     record = make_record()
     return {
-        "answer_figure": reading_charts.answer_figure(_running(), 10, 16, 4),
-        "states_figure": _states()[0],
-        "gates_figure": reading_charts.gates_figure([rng.uniform(size=(28, 4, 5))] * 2, [np.arange(5)] * 2, 3, 9),
         "training_curves": training_charts.training_curves(record.batches, record.epochs),
         "compare_runs": training_charts.compare_runs({"a": record, "b": record}),
         "class_accuracy_bars": training_charts.class_accuracy_bars([0.9] * 10),

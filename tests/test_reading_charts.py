@@ -100,6 +100,8 @@ def test_states_show_the_input_and_each_layer_row_for_row():
     left, right = panels[1]["x"], panels[2]["x"]
     assert panels[0]["x"][1] < left[0] < left[1] < right[0] < right[1] <= 1  # Side by side, never overlapping.
     assert set(figure["scales"]) >= {panel["scale"] for panel in panels}
+    for scale in figure["scales"].values():  # What the page's renderer reads: positions 0…1 and #rrggbb colours.
+        assert scale[0][0] == 0 and scale[-1][0] == 1 and all(len(colour) == 7 and colour[0] == "#" for _, colour in scale)
     assert _as_sent(figure)["panels"][1]["z"]["shape"] == "28,6"
 
 
