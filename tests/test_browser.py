@@ -113,7 +113,7 @@ def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser)
     draw_strokes(page, box, SEVEN)
     assert _wait_for_prediction_change(page, None) == "7"
     page.get_by_text(re.compile(r"It answered \d")).first.wait_for(timeout=TIMEOUT_MS)
-    states = page.locator(".st-key-reading_states .reading-figure[data-drawn]")
+    states = page.locator(".st-key-reading_states .reading-figure[data-drawn]:not([aria-label*='empty'])")
     states.wait_for(timeout=TIMEOUT_MS)
     assert page.evaluate(_INKED_SHARE, ".st-key-reading_states") > 0.3, "the heatmaps are painted"
     assert page.evaluate(_INKED_SHARE, ".st-key-reading_answer") > 0.005, "the running answer is painted"
@@ -173,10 +173,14 @@ def test_reset_then_draw_keeps_the_view_in_step_and_the_answer_is_in_sight(app_u
     # Above the fold at 1400×1000, without scrolling: the canvas, the prediction and the running answer.
     scrolled = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop || window.scrollY")
     assert scrolled == 0
-    for selector in ("canvas", "[data-testid='stMetric']", ".st-key-reading_answer .reading-figure[data-drawn] canvas"):
+    for selector in (
+        DRAWING_CANVAS,
+        "[data-testid='stMetric']",
+        ".st-key-reading_answer .reading-figure[data-drawn]:not([aria-label*='empty']) canvas",
+    ):
         element = page.locator(selector).first.bounding_box()
         assert element is not None and element["y"] >= 0 and element["y"] + 60 < 1000, selector
-    answer = page.locator(".st-key-reading_answer .reading-figure[data-drawn] canvas").first.bounding_box()
+    answer = page.locator(".st-key-reading_answer .reading-figure[data-drawn]:not([aria-label*='empty']) canvas").first.bounding_box()
     assert answer["y"] + answer["height"] <= 1000  # The whole running answer, in fact.
     page.close()
 
@@ -217,7 +221,7 @@ def test_a_phone_draws_with_a_finger_and_nothing_scrolls_sideways(app_url, brows
     page, box = _open_drawing_page(browser, app_url, **phone)
     draw_touch_strokes(page, box, SEVEN)
     assert _wait_for_prediction_change(page, None) == "7"
-    page.locator(".st-key-reading_states .reading-figure[data-drawn] canvas").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(".st-key-reading_states .reading-figure[data-drawn]:not([aria-label*='empty']) canvas").first.wait_for(timeout=TIMEOUT_MS)
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.querySelector('[data-testid=stMain]').scrollWidth, window.innerWidth]"
     )
@@ -231,6 +235,13 @@ def test_a_phone_draws_with_a_finger_and_nothing_scrolls_sideways(app_url, brows
              && getComputedStyle(host.shadowRoot.querySelector('.dc-toolbar')).opacity === '1')"""
     )
     assert toolbar_visible
+    # A tap on a heatmap (a finger cannot hover) names the unit under it and outlines its row everywhere.
+    figure = page.locator(".st-key-reading_states .reading-figure")
+    figure.scroll_into_view_if_needed()
+    area = figure.bounding_box()
+    page.touchscreen.tap(area["x"] + area["width"] * 0.8, area["y"] + area["height"] * 0.3)
+    page.get_by_text(re.compile(r"layer 2 hidden state")).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('.st-key-reading_answer .reading-figure').dataset.outlined > 0")
     page.context.close()
 
 

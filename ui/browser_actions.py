@@ -137,7 +137,7 @@ def _component():
 
 
 def reading_actions(figure_keys: list[str], file_name: str, canvas_key: str, key: str = "reading_actions") -> None:
-    """ "Copy link" and "Figure (PNG)" buttons; the PNG stacks the live charts with these keys, top to bottom."""
+    """ "Copy link" and "Figure (PNG)" buttons; the PNG stacks the reading figures with these keys, top to bottom."""
     selectors = [f".st-key-{figure_key}" for figure_key in figure_keys]
     _component()(key=key, data={"figures": selectors, "file_name": file_name, "canvas": canvas_key})
 

@@ -4,7 +4,8 @@ Pure functions from arrays to Plotly figures, testable without Streamlit; nothin
 or session state. The figures are written as plain Plotly specs and wrapped without Plotly's
 per-property validation, which costs more than building them; the tests validate every builder's
 output in full. The learning curves, run comparisons and per-digit charts are in
-`ui/training_charts.py`; the row-by-row reading figures in `ui/reading_charts.py`.
+`ui/training_charts.py`. The row-by-row reading figures (`ui/reading_charts.py`) are specs for a
+canvas renderer, not Plotly figures; they share this palette.
 """
 
 from __future__ import annotations

@@ -334,12 +334,14 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: Pro
     view = st.segmented_control("Show", STATE_VIEWS, default=STATE_VIEWS[0], key=keys.STATE_VIEW) or STATE_VIEWS[0]
     probe = loaded.probe
     if digit is None or result is None:
-        figure = reading_charts.waiting_heatmaps_spec(_states_figure(probe, np.zeros((ROWS, ROWS)), _nothing_read(probe), view, ROWS, None))
+        empty = _states_figure(probe, np.zeros((ROWS, ROWS)), _nothing_read(probe), view, ROWS, None, scaled=False)
+        figure = reading_charts.waiting_heatmaps_spec(empty)
+        alt = f"Heatmaps of each layer's {view.lower()} after each row, empty until a digit is drawn."
     else:
         figure = _states_figure(probe, digit.image, result, view, row, decided)
+        alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
     figure_column, note_column = st.columns([3.2, 1], gap="medium")
     with figure_column:
-        alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
         reading_figure(figure, key=STATES_CHART_KEY, alt=alt)
     with note_column:
         st.markdown(_VIEW_NOTES[view])
@@ -353,12 +355,13 @@ def _nothing_read(probe) -> ProbeResult:
     return ProbeResult(np.zeros(10), np.zeros((ROWS, 10)), np.stack(layers), np.stack(layers), np.stack(gates))
 
 
-def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row: int, decided: int | None) -> dict:
+def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row: int, decided: int | None, scaled: bool = True) -> dict:
+    """The heatmaps for `view`; the cell state is `scaled` to each layer's largest value (not when nothing was read)."""
     if view == "Gates":
         figure = reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
     else:
         states = result.hidden if view == "Hidden state" else result.cell
-        limits = None if view == "Hidden state" else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
+        limits = None if view == "Hidden state" or not scaled else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
         figure = reading_charts.states_spec(
             image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits
         )

@@ -216,7 +216,10 @@ def waiting_answer_spec() -> dict:
 
 
 def waiting_heatmaps_spec(heatmaps: dict) -> dict:
-    """A heatmap figure's place before anything is read: its panels, titles and colour bars, without values."""
+    """A heatmap figure's place before anything is read: its panels, titles and colour bars, without values.
+
+    Give it a figure laid out on a fixed scale (no per-layer limits: there are no values to scale to).
+    """
     return {**heatmaps, "panels": [{**panel, "z": None} for panel in heatmaps["panels"]], "note": WAITING_LAYERS_NOTE}
 
 

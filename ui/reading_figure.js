@@ -2,7 +2,7 @@
 // Drawn from the specs of ui/reading_charts.py (see ui/reading_figure.py). One canvas per figure,
 // redrawn in place on every new spec; hovering a row outlines it in every reading figure at once.
 
-const ROW_EVENT = "lstm-row-hover";  // Also heard by ui/live_chart.py's Plotly charts.
+const ROW_EVENT = "lstm-row-hover";  // Every reading figure on the page hears it.
 const NARROW_PX = 420;  // Narrower than this (a phone): the specs' short titles and smaller fonts.
 const TEXT = "#444";
 const FAINT = "#666";
@@ -150,11 +150,13 @@ function drawPanelText(g, figure, box, narrow, along, unitX) {
     text(g, panel.row_title, box.x - (narrow ? 20 : 26), box.y + box.h / 2, { size: 11, angle: -Math.PI / 2 });
   }
   let below = box.y + box.h + 4;
-  if (panel.groups && unitX) {
-    panel.groups.centres.forEach((centre, i) => {
-      const digit = panel.groups.digits[i];
-      text(g, String(digit), unitX(centre), below, { size: 11, bold: true, colour: figure.digit_colours[digit], baseline: "top" });
-    });
+  if (panel.groups) {  // Their row of labels keeps its place in an empty figure too.
+    if (unitX) {
+      panel.groups.centres.forEach((centre, i) => {
+        const digit = panel.groups.digits[i];
+        text(g, String(digit), unitX(centre), below, { size: 11, bold: true, colour: figure.digit_colours[digit], baseline: "top" });
+      });
+    }
     below += 14;
   }
   if (panel.x_title) text(g, narrow ? panel.narrow_x_title : panel.x_title, box.x + box.w / 2, below, { size: narrow ? 10 : 11, baseline: "top" });
@@ -320,7 +322,8 @@ function paint(canvas, figure, width, hoverRow, scale) {
 function redraw(holder) {
   const width = holder.clientWidth || 600;
   holder.canvas.style.height = holder.figure.height + "px";
-  holder.hit = paint(holder.canvas, holder.figure, width, holder.hoverRow, window.devicePixelRatio || 1);
+  holder.drawnScale = window.devicePixelRatio || 1;
+  holder.hit = paint(holder.canvas, holder.figure, width, holder.hoverRow, holder.drawnScale);
   holder.drawnWidth = width;
 }
 
@@ -348,10 +351,18 @@ function mount(parentElement) {
     const left = Math.min(x + 12, rect.width - tip.offsetWidth - 2);
     tip.style.left = Math.max(0, left) + "px";
     tip.style.top = Math.max(0, y - tip.offsetHeight - 8) + "px";
-    if (found.row !== null) broadcast(found.row);
+    broadcast(found.row);  // null (the bars) clears the outline.
   };
+  const hide = () => { tip.style.display = "none"; broadcast(null); };
   canvas.addEventListener("pointermove", point);
-  canvas.addEventListener("pointerleave", () => { tip.style.display = "none"; broadcast(null); });
+  // A finger neither hovers nor moves before lifting: a tap shows the tip and outline, which stay
+  // until the next tap elsewhere on the page.
+  canvas.addEventListener("pointerdown", point);
+  canvas.addEventListener("pointerleave", (event) => { if (event.pointerType !== "touch") hide(); });
+  holder.onOutsideTap = (event) => {  // Only the figure showing its tip: another's tap must not clear the outline.
+    if (event.pointerType === "touch" && tip.style.display === "block" && !holder.contains(event.target)) hide();
+  };
+  document.addEventListener("pointerdown", holder.onOutsideTap);
   holder.onRow = (event) => {
     if (holder.hoverRow === event.detail || !holder.figure) return;
     holder.hoverRow = event.detail;
@@ -366,7 +377,8 @@ function mount(parentElement) {
     return copy;
   };
   if ("ResizeObserver" in window) {
-    new ResizeObserver(() => { if (holder.figure && holder.clientWidth && holder.clientWidth !== holder.drawnWidth) redraw(holder); }).observe(holder);
+    const changed = () => holder.clientWidth !== holder.drawnWidth || (window.devicePixelRatio || 1) !== holder.drawnScale;
+    new ResizeObserver(() => { if (holder.figure && holder.clientWidth && changed()) redraw(holder); }).observe(holder);
   }
   return holder;
 }
@@ -388,5 +400,9 @@ export default function ({ data, parentElement }) {
     holder.dataset.drawn = data.revision;
   }
   // Streamlit calls this when the component goes away: once the figure has left the page, stop listening.
-  return () => setTimeout(() => { if (!holder.isConnected) window.removeEventListener(ROW_EVENT, holder.onRow); }, 0);
+  return () => setTimeout(() => {
+    if (holder.isConnected) return;
+    window.removeEventListener(ROW_EVENT, holder.onRow);
+    document.removeEventListener("pointerdown", holder.onOutsideTap);
+  }, 0);
 }
