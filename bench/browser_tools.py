@@ -35,6 +35,21 @@ CHROMIUM_FLAGS = [
 HEALTHY_WITHIN_SECONDS = 90
 # The drawing canvas (the app's and the floor app's, keyed `digit_canvas…`); the page has other canvases (the reading figures).
 DRAWING_CANVAS = "[class*='st-key-digit_canvas'] canvas"
+# Installed before the page's own scripts: when the page sent and received websocket messages, so a
+# stroke's round trip can be split into the server's part (the canvas's message → the rerun's last
+# message) and the browser's (drawing the answer), which on this machine share the same two cores.
+SOCKET_TIMES = """(() => {
+  const times = window.__sockets = {sent: [], received: []};
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    times.sent.push(performance.now());
+    if (!this.__heard) {
+      this.__heard = true;
+      this.addEventListener('message', () => times.received.push(performance.now()));
+    }
+    return send.call(this, data);
+  };
+})();"""
 
 
 def free_port() -> int:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPOSITORY))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, resident_megabytes, streamlit_process  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SOCKET_TIMES, resident_megabytes, streamlit_process  # noqa: E402
 
 ROUNDS = 2
 STROKES_PER_SESSION = 8
@@ -65,21 +65,6 @@ OBSERVER = """() => {
 # its 28×28 input picture.
 SIGNATURE = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stImage"] img')]
   .map(element => element.src || element.textContent).join('|')"""
-# Installed before the page's own scripts: when the page sent and received websocket messages, so a
-# stroke's round trip can be split into the server's part (the canvas's message → the rerun's last
-# message) and the browser's (drawing the answer), which on this machine share the same two cores.
-SOCKET_TIMES = """(() => {
-  const times = window.__sockets = {sent: [], received: []};
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    times.sent.push(performance.now());
-    if (!this.__heard) {
-      this.__heard = true;
-      this.addEventListener('message', () => times.received.push(performance.now()));
-    }
-    return send.call(this, data);
-  };
-})();"""
 WAIT_FOR_ANSWER = """async ([before, quiet, timeout]) => {
   const signature = () => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stImage"] img')]
     .map(element => element.src || element.textContent).join('|');

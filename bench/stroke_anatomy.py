@@ -21,23 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, streamlit_server  # noqa: E402
+from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SOCKET_TIMES, draw_strokes, streamlit_server  # noqa: E402
 from bench.stroke_latency import OBSERVER, QUIET_MS, ROUNDS, STROKES, WARM_UP_STROKES, reset_canvas  # noqa: E402
 
-# Installed before any page script: every websocket send and receive, and every DOM change with the
-# element it happened in (the nearest ancestor with a data-testid or a class naming a chart).
+# Installed before any page script, with SOCKET_TIMES (the websocket's sends and receives): every
+# mouse-up, and every DOM change with the element it happened in (the nearest with a key or a data-testid).
 RECORDER = """(() => {
-  const marks = window.__anatomy = {up: [], sent: [], received: [], mutations: []};
+  const marks = window.__anatomy = {up: [], mutations: []};
   document.addEventListener('mouseup', () => marks.up.push(performance.now()), true);
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    marks.sent.push(performance.now());
-    if (!this.__heard) {
-      this.__heard = true;
-      this.addEventListener('message', () => marks.received.push(performance.now()));
-    }
-    return send.call(this, data);
-  };
   const where = (node) => {
     let element = node.nodeType === 1 ? node : node.parentElement;
     while (element && element !== document.body) {
@@ -56,15 +47,15 @@ RECORDER = """(() => {
 })();"""
 
 PHASES = """async (quiet) => {
-  const marks = window.__anatomy;
+  const marks = window.__anatomy, sockets = window.__sockets;
   const up = marks.up[marks.up.length - 1];
   const deadline = performance.now() + 30000;
   while (performance.now() < deadline) {
     const after = marks.mutations.filter(([t]) => t > up + 1);
     const last = after.length ? after[after.length - 1][0] : null;
     if (last !== null && performance.now() - last > quiet) {
-      const sent = marks.sent.find((t) => t > up);
-      const received = marks.received.filter((t) => t > (sent || up) && t <= last);
+      const sent = sockets.sent.find((t) => t > up);
+      const received = sockets.received.filter((t) => t > (sent || up) && t <= last);
       const lastReceived = received.length ? received[received.length - 1] : sent;
       const late = {};
       for (const [t, place] of after) if (t >= lastReceived) late[place] = Math.max(late[place] || 0, t - lastReceived);
@@ -79,6 +70,7 @@ PHASES = """async (quiet) => {
 
 def _open(url: str, browser):
     page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()  # Nothing cached from another page.
+    page.add_init_script(SOCKET_TIMES)
     page.add_init_script(RECORDER)
     page.goto(url, wait_until="networkidle")
     canvas = page.locator(DRAWING_CANVAS).last

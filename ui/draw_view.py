@@ -237,7 +237,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         with answer_column:
             st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
         # The reading's place, waiting: the page keeps its shape when the first digit arrives, and the
-        # browser has its controls ready (their first drawing cost a first stroke ~0.13 s; bench/stroke_anatomy.py).
+        # browser has drawn its controls once already (`python bench/stroke_anatomy.py --first 5`).
         with chart_column:
             reading_figure(
                 reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn."
@@ -358,14 +358,10 @@ def _nothing_read(probe) -> ProbeResult:
 def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row: int, decided: int | None, scaled: bool = True) -> dict:
     """The heatmaps for `view`; the cell state is `scaled` to each layer's largest value (not when nothing was read)."""
     if view == "Gates":
-        figure = reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
-    else:
-        states = result.hidden if view == "Hidden state" else result.cell
-        limits = None if view == "Hidden state" or not scaled else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
-        figure = reading_charts.states_spec(
-            image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits
-        )
-    return figure
+        return reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
+    states = result.hidden if view == "Hidden state" else result.cell
+    limits = None if view == "Hidden state" or not scaled else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
+    return reading_charts.states_spec(image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits)
 
 
 def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str) -> None:

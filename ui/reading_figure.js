@@ -50,8 +50,8 @@ function colourTable(scale) {  // 256 RGB entries interpolated along a Plotly-st
 
 // ---- drawing helpers --------------------------------------------------------------------------
 
+let family = "sans-serif";  // The page's font, read once per paint (reading it per label forced style work).
 function font(size, bold) {
-  const family = getComputedStyle(document.body).fontFamily || "sans-serif";
   return `${bold ? "bold " : ""}${size}px ${family}`;
 }
 function text(g, value, x, y, { size = 12, colour = TEXT, align = "center", baseline = "alphabetic", bold = false, angle = 0 } = {}) {
@@ -310,6 +310,7 @@ function drawAnswer(g, figure, width, hoverRow) {
 // ---- the component ----------------------------------------------------------------------------
 
 function paint(canvas, figure, width, hoverRow, scale) {
+  family = getComputedStyle(document.body).fontFamily || "sans-serif";
   canvas.width = Math.round(width * scale);
   canvas.height = Math.round(figure.height * scale);
   const g = canvas.getContext("2d");

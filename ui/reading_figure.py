@@ -1,12 +1,13 @@
 """The reading figures drawn on a canvas in the page: the running answer, and the layers' states or gates.
 
 A stroke redraws both figures, so they must be cheap in the browser. Plotly.js redrew them in
-place, but even then it rebuilt some 1,500–1,800 SVG nodes per figure and per stroke (40–50 ms
-each on this machine; `bench/stroke_anatomy.py`), and every visitor's browser had to load its
-4.6 MB before the first answer. This small renderer (`ui/reading_figure.js`) paints the specs of
-`ui/reading_charts.py` on one canvas per figure in a millisecond or two: heatmaps as pixels, the
-running answer as lines, with the same labels, colour bars and row marks, a tooltip on hover,
-and the row under the pointer outlined in every reading figure at once.
+place, but still rebuilt each figure's SVG on every stroke: the page took 133 ms to draw a stroke's
+answer, against 38 ms now (the render phase of `bench/stroke_anatomy.py`,
+`bench/results/stroke_anatomy.txt`), and every visitor's browser had to load its 4.6 MB first.
+This small renderer (`ui/reading_figure.js`) paints the specs of `ui/reading_charts.py` on one
+canvas per figure: heatmaps as pixels, the running answer as lines, with the same labels, colour
+bars and row marks, a tooltip on hover (or tap), and the row under the pointer outlined in every
+reading figure at once.
 
 The figure's data travels as typed arrays (`ui.live_chart.figure_json`), and a figure that has not
 changed is not redrawn.
