@@ -109,3 +109,11 @@ def test_expired_sessions_are_dropped_from_streamlits_own_store(monkeypatch):
 def test_an_unknown_session_store_is_left_alone():
     assert not server_memory.drop_expired_sessions(SimpleNamespace())
     assert not server_memory.drop_expired_sessions(SimpleNamespace(_session_mgr=SimpleNamespace(_session_storage=object())))
+
+
+def test_the_watching_thread_ends_once_its_server_is_gone():
+    looks = []
+    watcher = server_memory.IdleMemoryWatcher(lambda: looks.append(1) or 0, lambda everyone_gone: None, 0, serving=lambda: False)
+    thread = watcher.start(poll_seconds=0.01)
+    thread.join(timeout=5)
+    assert not thread.is_alive() and not looks  # No look at a server that is not there (it used to log a traceback every poll).

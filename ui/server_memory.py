@@ -47,10 +47,12 @@ class IdleMemoryWatcher:
         release: Callable[[bool], None],
         settle_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        serving: Callable[[], bool] = lambda: True,
     ):
         if settle_seconds < 0:
             raise ValueError(f"The settle time cannot be negative, got {settle_seconds}")
         self.active_sessions, self.release, self.settle_seconds, self.clock = active_sessions, release, settle_seconds, clock
+        self.serving = serving  # False once the server is gone: the watching thread ends.
         self.releases = 0
         self._most_sessions = 0  # Since the last release.
         self._fell_at: float | None = None  # When the count fell below that mark.
@@ -73,6 +75,8 @@ class IdleMemoryWatcher:
 
     def _watch(self, poll_seconds: float) -> None:
         while not self._stopped.wait(poll_seconds):
+            if not self.serving():
+                return
             try:
                 self.check()
             except Exception:  # The watcher must outlive a failed look; the server's log says why.
@@ -125,6 +129,7 @@ def watch_server_memory() -> IdleMemoryWatcher | None:
     with _start_lock:
         if _watcher is None and runtime.exists():
             ttl_seconds = st.get_option("server.disconnectedSessionTTL") or 0
-            _watcher = IdleMemoryWatcher(active_session_count, release_server_memory, ttl_seconds + SETTLE_MARGIN_SECONDS)
+            settle_seconds = ttl_seconds + SETTLE_MARGIN_SECONDS
+            _watcher = IdleMemoryWatcher(active_session_count, release_server_memory, settle_seconds, serving=runtime.exists)
             _watcher.start()
         return _watcher
