@@ -3,7 +3,7 @@
 Benchmarks live apart from the tests and do not import from `tests/`. `streamlit_process` starts a
 server and yields it (URL, process, launch time) so a benchmark can read its memory and time its
 start; `streamlit_server` yields just the URL. `draw_strokes` draws on the canvas with the mouse,
-and `resident_megabytes` reads a process's resident memory from /proc.
+`resident_megabytes` reads a process's resident memory from /proc and `cpu_seconds` the CPU time it used.
 """
 
 from __future__ import annotations
@@ -126,6 +126,33 @@ def resident_megabytes(pid: int, field: str = "VmRSS") -> float:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError(f"/proc/{pid}/status has no {field}")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The CPU time (user + system) the processes have used so far, in seconds; a process gone meanwhile counts 0."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            # utime and stime are the 12th and 13th fields after the command name, which is in parentheses.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def browser_pids() -> list[int]:
+    """Every Chromium process on the machine (browser, renderers, GPU and utility processes)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip().startswith("chrom"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def child_pids(pid: int) -> list[int]:

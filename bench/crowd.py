@@ -9,8 +9,9 @@ notes the websocket frames the page sent and got meanwhile, so a stroke left wit
 shows whether the canvas never sent it or the server never answered. Prints errors, stuck
 sessions (a stroke without an answer within 60 s), p50/p95 round trips as ratios to the floor's,
 the p95 of the server's part of each round trip (the canvas's websocket message to the rerun's
-last message; the rest is the browsers drawing, which here share the servers' two cores), and
-both servers' memory side by side: before any session, peak, once all sessions have closed,
+last message; the rest is the browsers drawing, which here share the servers' two cores), the CPU
+time per stroke of the server and of the browsers (the machine's two cores are the budget both
+share), and both servers' memory side by side: before any session, peak, once all sessions have closed,
 and after the disconnected-session TTL and a margin (when the app has given freed memory back).
 
     flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
@@ -32,7 +33,16 @@ sys.path.insert(0, str(REPOSITORY))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SOCKET_TIMES, resident_megabytes, streamlit_process  # noqa: E402
+from bench.browser_tools import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    DRAWING_CANVAS,
+    SOCKET_TIMES,
+    browser_pids,
+    cpu_seconds,
+    resident_megabytes,
+    streamlit_process,
+)
 
 ROUNDS = 2
 STROKES_PER_SESSION = 8
@@ -62,12 +72,12 @@ OBSERVER = """() => {
     .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
 }"""
 # What the server's answer to a stroke changes: the floor's echoed number, the app's prediction and
-# its 28×28 input picture.
-SIGNATURE = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stImage"] img')]
-  .map(element => element.src || element.textContent).join('|')"""
+# its 28×28 input picture (the revision the picture was painted from).
+_SIGNATURE_EXPRESSION = """[...document.querySelectorAll('[data-testid="stMetricValue"], .st-key-reading_input .reading-figure')]
+  .map(element => element.dataset.drawn || element.textContent).join('|')"""
+SIGNATURE = f"() => {_SIGNATURE_EXPRESSION}"
 WAIT_FOR_ANSWER = """async ([before, quiet, timeout]) => {
-  const signature = () => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stImage"] img')]
-    .map(element => element.src || element.textContent).join('|');
+  const signature = () => """ + _SIGNATURE_EXPRESSION + """;
   const up = window.__crowd.up;
   const deadline = performance.now() + timeout;
   while (performance.now() < deadline) {
@@ -98,6 +108,17 @@ class SessionResult:
     server_ms: list[float] = field(default_factory=list)  # The server's part: the canvas's message to the rerun's last message.
     stuck_strokes: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds used while the sessions drew (from their first stroke to their last), by the server and by the browsers."""
+
+    server: float = 0.0
+    browsers: float = 0.0
+
+    def __add__(self, other: "CpuUse") -> "CpuUse":
+        return CpuUse(self.server + other.server, self.browsers + other.browsers)
 
 
 @contextmanager
@@ -198,15 +219,18 @@ async def run_session(page, box, frames, result: SessionResult, strokes, reset_e
         await asyncio.sleep(THINK_SECONDS)
 
 
-async def crowd_phase(browser, url: str, pid: int, sessions: int, eager: bool = False) -> tuple[list[SessionResult], float]:
-    """K sessions open, then all draw at once; returns their results and the server's peak memory."""
+async def crowd_phase(browser, url: str, pid: int, sessions: int, eager: bool = False) -> tuple[list[SessionResult], float, CpuUse]:
+    """K sessions open, then all draw at once; returns their results, the server's peak memory and the CPU used while drawing."""
     with MemoryWatch(pid) as memory:
         opened = await asyncio.gather(*(open_session(browser, url, eager) for _ in range(sessions)))
         strokes = STROKES[:STROKES_PER_SESSION]
+        browsers = browser_pids()  # Every renderer is up once its page is open, and stays until its context closes.
+        server_before, browsers_before = cpu_seconds([pid]), cpu_seconds(browsers)
         await asyncio.gather(*(run_session(page, box, frames, result, strokes) for _, page, box, frames, result in opened))
+        used = CpuUse(cpu_seconds([pid]) - server_before, cpu_seconds(browsers) - browsers_before)
         for context, *_ in opened:
             await context.close()
-    return [result for *_, result in opened], memory.peak
+    return [result for *_, result in opened], memory.peak, used
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -214,7 +238,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: float) -> dict:
+def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: float, cpu: CpuUse) -> dict:
     trips = [trip for result in results for trip in result.round_trips_ms]
     stuck = [result for result in results if result.stuck_strokes]
     errors = [error for result in results for error in result.errors]
@@ -228,13 +252,16 @@ def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: flo
         "later p95": percentile(later, 0.95),
         "first p50": statistics.median(firsts) if firsts else float("nan"),
         "server p95": percentile([ms for result in results for ms in result.server_ms], 0.95),
+        "server cpu": 1000 * cpu.server / max(1, len(trips)),
+        "browser cpu": 1000 * cpu.browsers / max(1, len(trips)),
     }
     print(
         f"  {name:5}: {len(trips)} answered strokes, {sum(len(r.stuck_strokes) for r in results)} stuck strokes in "
         f"{len(stuck)} stuck sessions, {len(errors)} errors; round trip p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms "
         f"(each session's first stroke: p50 {summary['first p50']:.0f} ms; the others: p95 {summary['later p95']:.0f} ms; "
         f"the server's part: p95 {summary['server p95']:.0f} ms); "
-        f"server memory {idle_mb:.0f} MB before, {peak_mb:.0f} MB peak",
+        f"server memory {idle_mb:.0f} MB before, {peak_mb:.0f} MB peak; CPU per stroke: server {summary['server cpu']:.0f} ms, "
+        f"browsers {summary['browser cpu']:.0f} ms",
         flush=True,
     )
     for result in stuck:
@@ -245,21 +272,21 @@ def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: flo
     return summary
 
 
-async def crowd(counts: list[int], eager: bool = False) -> None:
+async def crowd(counts: list[int], eager: bool = False, rounds: int = ROUNDS) -> None:
     environment = {"LSTM_DEMO_MODE": "public"}
     with serve("bench/floor_app.py", environment) as (floor_url, floor_pid), serve("app.py", environment) as (app_url, app_pid):
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             memory = {"floor": [0.0, 0.0], "app": [0.0, 0.0]}  # Before any session, peak over all phases.
             for count in counts:
-                print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {ROUNDS} rounds, floor and app in turn:")
-                gathered = {"floor": ([], 0.0, 0.0), "app": ([], 0.0, 0.0)}
-                for _ in range(ROUNDS):
+                print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {rounds} rounds, floor and app in turn:")
+                gathered = {"floor": ([], 0.0, 0.0, CpuUse()), "app": ([], 0.0, 0.0, CpuUse())}
+                for _ in range(rounds):
                     for name, url, pid in (("floor", floor_url, floor_pid), ("app", app_url, app_pid)):
                         idle = resident_megabytes(pid)
-                        results, peak = await crowd_phase(browser, url, pid, count, eager)
-                        previous, previous_peak, first_idle = gathered[name]
-                        gathered[name] = (previous + results, max(previous_peak, peak), first_idle or idle)
+                        results, peak, used = await crowd_phase(browser, url, pid, count, eager)
+                        previous, previous_peak, first_idle, previous_cpu = gathered[name]
+                        gathered[name] = (previous + results, max(previous_peak, peak), first_idle or idle, previous_cpu + used)
                 for name in memory:
                     memory[name] = [memory[name][0] or gathered[name][2], max(memory[name][1], gathered[name][1])]
                 floor = report("floor", *gathered["floor"])
@@ -319,12 +346,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("counts", nargs="*", type=int, default=[4, 8], help="numbers of sessions drawing at once")
     parser.add_argument("--long", type=int, metavar="STROKES", help="one session drawing this many strokes instead")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds of floor then app per K (default {ROUNDS})")
     parser.add_argument("--eager", action="store_true", help="draw as soon as the canvas shows, before the page has settled")
     arguments = parser.parse_args()
     if arguments.long:
         asyncio.run(long_session(arguments.long))
     else:
-        asyncio.run(crowd(arguments.counts, arguments.eager))
+        asyncio.run(crowd(arguments.counts, arguments.eager, arguments.rounds))
 
 
 if __name__ == "__main__":

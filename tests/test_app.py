@@ -59,7 +59,18 @@ def _live_figures(app: AppTest) -> list[str]:
 
 def _reading_figures(app: AppTest) -> list[str]:
     """The reading figures (JSON specs) sent to the canvas renderer (`ui/reading_figure.py`): the running answer, then the layers."""
-    return [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure")]
+    return [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure") if json.loads(data["figure"])["kind"] != "picture"]
+
+
+def _input_picture(app: AppTest) -> dict:
+    """The spec of the 28×28 input picture beside the prediction (painted by the same renderer)."""
+    (picture,) = [json.loads(data["figure"]) for data in _sent_to(app, "lstm_demo.reading_figure") if '"kind":"picture"' in data["figure"]]
+    return picture
+
+
+def _no_prediction(app: AppTest) -> bool:
+    """The page waits for a digit: the prediction's place shows a dash."""
+    return _metric(app, "Prediction").value == "–"
 
 
 def _row_slider(app: AppTest):
@@ -73,19 +84,21 @@ def _shown_row(app: AppTest) -> int:
     assert _metric(app, f"Answer after row {row}") is not None
     answer, states = (json.loads(figure) for figure in _reading_figures(app))
     assert answer["bars"]["title"] == f"after row {row}"
-    assert answer["marks"]["current_row"] == states["marks"]["current_row"] == row
+    assert answer["marks"]["current_row"] == states["marks"]["current_row"] == _input_picture(app)["marks"]["current_row"] == row
     return row
 
 
 def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     app = _run(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
-    assert _metric(app, "Prediction") is None
+    assert _no_prediction(app)
     # The reading waits in its place, empty and disabled, so the page keeps its shape when a digit arrives.
     answer, states = (json.loads(figure) for figure in _reading_figures(app))
     assert answer["running"] is None and answer["note"].startswith("Draw a digit")
     assert states["panels"] and all(panel["z"] is None for panel in states["panels"])
-    assert _row_slider(app).disabled and app.button(key="play_rows_waiting").disabled
+    assert _row_slider(app).disabled and app.button(key="play_rows").disabled
+    assert _input_picture(app)["panels"][0]["z"] is None
+    assert app.button_group(key="teach_label").disabled
     assert not _live_figures(app)  # No Plotly.js to fetch.
     assert "drawing" not in app.query_params and "test" not in app.query_params
 
@@ -95,8 +108,10 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     environment(_canvas_of(x_test[0]))
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
-    assert any(text.value.startswith("It answered") or text.value.startswith("It never") for text in app.markdown)
-    answer, states = _reading_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
+    assert any("\n\nIt answered" in text.value or "\n\nIt never" in text.value for text in app.markdown)
+    answer, states = _reading_figures(app)
+    # What the network reads, beside the prediction: the very input the layers' figure shows in its first panel.
+    assert _input_picture(app)["panels"][0]["z"] == json.loads(states)["panels"][0]["z"]  # The running answer beside the canvas, the layers below: each redrawn in place.
     assert "Running answer" in answer and "layer 2 hidden state" in states
     assert all(data["alt"] for data in _sent_to(app, "lstm_demo.reading_figure"))  # Each figure has an accessible name.
     assert not app.get("plotly_chart") and not _live_figures(app)  # The reading needs no Plotly.js.
@@ -170,7 +185,7 @@ def test_a_malformed_drawing_gets_a_clear_message(environment):
     environment(np.zeros((280, 280, 3), dtype=np.uint8))
     app = _run(APP_SCRIPT)
     assert any("could not be read" in warning.value for warning in app.warning)
-    assert _metric(app, "Prediction") is None
+    assert _no_prediction(app)
 
 
 def test_try_a_test_digit_clears_the_canvas_and_says_what_is_read(environment, mnist):
@@ -180,7 +195,7 @@ def test_try_a_test_digit_clears_the_canvas_and_says_what_is_read(environment, m
     _row_slider(app).set_value(9).run()
     app.button(key="test_digit").click().run()
     assert not app.exception
-    assert _metric(app, "Prediction") is not None
+    assert not _no_prediction(app)
     assert any("Reading **MNIST test digit #" in text.value and "not the canvas" in text.value for text in app.markdown)
     assert any("labelled" in text.value for text in app.markdown)
     assert _shown_row(app) == 28
@@ -237,7 +252,7 @@ def test_a_tampered_address_gets_a_blank_canvas_and_a_short_notice(environment, 
     app.run()
     assert not app.exception
     assert any(notice in warning.value for warning in app.warning)
-    assert _metric(app, "Prediction") is None
+    assert _no_prediction(app)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
 
 

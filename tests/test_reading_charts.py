@@ -154,8 +154,17 @@ def test_the_data_table_has_a_line_per_row():
     assert first[0] == "1" and first[1] == "2" and float(first[12]) == float(f"{image[0, 0]:.6g}")
 
 
-def test_input_picture_is_the_image_enlarged():
-    image = np.random.default_rng(0).uniform(size=(28, 28))
-    picture = reading_charts.input_picture(image, scale=8)
-    assert picture.shape == (224, 224) and picture.dtype == np.uint8
-    np.testing.assert_array_equal(picture[::8, ::8], (image * 255).round().astype(np.uint8))
+def test_input_picture_is_the_image_on_a_fixed_square_with_the_reading_marks():
+    image = np.random.default_rng(0).uniform(-0.2, 1.2, size=(28, 28))
+    picture = reading_charts.picture_spec(image, side=140, current_row=12, decision_row=9)
+    assert picture["kind"] == "picture" and picture["width"] == picture["height"] == 140
+    (panel,) = picture["panels"]
+    np.testing.assert_array_equal(panel["z"], np.clip(image, 0, 1).astype(np.float32))
+    assert panel["scale"] == "ink" and panel["limits"] == [0.0, 1.0] and panel["x"] == panel["y"] == [0.0, 1.0]
+    assert picture["marks"]["current_row"] == 12 and picture["marks"]["decided_row"] == 9
+    assert picture["colour_bars"] == [] and picture["margin"] == {"l": 0, "r": 0, "t": 0, "b": 0}
+
+
+def test_the_waiting_input_picture_keeps_its_place_without_values():
+    picture = reading_charts.picture_spec(None, side=140)
+    assert picture["panels"][0]["z"] is None and picture["width"] == 140

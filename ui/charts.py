@@ -21,6 +21,7 @@ DIGIT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9
 QUIET_GREY = "#b8bec8"  # Everything that does not matter right now (digits that never rise, runner-up bars).
 CURRENT_ROW = "#1b1b1b"  # The row shown: a solid dark line in every reading panel.
 DECIDED_ROW = "#7a7a7a"  # The row from which the answer stays the same: dashed grey.
+MARK_ON_INK = "#d48f00"  # The row marks over white ink on black (the input picture): the theme's primary colour.
 ACCENT = "#f5b700"  # Training charts only (validation points): never used on the reading page.
 # Colour scales are spelled out: the figures skip Plotly's Python validation, which is what turns
 # names such as "RdBu_r" into scales, and Plotly.js's own scales of the same names differ.

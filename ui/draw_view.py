@@ -38,6 +38,7 @@ ROWS = 28
 DEFAULT_BRUSH_WIDTH = 20
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 ANSWER_CHART_KEY = "reading_answer"
+INPUT_PICTURE_KEY = "reading_input"
 STATES_CHART_KEY = "reading_states"
 
 
@@ -221,7 +222,12 @@ def _read(loaded: resources.LoadedModel, digit: Digit) -> tuple[ProbeResult, int
 
 @st.fragment
 def drawing_section(loaded: resources.LoadedModel) -> None:
-    """Canvas, prediction, running answer, row controls and the layers: a stroke reruns this part of the page alone."""
+    """Canvas, prediction, running answer, row controls and the layers: a stroke reruns this part of the page alone.
+
+    Before the first digit every element is already in its place, empty or disabled, under the key
+    it keeps once a digit is read: the page keeps its shape, and a visitor's first stroke updates
+    the page instead of building it (`python bench/stroke_anatomy.py --first 5`).
+    """
     if keys.ADDRESS_NOTICE in st.session_state:
         st.warning(st.session_state.pop(keys.ADDRESS_NOTICE), icon=":material/link_off:")
     canvas_column, answer_column, chart_column = st.columns([1.1, 0.95, 1.95], gap="medium")
@@ -232,19 +238,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     if problem:
         st.warning(problem)
     if digit is None:
-        rows.forget_digit()
-        _write_address(None, ROWS)
-        with answer_column:
-            st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
-        # The reading's place, waiting: the page keeps its shape when the first digit arrives, and the
-        # browser has drawn its controls once already (`python bench/stroke_anatomy.py --first 5`).
-        with chart_column:
-            reading_figure(
-                reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn."
-            )
-        rows.waiting_controls()
-        view = _states_view(loaded, None, None, ROWS, None)
-        _reading_downloads(None, None, view)
+        _waiting_for_a_digit(loaded, answer_column, chart_column)
         return
 
     loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
@@ -254,7 +248,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     row = rows.row_in_step(digit.signature)
     summary = summarise_reading(running, digit.true_label)
     with answer_column:
-        _answer(digit, result, summary)
+        _answer(digit, result, summary, row, decided)
         teach_view.correction_buttons(digit.image, int(np.argmax(result.probabilities)))  # "It's a …": collect corrections.
     with chart_column:
         reading_figure(
@@ -262,7 +256,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
             key=ANSWER_CHART_KEY,
             alt=f"Chart of each digit's probability after each row. {summary}",
         )
-        st.caption("One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same.")
+        st.caption(_ANSWER_CAPTION)
 
     rows.row_controls(row, running)
     view = _states_view(loaded, digit, result, row, decided)
@@ -270,6 +264,30 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     explain_view.render(loaded, digit.image, result, row)
     _write_address(digit, row)
     rows.keep_time(row)
+
+
+_ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
+_PICTURE_CAPTION = "What the network sees: 28×28, centred as MNIST was"
+
+
+def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_column) -> None:
+    """The reading's place before anything is read, element for element as `drawing_section` lays out a digit."""
+    rows.forget_digit()
+    _write_address(None, ROWS)
+    with answer_column:
+        st.metric("Prediction", "–")
+        st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
+        reading_figure(reading_charts.picture_spec(None, INPUT_PICTURE_SIDE), key=INPUT_PICTURE_KEY, alt="The network's 28×28 input: empty.")
+        st.caption(_PICTURE_CAPTION)
+        teach_view.correction_buttons(None, None)
+    with chart_column:
+        reading_figure(reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn.")
+        st.caption(_ANSWER_CAPTION)
+    rows.waiting_controls()
+    view = _states_view(loaded, None, None, ROWS, None)
+    _reading_downloads(None, None, view)
+    explain_view.waiting()
+    rows.keep_time(ROWS)
 
 
 def _canvas_buttons() -> None:
@@ -284,21 +302,21 @@ def _canvas_buttons() -> None:
     fit_canvas_toolbar(_canvas_key())
 
 
-def _answer(digit: Digit, result: ProbeResult, summary: str) -> None:
+def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
     predicted = int(np.argmax(result.probabilities))
     st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
     explain_view.novelty_note(result)  # "Does not look like a digit", when the novelty detector fires.
     if digit.test_index is None and digit.description == "your drawing":
-        st.markdown(f"Reading **{digit.description}**.")
+        reading = f"Reading **{digit.description}**."
     else:
-        st.markdown(f"Reading **{digit.description}**, not the canvas: draw on it to read your own.")
-    st.markdown(summary)
-    st.image(
-        reading_charts.input_picture(digit.image, scale=5),
-        width=INPUT_PICTURE_SIDE,
-        caption="What the network sees: 28×28, centred as MNIST was",
+        reading = f"Reading **{digit.description}**, not the canvas: draw on it to read your own."
+    st.markdown(f"{reading}\n\n{summary}")  # One element: a stroke updates as few as it can.
+    reading_figure(
+        reading_charts.picture_spec(digit.image, INPUT_PICTURE_SIDE, row, decided),
+        key=INPUT_PICTURE_KEY,
         alt=f"The 28×28 image the network reads: {digit.description}",
     )
+    st.caption(_PICTURE_CAPTION)
 
 
 _VIEW_NOTES = {

@@ -70,6 +70,12 @@ def render(loaded: resources.LoadedModel, image: np.ndarray, result: ProbeResult
         _state_map_panel(loaded, result, row)
 
 
+def waiting() -> None:
+    """The panels' place before there is a digit: the same heading and choice, disabled (a choice made earlier stays)."""
+    st.subheader("Why this answer?")
+    st.segmented_control("Explain", PANELS, key=PANEL_KEY, disabled=True, help="Draw a digit first")
+
+
 def _image_signature(probe, image: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(image, dtype=np.float32).tobytes() + str(id(probe)).encode()).hexdigest()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ui.charts import CURRENT_ROW, DECIDED_ROW, DIGIT_COLOURS, DIVERGING, INK, QUIET_GREY, SEQUENTIAL
+from ui.charts import CURRENT_ROW, DECIDED_ROW, DIGIT_COLOURS, DIVERGING, INK, MARK_ON_INK, QUIET_GREY, SEQUENTIAL
 
 NOTABLE_PROBABILITY = 0.15  # A digit whose probability never reaches this after any row is drawn in grey, unlabelled.
 OTHER_DIGITS = f"digits never above {NOTABLE_PROBABILITY:.0%}"
@@ -30,10 +30,20 @@ WAITING_ANSWER_NOTE = "Draw a digit: its answer after every row appears here"
 WAITING_LAYERS_NOTE = "Draw a digit: each layer's state after every row appears here"
 
 
-def input_picture(image: np.ndarray, scale: int = 8) -> np.ndarray:
-    """The 28×28 input as an enlarged greyscale picture, shown as an image rather than a chart."""
-    grey = (np.clip(np.asarray(image, dtype=float), 0, 1) * 255).round().astype(np.uint8)
-    return np.repeat(np.repeat(grey, scale, axis=0), scale, axis=1)
+def picture_spec(image: np.ndarray | None, side: int, current_row: int = ROWS, decision_row: int | None = None) -> dict:
+    """The 28×28 input as the network sees it, `side` pixels square, with the same row marks as the other figures.
+
+    Painted like a heatmap panel (white ink on black), so pointing at a row outlines it in the reading
+    figures too; `image` None is the picture's place before anything is drawn.
+    """
+    z = np.zeros((ROWS, ROWS), dtype=np.float32) if image is None else np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    panel = _panel(z, "ink", (0, 1), [0.0, 1.0], [0.0, 1.0], "what the network sees")
+    if image is None:
+        panel["z"] = None
+    marks = {**_marks(current_row, decision_row), "current_colour": MARK_ON_INK, "decided_colour": MARK_ON_INK}
+    figure = _heatmaps([panel], [], side, {"l": 0, "r": 0, "t": 0, "b": 0}, marks)
+    figure.update(kind="picture", width=side)  # Painted as one heatmap panel, at a fixed width.
+    return figure
 
 
 def notable_digits(running: np.ndarray, true_label: int | None = None) -> list[int]:

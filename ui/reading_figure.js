@@ -317,11 +317,13 @@ function paint(canvas, figure, width, hoverRow, scale) {
   g.setTransform(scale, 0, 0, scale, 0, 0);
   g.fillStyle = "white";
   g.fillRect(0, 0, width, figure.height);
-  return (figure.kind === "answer" ? drawAnswer : drawHeatmaps)(g, figure, width, hoverRow);
+  return (figure.kind === "answer" ? drawAnswer : drawHeatmaps)(g, figure, width, hoverRow);  // "picture": one heatmap panel.
 }
 
 function redraw(holder) {
-  const width = holder.clientWidth || 600;
+  const fixed = holder.figure.width;  // A figure of a fixed width (the input picture); the others fill their column.
+  holder.style.width = fixed ? fixed + "px" : "100%";
+  const width = fixed || holder.clientWidth || 600;
   holder.canvas.style.height = holder.figure.height + "px";
   holder.drawnScale = window.devicePixelRatio || 1;
   holder.hit = paint(holder.canvas, holder.figure, width, holder.hoverRow, holder.drawnScale);

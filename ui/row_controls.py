@@ -112,18 +112,22 @@ def row_controls(row: int, running: np.ndarray) -> None:
 
 
 def waiting_controls() -> None:
-    """The row controls before there is a digit: in their place and disabled, so the page keeps its shape when one arrives.
+    """The row controls before there is a digit: in their place and disabled, under the keys they keep once a
+    digit arrives, so the page keeps its shape and the first stroke updates them instead of building them.
 
-    The slider has a key of its own: the reading's slider, keyed by `ROW_SLIDER_GENERATION`, comes
-    fresh with the first digit (see `row_in_step`).
+    The slider takes the key the first digit's slider will have (`row_in_step` moves to the next
+    generation when a digit follows none).
     """
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        st.button("◀", key="row_back_waiting", disabled=True)
-        st.button("▶ Play", key="play_rows_waiting", disabled=True, help="Draw a digit first")
-        st.button("▶", key="row_forward_waiting", disabled=True)
+        st.button("◀", key="row_back", help="One row back (← key)", disabled=True)
+        st.button("▶ Play", key="play_rows", help="Draw a digit first", disabled=True)
+        st.button("Next row (Play)", key=PLAY_TICK_KEY, disabled=True)
+        st.button("▶", key="row_forward", help="One row forward (→ key)", disabled=True)
         st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
         st.metric(f"Answer after row {ROWS}", "–", width="content")
-    st.slider("Row", 1, ROWS, ROWS, key="reading_row_slider_waiting", disabled=True, help="Draw a digit first")
+    slider_key = keys.row_slider(st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1)
+    st.session_state[slider_key] = ROWS
+    st.slider("Row", 1, ROWS, key=slider_key, disabled=True, help="Draw a digit first")
 
 
 def keep_time(row: int) -> None:

@@ -51,17 +51,21 @@ def _remove(index: int) -> None:
         collected.pop(index)
 
 
-def correction_buttons(image: np.ndarray, predicted: int) -> None:
+def correction_buttons(image: np.ndarray | None, predicted: int | None) -> None:
     """'It's a …' choices for a misread digit; picking one adds the drawing, with that label, to the corrections.
 
     One pills widget, not nine buttons: it is drawn again on every stroke (inside the drawing fragment).
+    Before there is a drawing (`image` None) it stands in its place, disabled.
     """
     if st.session_state.pop(CHANGED_KEY, False):
         st.rerun()  # The pick came from inside the drawing fragment: show the new thumbnail below at once.
-    with st.popover(f"Not a {predicted}? Teach it", icon=":material/school:"):
+    waiting = image is None or predicted is None
+    label = "Misread? Teach it" if waiting else f"Not a {predicted}? Teach it"
+    with st.popover(label, icon=":material/school:", disabled=waiting, help="Draw a digit first" if waiting else None):
         others = [digit for digit in range(10) if digit != predicted]
         st.pills("Say what it is: the drawing joins your corrections below, to teach a copy of the model.", others,
-                 format_func=lambda digit: f"It's a {digit}", key=LABEL_KEY, on_change=_picked, args=(image,))  # fmt: skip
+                 format_func=lambda digit: f"It's a {digit}", key=LABEL_KEY, disabled=waiting,
+                 on_change=None if waiting else _picked, args=None if waiting else (image,))  # fmt: skip
 
 
 def _picked(image: np.ndarray) -> None:
