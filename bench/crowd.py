@@ -3,7 +3,10 @@
 Starts `streamlit run app.py` and `streamlit run bench/floor_app.py` (the same canvas, echoing a
 number), opens K sessions (separate Chromium contexts) on one of them, and has all K draw the same
 strokes at the same time; then the same on the other; the two take turns for ROUNDS rounds so that
-the load from elsewhere on the machine hits both alike. For every stroke it times, inside the page,
+the load from elsewhere on the machine hits both alike. Visitors arrive as a crowd does: their
+first strokes spread over about one stroke's cycle and their pauses vary (seeded, the same
+schedule for both servers); `--lockstep` has all K lift their pens at the same instant instead,
+a burst that measures the worst case: every session's first answer at once. For every stroke it times, inside the page,
 the mouse-up to the page's answer (the prediction or echo changed, and the page quiet again), and
 notes the websocket frames the page sent and got meanwhile, so a stroke left without an answer
 shows whether the canvas never sent it or the server never answered. Prints errors, stuck
@@ -15,6 +18,7 @@ share), and both servers' memory side by side: before any session, peak, once al
 and after the disconnected-session TTL and a margin (when the app has given freed memory back).
 
     flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
+    flock /tmp/browser.lock python bench/crowd.py 8 --lockstep   # the burst: every first stroke at once
     flock /tmp/browser.lock python bench/crowd.py --long 220   # one session, 220 strokes: memory over time
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 from contextlib import contextmanager
@@ -48,7 +53,13 @@ ROUNDS = 2
 STROKES_PER_SESSION = 8
 ANSWER_TIMEOUT_MS = 60_000
 QUIET_MS = 500
-THINK_SECONDS = 0.4  # A visitor's pause between strokes.
+THINK_SECONDS = 0.4  # A visitor's pause between strokes (on average, when arrivals are staggered).
+# Staggered arrivals (the default): the K visitors' first strokes are spread over this many seconds, about
+# one stroke's cycle, in a seeded random order, and each pause between strokes is drawn from
+# THINK_SECONDS × [0.5, 1.5). Both servers get the very same schedule. `--lockstep` instead has every
+# session lift its pen at the same instant and pause exactly THINK_SECONDS: a burst, the worst case.
+ARRIVAL_SPREAD_SECONDS = 2.0
+SCHEDULE_SEED = 20261129
 SESSION_TTL_SECONDS = 60  # server.disconnectedSessionTTL in .streamlit/config.toml: closed sessions are kept that long.
 # Past the TTL, the app's memory watcher's margin (10 s) and its poll (5 s): by then the app has released.
 AFTER_CLOSE_SECONDS = 90
@@ -187,7 +198,31 @@ async def draw(page, box: dict, stroke: list[tuple[float, float]]) -> None:
     await page.mouse.up()
 
 
-async def run_session(page, box, frames, result: SessionResult, strokes, reset_every: int | None = None, on_stroke=None) -> None:
+@dataclass(frozen=True)
+class Schedule:
+    """When one visitor starts, and its pauses between strokes."""
+
+    start_seconds: float
+    think_seconds: list[float]
+
+
+def schedules(sessions: int, strokes: int, lockstep: bool, round_index: int) -> list[Schedule]:
+    """Each session's schedule: the same for the floor and the app in a round (seeded by K and the round)."""
+    if lockstep:
+        return [Schedule(0.0, [THINK_SECONDS] * strokes) for _ in range(sessions)]
+    rng = random.Random(SCHEDULE_SEED + 1000 * sessions + round_index)
+    slots = list(range(sessions))
+    rng.shuffle(slots)
+    return [
+        Schedule((slot + rng.random()) * ARRIVAL_SPREAD_SECONDS / sessions, [THINK_SECONDS * rng.uniform(0.5, 1.5) for _ in range(strokes)])
+        for slot in slots
+    ]
+
+
+async def run_session(page, box, frames, result: SessionResult, strokes, reset_every: int | None = None, on_stroke=None,
+                      schedule: Schedule | None = None) -> None:  # fmt: skip
+    schedule = schedule or Schedule(0.0, [THINK_SECONDS] * len(strokes))
+    await asyncio.sleep(schedule.start_seconds)
     for index, stroke in enumerate(strokes):
         if reset_every and index and index % reset_every == 0:
             await page.get_by_role("button", name="Reset canvas & history").click()
@@ -216,17 +251,19 @@ async def run_session(page, box, frames, result: SessionResult, strokes, reset_e
             result.errors.append(f"stroke {index}: {exceptions} exception(s) on the page")
         if on_stroke is not None:
             on_stroke(index)
-        await asyncio.sleep(THINK_SECONDS)
+        await asyncio.sleep(schedule.think_seconds[index])
 
 
-async def crowd_phase(browser, url: str, pid: int, sessions: int, eager: bool = False) -> tuple[list[SessionResult], float, CpuUse]:
-    """K sessions open, then all draw at once; returns their results, the server's peak memory and the CPU used while drawing."""
+async def crowd_phase(browser, url: str, pid: int, sessions: int, plan: list[Schedule], eager: bool = False) -> tuple[list[SessionResult], float, CpuUse]:
+    """K sessions open, then all draw, each on its schedule; returns their results, the server's peak memory and the CPU used while drawing."""
     with MemoryWatch(pid) as memory:
         opened = await asyncio.gather(*(open_session(browser, url, eager) for _ in range(sessions)))
         strokes = STROKES[:STROKES_PER_SESSION]
         browsers = browser_pids()  # Every renderer is up once its page is open, and stays until its context closes.
         server_before, browsers_before = cpu_seconds([pid]), cpu_seconds(browsers)
-        await asyncio.gather(*(run_session(page, box, frames, result, strokes) for _, page, box, frames, result in opened))
+        await asyncio.gather(
+            *(run_session(page, box, frames, result, strokes, schedule=schedule) for (_, page, box, frames, result), schedule in zip(opened, plan))
+        )
         used = CpuUse(cpu_seconds([pid]) - server_before, cpu_seconds(browsers) - browsers_before)
         for context, *_ in opened:
             await context.close()
@@ -272,19 +309,21 @@ def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: flo
     return summary
 
 
-async def crowd(counts: list[int], eager: bool = False, rounds: int = ROUNDS) -> None:
+async def crowd(counts: list[int], eager: bool = False, rounds: int = ROUNDS, lockstep: bool = False) -> None:
     environment = {"LSTM_DEMO_MODE": "public"}
     with serve("bench/floor_app.py", environment) as (floor_url, floor_pid), serve("app.py", environment) as (app_url, app_pid):
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             memory = {"floor": [0.0, 0.0], "app": [0.0, 0.0]}  # Before any session, peak over all phases.
             for count in counts:
-                print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {rounds} rounds, floor and app in turn:")
+                print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {rounds} rounds, floor and app in turn, "
+                      f"{'in lockstep (every first stroke at the same instant)' if lockstep else f'arrivals staggered over {ARRIVAL_SPREAD_SECONDS:.0f} s'}:")
                 gathered = {"floor": ([], 0.0, 0.0, CpuUse()), "app": ([], 0.0, 0.0, CpuUse())}
-                for _ in range(rounds):
+                for round_index in range(rounds):
+                    plan = schedules(count, STROKES_PER_SESSION, lockstep, round_index)
                     for name, url, pid in (("floor", floor_url, floor_pid), ("app", app_url, app_pid)):
                         idle = resident_megabytes(pid)
-                        results, peak, used = await crowd_phase(browser, url, pid, count, eager)
+                        results, peak, used = await crowd_phase(browser, url, pid, count, plan, eager)
                         previous, previous_peak, first_idle, previous_cpu = gathered[name]
                         gathered[name] = (previous + results, max(previous_peak, peak), first_idle or idle, previous_cpu + used)
                 for name in memory:
@@ -347,12 +386,13 @@ def main() -> None:
     parser.add_argument("counts", nargs="*", type=int, default=[4, 8], help="numbers of sessions drawing at once")
     parser.add_argument("--long", type=int, metavar="STROKES", help="one session drawing this many strokes instead")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds of floor then app per K (default {ROUNDS})")
+    parser.add_argument("--lockstep", action="store_true", help="every session's first stroke at the same instant, fixed pauses: a burst")
     parser.add_argument("--eager", action="store_true", help="draw as soon as the canvas shows, before the page has settled")
     arguments = parser.parse_args()
     if arguments.long:
         asyncio.run(long_session(arguments.long))
     else:
-        asyncio.run(crowd(arguments.counts, arguments.eager, arguments.rounds))
+        asyncio.run(crowd(arguments.counts, arguments.eager, arguments.rounds, arguments.lockstep))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
+from bench.browser_tools import APP_ANSWERED, CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
 from bench.stroke_latency import OBSERVER, STROKES, reset_canvas, timed_stroke  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def start_and_fill(browser, script: str, environment: dict[str, str], directory:
         box = _canvas(page)
         draw_strokes(page, box, FIRST_STROKE)
         if script == "app.py":
-            page.get_by_text("Prediction", exact=True).first.wait_for(timeout=120_000)
+            page.wait_for_function(APP_ANSWERED, timeout=120_000)
         else:
             page.wait_for_function(FLOOR_ANSWERED, timeout=120_000)
         first_answer = time.perf_counter() - server.launched_at

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, free_port, streamlit_server  # noqa: F401 (re-exported for the tests)
+from bench.browser_tools import APP_ANSWERED, CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, free_port, streamlit_server  # noqa: F401 (re-exported for the tests)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -74,7 +74,7 @@ def take_screenshots(directory: str) -> None:
         canvas = page.locator(DRAWING_CANVAS).last
         canvas.wait_for(timeout=60_000)
         draw_strokes(page, canvas.bounding_box(), SEVEN)
-        page.locator("[data-testid='stMetric']").filter(has_text="Prediction").wait_for(timeout=60_000)
+        page.wait_for_function(APP_ANSWERED, timeout=60_000)
         page.locator(".st-key-play_rows").wait_for(timeout=60_000)
         page.locator("[data-testid='stSlider'] input[aria-label='Row']").focus()
         for _ in range(11):  # Row 17, to show the faded unread rows.

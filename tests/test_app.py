@@ -166,7 +166,8 @@ def test_play_reads_from_the_first_row_and_pauses(environment, mnist):
     assert _shown_row(app) == 1
     assert app.button(key="play_rows").label == "⏸ Pause"
     clock = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "lstm_demo.reading_actions"]
-    assert any(data.get("mode") == "clock" and data["playing"] for data in clock)  # The browser's clock will press "next row".
+    assert len(clock) == 1 and clock[0]["clock"]["playing"]  # The browser's clock will press "next row".
+    assert clock[0]["clock"]["tick_key"] == "play_tick" and clock[0]["clock"]["milliseconds_per_row"] > 0
     app.button(key="play_tick").click().run()
     app.button(key="play_tick").click().run()
     assert _shown_row(app) == 3

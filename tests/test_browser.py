@@ -55,7 +55,7 @@ def _wait_for_prediction_change(page, previous: str | None) -> str:
             value = _prediction(page)
         except playwright_api.Error:
             value = None
-        if value is not None and value != previous:
+        if value not in (None, "–") and value != previous:  # A dash: nothing read yet.
             return value
         time.sleep(0.2)
     raise AssertionError(f"the prediction never changed from {previous!r}")

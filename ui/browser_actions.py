@@ -2,8 +2,8 @@
 PNG, keep the canvas's toolbar in view on touch screens, and keep time for Play.
 
 None of them needs the server: the address bar already holds the reading (see `ui/share.py`),
-and the figures are already painted in the page (see `ui/reading_figure.py`). So they are a small
-Streamlit component whose buttons act in the page, and cost a stroke nothing.
+and the figures are already painted in the page (see `ui/reading_figure.py`). So they are one
+small Streamlit component, one element on the page, whose buttons act in the page.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ let playTimer = null;
 function runClock(data) {
   clearTimeout(playTimer);
   playTimer = null;
-  if (!data.playing) return;
+  if (!data || !data.playing) return;
   playTimer = setTimeout(() => {
     const next = document.querySelector(".st-key-" + data.tick_key + " button");
     if (next) next.click();
@@ -85,9 +85,8 @@ function runClock(data) {
 }
 
 export default function ({ data, parentElement }) {
-  if (data.mode === "clock") { runClock(data); return; }
+  runClock(data.clock);
   fitCanvasToolbar(0);
-  if (!data.figures) return;
   let bar = parentElement.querySelector(".reading-actions");
   if (!bar) {
     bar = document.createElement("div");
@@ -136,18 +135,17 @@ def _component():
     return st.components.v2.component("lstm_demo.reading_actions", js=_ACTIONS_JS, isolate_styles=False)
 
 
-def reading_actions(figure_keys: list[str], file_name: str, canvas_key: str, key: str = "reading_actions") -> None:
-    """ "Copy link" and "Figure (PNG)" buttons; the PNG stacks the reading figures with these keys, top to bottom."""
+def reading_actions(figure_keys: list[str], file_name: str, canvas_key: str, clock: dict, key: str = "reading_actions") -> None:
+    """ "Copy link" and "Figure (PNG)" buttons; the PNG stacks the reading figures with these keys, top to bottom.
+
+    The same element keeps the canvas's toolbar in view on touch screens (`canvas_key` is the canvas
+    it fits, drawn again with each new canvas) and keeps Play's time (`clock`, from `play_clock`):
+    one element, not three, for a stroke to update.
+    """
     selectors = [f".st-key-{figure_key}" for figure_key in figure_keys]
-    _component()(key=key, data={"figures": selectors, "file_name": file_name, "canvas": canvas_key})
+    _component()(key=key, data={"figures": selectors, "file_name": file_name, "canvas": canvas_key, "clock": clock})
 
 
-def play_clock(playing: bool, seconds_per_row: float, row: int, tick_key: str, key: str = "play_clock") -> None:
-    """While `playing`, press the button with key `tick_key` after `seconds_per_row` (once per rerun: one row per step)."""
-    data = {"mode": "clock", "playing": playing, "milliseconds_per_row": int(seconds_per_row * 1000), "row": row, "tick_key": tick_key}
-    _component()(key=key, data=data, height=0)
-
-
-def fit_canvas_toolbar(canvas_key: str, key: str = "canvas_toolbar_fit") -> None:
-    """Only keep the canvas's toolbar in view on touch screens (before anything is drawn)."""
-    _component()(key=key, data={"figures": None, "file_name": "", "canvas": canvas_key}, height=0)
+def play_clock(playing: bool, seconds_per_row: float, row: int, tick_key: str) -> dict:
+    """What the browser's clock needs: while `playing`, press the button with key `tick_key` after `seconds_per_row` (once per rerun: one row per step)."""
+    return {"playing": playing, "milliseconds_per_row": int(seconds_per_row * 1000), "row": row, "tick_key": tick_key}

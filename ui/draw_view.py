@@ -28,7 +28,7 @@ from model.probe import ProbeResult, decision_row
 from ui import explain_view, reading_charts, resources, share, teach_view, timelapse_view, what_if
 from ui import row_controls as rows
 from ui import session_keys as keys
-from ui.browser_actions import fit_canvas_toolbar, reading_actions
+from ui.browser_actions import reading_actions
 from ui.reading_figure import reading_figure
 from ui.reading_summary import summarise_reading
 
@@ -260,10 +260,9 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
 
     rows.row_controls(row, running)
     view = _states_view(loaded, digit, result, row, decided)
-    _reading_downloads(digit, result, view)
+    _reading_downloads(digit, result, view, row)
     explain_view.render(loaded, digit.image, result, row)
     _write_address(digit, row)
-    rows.keep_time(row)
 
 
 _ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
@@ -285,9 +284,8 @@ def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_col
         st.caption(_ANSWER_CAPTION)
     rows.waiting_controls()
     view = _states_view(loaded, None, None, ROWS, None)
-    _reading_downloads(None, None, view)
+    _reading_downloads(None, None, view, ROWS)
     explain_view.waiting()
-    rows.keep_time(ROWS)
 
 
 def _canvas_buttons() -> None:
@@ -299,7 +297,6 @@ def _canvas_buttons() -> None:
             st.slider("Brush width", 8, 40, DEFAULT_BRUSH_WIDTH, key=keys.BRUSH_WIDTH)
     if keys.TEST_DIGIT_ERROR in st.session_state:
         st.warning(st.session_state[keys.TEST_DIGIT_ERROR])
-    fit_canvas_toolbar(_canvas_key())
 
 
 def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
@@ -382,8 +379,11 @@ def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row
     return reading_charts.states_spec(image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits)
 
 
-def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str) -> None:
-    """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for; none before a digit)."""
+def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str, row: int) -> None:
+    """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for; none before a digit).
+
+    The browser's element also keeps Play's time (`rows.clock`) and the canvas's toolbar in view.
+    """
     field = {"Hidden state": "hidden", "Cell state": "cell", "Gates": "gates"}[view]
 
     def table() -> str:
@@ -392,7 +392,7 @@ def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: st
         return reading_charts.reading_table(result.running_probabilities, digit.image, values)
 
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        reading_actions([ANSWER_CHART_KEY, STATES_CHART_KEY], "lstm-reading.png", _canvas_key())
+        reading_actions([ANSWER_CHART_KEY, STATES_CHART_KEY], "lstm-reading.png", _canvas_key(), rows.clock(row))
         st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row",
                            disabled=result is None)  # fmt: skip

@@ -130,7 +130,7 @@ def waiting_controls() -> None:
     st.slider("Row", 1, ROWS, key=slider_key, disabled=True, help="Draw a digit first")
 
 
-def keep_time(row: int) -> None:
-    """While playing, have the browser ask for the next row after one step of the chosen speed."""
+def clock(row: int) -> dict:
+    """What Play's clock in the browser needs (`browser_actions.play_clock`): while playing, ask for the next row after one step of the chosen speed."""
     speed = SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"]
-    play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, PLAY_TICK_KEY)
+    return play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, PLAY_TICK_KEY)
