@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import model  # noqa: F401  (quietens TensorFlow's start-up logs before it loads)
+import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow logs, one BLAS thread; see model/__init__.py)
 from model.runs import prune_runs, sweep_temporary_files
 from model.settings import DemoSettings
 from ui import draw_view, evaluate_view, resources, server_memory, settings, train_view

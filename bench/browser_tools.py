@@ -36,8 +36,8 @@ HEALTHY_WITHIN_SECONDS = 90
 # The drawing canvas (the app's and the floor app's, keyed `digit_canvas…`); the page has other canvases (the reading figures).
 DRAWING_CANVAS = "[class*='st-key-digit_canvas'] canvas"
 # The app has answered a drawing: its "Prediction" metric shows a digit (before the first digit it shows a dash).
-APP_ANSWERED = """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-  .some((metric) => metric.innerText.includes('Prediction') && /^[0-9]$/.test(metric.querySelector('[data-testid="stMetricValue"]').innerText.trim()))"""
+APP_ANSWERED = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some((metric) =>
+  metric.innerText.includes('Prediction') && /^[0-9]$/.test(metric.querySelector('[data-testid="stMetricValue"]').innerText.trim()))"""
 # Installed before the page's own scripts: when the page sent and received websocket messages, so a
 # stroke's round trip can be split into the server's part (the canvas's message → the rerun's last
 # message) and the browser's (drawing the answer), which on this machine share the same two cores.

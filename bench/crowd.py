@@ -87,8 +87,11 @@ OBSERVER = """() => {
 _SIGNATURE_EXPRESSION = """[...document.querySelectorAll('[data-testid="stMetricValue"], .st-key-reading_input .reading-figure')]
   .map(element => element.dataset.drawn || element.textContent).join('|')"""
 SIGNATURE = f"() => {_SIGNATURE_EXPRESSION}"
-WAIT_FOR_ANSWER = """async ([before, quiet, timeout]) => {
-  const signature = () => """ + _SIGNATURE_EXPRESSION + """;
+WAIT_FOR_ANSWER = (
+    """async ([before, quiet, timeout]) => {
+  const signature = () => """
+    + _SIGNATURE_EXPRESSION
+    + """;
   const up = window.__crowd.up;
   const deadline = performance.now() + timeout;
   while (performance.now() < deadline) {
@@ -110,6 +113,7 @@ WAIT_FOR_ANSWER = """async ([before, quiet, timeout]) => {
   }
   return {elapsed: null, text: document.body.innerText.slice(0, 300)};
 }"""
+)
 
 
 @dataclass
@@ -128,7 +132,7 @@ class CpuUse:
     server: float = 0.0
     browsers: float = 0.0
 
-    def __add__(self, other: "CpuUse") -> "CpuUse":
+    def __add__(self, other: CpuUse) -> CpuUse:
         return CpuUse(self.server + other.server, self.browsers + other.browsers)
 
 
@@ -254,15 +258,21 @@ async def run_session(page, box, frames, result: SessionResult, strokes, reset_e
         await asyncio.sleep(schedule.think_seconds[index])
 
 
-async def crowd_phase(browser, url: str, pid: int, sessions: int, plan: list[Schedule], eager: bool = False) -> tuple[list[SessionResult], float, CpuUse]:
-    """K sessions open, then all draw, each on its schedule; returns their results, the server's peak memory and the CPU used while drawing."""
+async def crowd_phase(
+    browser, url: str, pid: int, sessions: int, plan: list[Schedule], eager: bool = False
+) -> tuple[list[SessionResult], float, CpuUse]:
+    """K sessions open, then all draw, each on its schedule; returns their results, the server's peak memory and
+    the CPU used while drawing."""
     with MemoryWatch(pid) as memory:
         opened = await asyncio.gather(*(open_session(browser, url, eager) for _ in range(sessions)))
         strokes = STROKES[:STROKES_PER_SESSION]
         browsers = browser_pids()  # Every renderer is up once its page is open, and stays until its context closes.
         server_before, browsers_before = cpu_seconds([pid]), cpu_seconds(browsers)
         await asyncio.gather(
-            *(run_session(page, box, frames, result, strokes, schedule=schedule) for (_, page, box, frames, result), schedule in zip(opened, plan))
+            *(
+                run_session(page, box, frames, result, strokes, schedule=schedule)
+                for (_, page, box, frames, result), schedule in zip(opened, plan)
+            )
         )
         used = CpuUse(cpu_seconds([pid]) - server_before, cpu_seconds(browsers) - browsers_before)
         for context, *_ in opened:
@@ -316,8 +326,9 @@ async def crowd(counts: list[int], eager: bool = False, rounds: int = ROUNDS, lo
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             memory = {"floor": [0.0, 0.0], "app": [0.0, 0.0]}  # Before any session, peak over all phases.
             for count in counts:
+                arrivals = "in lockstep (every first stroke at the same instant)" if lockstep else "arrivals staggered"
                 print(f"K = {count} sessions drawing at once, {STROKES_PER_SESSION} strokes each, {rounds} rounds, floor and app in turn, "
-                      f"{'in lockstep (every first stroke at the same instant)' if lockstep else f'arrivals staggered over {ARRIVAL_SPREAD_SECONDS:.0f} s'}:")
+                      f"{arrivals}:")  # fmt: skip
                 gathered = {"floor": ([], 0.0, 0.0, CpuUse()), "app": ([], 0.0, 0.0, CpuUse())}
                 for round_index in range(rounds):
                     plan = schedules(count, STROKES_PER_SESSION, lockstep, round_index)

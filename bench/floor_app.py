@@ -2,10 +2,14 @@
 
 Used by `bench/stroke_latency.py` as the reference the real app is measured against. With
 `FLOOR_EXTRA_CHARTS=N` it also draws N Plotly heatmaps per stroke, to price one chart in the browser.
+With `FLOOR_FREEZE_GC=1` it freezes what is loaded (`gc.freeze()`), so that Streamlit's full
+garbage collection after every run (`runner.postScriptGC`) stops costing it 100–180 ms a stroke:
+the tightest floor, used by `bench/server_crowd.py --frozen-floor`.
 
     streamlit run bench/floor_app.py
 """
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -15,6 +19,8 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 st.set_page_config(page_title="Canvas floor", layout="wide")
+if os.environ.get("FLOOR_FREEZE_GC") == "1":
+    gc.freeze()  # Streamlit's full collection after every run then skips what is loaded (the app does the same, ui/resources.py).
 result = st_canvas(
     stroke_width=20,
     stroke_color="#FFFFFF",

@@ -13,6 +13,7 @@ the shipped model, with the median of many repetitions after a warm-up.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
+import model  # noqa: E402,F401  (first, as in the serving process: NumPy's BLAS on one thread, see model/__init__.py)
 from model.drawings import render  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
@@ -45,12 +47,12 @@ def median_seconds(function, repetitions: int = REPETITIONS) -> float:
 
 
 def main() -> None:
-    model = load_model(SHIPPED)
-    probe = Probe(model)
+    keras_model = load_model(SHIPPED)
+    probe = Probe(keras_model)
     image = np.random.default_rng(0).uniform(0, 1, (28, 28)).astype(np.float32)
     batch = image[None]
-    predict = median_seconds(lambda: model.predict(batch, verbose=0))
-    direct_call = median_seconds(lambda: np.asarray(model(batch, training=False)))
+    predict = median_seconds(lambda: keras_model.predict(batch, verbose=0))
+    direct_call = median_seconds(lambda: np.asarray(keras_model(batch, training=False)))
     probe_time = median_seconds(lambda: probe.run(image))
     print(f"model.predict, one image:        {predict * 1e3:8.2f} ms")
     print(f"model(x) direct call, one image: {direct_call * 1e3:8.2f} ms")
@@ -70,6 +72,10 @@ def main() -> None:
 
     stroke_time = median_seconds(stroke, repetitions=50)
     print(f"a stroke's server work (preprocess, probe, both figures built and serialised): {stroke_time * 1e3:8.2f} ms")
+    test_set = np.random.default_rng(1).uniform(0, 1, (10_000, 28, 28)).astype(np.float32)
+    evaluation = median_seconds(lambda: probe.predict(test_set), repetitions=3)
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    print(f"Probe.predict, 10,000 images (an evaluation), OPENBLAS_NUM_THREADS={threads}: {evaluation:6.2f} s")
 
 
 if __name__ == "__main__":

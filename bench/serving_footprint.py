@@ -35,7 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.browser_tools import APP_ANSWERED, CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, child_pids, draw_strokes, resident_megabytes, streamlit_process  # noqa: E402
+from bench.browser_tools import (  # noqa: E402
+    APP_ANSWERED,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    DRAWING_CANVAS,
+    child_pids,
+    draw_strokes,
+    resident_megabytes,
+    streamlit_process,
+)
 from bench.stroke_latency import OBSERVER, STROKES, reset_canvas, timed_stroke  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent

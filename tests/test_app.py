@@ -109,9 +109,9 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app = _run(APP_SCRIPT)
     assert _metric(app, "Prediction").value == str(y_test[0])
     assert any("\n\nIt answered" in text.value or "\n\nIt never" in text.value for text in app.markdown)
-    answer, states = _reading_figures(app)
+    answer, states = _reading_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
     # What the network reads, beside the prediction: the very input the layers' figure shows in its first panel.
-    assert _input_picture(app)["panels"][0]["z"] == json.loads(states)["panels"][0]["z"]  # The running answer beside the canvas, the layers below: each redrawn in place.
+    assert _input_picture(app)["panels"][0]["z"] == json.loads(states)["panels"][0]["z"]
     assert "Running answer" in answer and "layer 2 hidden state" in states
     assert all(data["alt"] for data in _sent_to(app, "lstm_demo.reading_figure"))  # Each figure has an accessible name.
     assert not app.get("plotly_chart") and not _live_figures(app)  # The reading needs no Plotly.js.

@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPOSITORY, mnist_path
 
 HEAVY_MODULES = ["tensorflow", "keras", "torch", "jax"]
@@ -57,3 +59,29 @@ def test_the_app_and_every_page_module_run_without_tensorflow_or_keras():
     assert {"draw_view", "evaluate_view", "resources", "train_view"} <= set(result["modules"])
     assert result["heavy_after_first_run"] == []
     assert result["heavy"] == []
+
+
+# In a fresh Python: the engine imported first, as app.py does, then NumPy; OpenBLAS says how many threads it runs.
+BLAS_THREADS_AFTER_IMPORTING_THE_ENGINE = """
+import ctypes, glob, os
+import model, numpy
+libraries = glob.glob(os.path.join(os.path.dirname(numpy.__file__) + ".libs", "*openblas*"))
+library = ctypes.CDLL(libraries[0]) if libraries else None
+getter = getattr(library, "scipy_openblas_get_num_threads64_", None)
+print(getter() if getter else "unknown")
+"""
+
+
+def _blas_threads(environment: dict[str, str]) -> str:
+    completed = subprocess.run([sys.executable, "-c", BLAS_THREADS_AFTER_IMPORTING_THE_ENGINE], cwd=REPOSITORY, env=environment,
+                               capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    return completed.stdout.strip()
+
+
+def test_the_serving_process_runs_numpys_blas_on_one_thread_unless_the_operator_says_otherwise():
+    environment = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    threads = _blas_threads(environment)
+    if threads == "unknown":
+        pytest.skip("this NumPy is not built on scipy-openblas: its thread count cannot be read")
+    assert threads == "1"  # Idle OpenBLAS threads spin on the cores the visitors share (model/__init__.py).
+    assert _blas_threads({**environment, "OPENBLAS_NUM_THREADS": "2"}) == "2"

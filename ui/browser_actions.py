@@ -147,5 +147,6 @@ def reading_actions(figure_keys: list[str], file_name: str, canvas_key: str, clo
 
 
 def play_clock(playing: bool, seconds_per_row: float, row: int, tick_key: str) -> dict:
-    """What the browser's clock needs: while `playing`, press the button with key `tick_key` after `seconds_per_row` (once per rerun: one row per step)."""
+    """What the browser's clock needs: while `playing`, press the button with key `tick_key` after
+    `seconds_per_row` (once per rerun: one row per step)."""
     return {"playing": playing, "milliseconds_per_row": int(seconds_per_row * 1000), "row": row, "tick_key": tick_key}

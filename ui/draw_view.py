@@ -276,7 +276,8 @@ def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_col
     with answer_column:
         st.metric("Prediction", "–")
         st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
-        reading_figure(reading_charts.picture_spec(None, INPUT_PICTURE_SIDE), key=INPUT_PICTURE_KEY, alt="The network's 28×28 input: empty.")
+        empty_picture = reading_charts.picture_spec(None, INPUT_PICTURE_SIDE)
+        reading_figure(empty_picture, key=INPUT_PICTURE_KEY, alt="The network's 28×28 input: empty.")
         st.caption(_PICTURE_CAPTION)
         teach_view.correction_buttons(None, None)
     with chart_column:

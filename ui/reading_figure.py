@@ -5,9 +5,9 @@ place, but still rebuilt each figure's SVG on every stroke: the page took 133 ms
 answer, against 38 ms now (the render phase of `bench/stroke_anatomy.py`,
 `bench/results/stroke_anatomy.txt`), and every visitor's browser had to load its 4.6 MB first.
 This small renderer (`ui/reading_figure.js`) paints the specs of `ui/reading_charts.py` on one
-canvas per figure: heatmaps as pixels, the running answer as lines, with the same labels, colour
-bars and row marks, a tooltip on hover (or tap), and the row under the pointer outlined in every
-reading figure at once.
+canvas per figure: heatmaps as pixels (the 28×28 input picture beside the prediction too),
+the running answer as lines, with the same labels, colour bars and row marks, a tooltip on hover
+(or tap), and the row under the pointer outlined in every reading figure at once.
 
 The figure's data travels as typed arrays (`ui.live_chart.figure_json`), and a figure that has not
 changed is not redrawn.

@@ -131,6 +131,7 @@ def waiting_controls() -> None:
 
 
 def clock(row: int) -> dict:
-    """What Play's clock in the browser needs (`browser_actions.play_clock`): while playing, ask for the next row after one step of the chosen speed."""
+    """What Play's clock in the browser needs (`browser_actions.play_clock`): while playing, ask for
+    the next row after one step of the chosen speed."""
     speed = SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"]
     return play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, PLAY_TICK_KEY)
