@@ -103,6 +103,23 @@ def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
     assert "drawing" not in app.query_params and "test" not in app.query_params
 
 
+def _widget_keys(app: AppTest) -> list[tuple[str, str]]:
+    return [(kind, widget.key) for kind in ("button", "slider", "button_group") for widget in app.get(kind)]
+
+
+def test_the_first_digit_updates_the_waiting_page_instead_of_building_it(environment, mnist):
+    """Before a digit every widget of the reading is already there, under the key it keeps (the slider too): the
+    browser updates them on the first stroke rather than building them (`bench/stroke_anatomy.py --first 5`)."""
+    app = _run(APP_SCRIPT)
+    waiting = _widget_keys(app)
+    (_, _), (x_test, _) = mnist
+    environment(_canvas_of(x_test[0]))
+    app.run()
+    assert not _no_prediction(app)
+    assert _widget_keys(app) == waiting
+    assert len(_sent_to(app, "lstm_demo.reading_figure")) == 3  # The input picture, the running answer, the layers.
+
+
 def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     (_, _), (x_test, y_test) = mnist
     environment(_canvas_of(x_test[0]))

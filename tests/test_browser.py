@@ -98,6 +98,16 @@ def _open_drawing_page(browser, app_url: str, **context):
     return page, canvas.bounding_box()
 
 
+# The share of a figure's canvas pixels that are bright (the input picture's ink, white on black).
+_BRIGHT_SHARE = """(selector) => {
+  const canvas = document.querySelector(selector + ' .reading-figure canvas');
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let bright = 0;
+  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 200 && pixels[i + 1] > 200 && pixels[i + 2] > 200) bright++;
+  return bright / (pixels.length / 4);
+}"""
+
+
 # The share of a figure's canvas pixels that are not white: painted, not blank.
 _INKED_SHARE = """(selector) => {
   const canvas = document.querySelector(selector + ' .reading-figure canvas');
@@ -124,6 +134,15 @@ def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser)
     page.mouse.move(figure["x"] + figure["width"] * 0.76, figure["y"] + figure["height"] * 0.32, steps=3)
     page.get_by_text(re.compile(r"layer 2 hidden state")).wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function("() => document.querySelector('.st-key-reading_answer .reading-figure').dataset.outlined > 0")
+
+    # The 28×28 input beside the prediction is painted as ink on black, and pointing at one of its rows outlines it everywhere.
+    picture = page.locator(".st-key-reading_input .reading-figure[data-drawn]")
+    ink = page.evaluate(_BRIGHT_SHARE, ".st-key-reading_input")
+    assert 0.02 < ink < 0.5, f"the input picture shows the drawing's ink ({ink:.3f} of its pixels bright)"
+    square = picture.bounding_box()
+    page.mouse.move(square["x"] + square["width"] * 0.5, square["y"] + square["height"] * (4.5 / 28), steps=3)
+    page.get_by_text(re.compile(r"what the network sees")).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('.st-key-reading_states .reading-figure').dataset.outlined === '5'")
 
     # The figure is redrawn in place, not remounted: switching to the gates keeps the same canvas.
     page.evaluate("() => { document.querySelector('.st-key-reading_states .reading-figure').dataset.marked = 'yes'; }")
