@@ -1,8 +1,8 @@
-"""Many visitors at once: K browser sessions draw at the same time, on the app and on Streamlit's floor.
+"""Many visitors at once: K browser sessions draw concurrently, on the app and on Streamlit's floor.
 
 Starts `streamlit run app.py` and `streamlit run bench/floor_app.py` (the same canvas, echoing a
 number), opens K sessions (separate Chromium contexts) on one of them, and has all K draw the same
-strokes at the same time; then the same on the other; the two take turns for ROUNDS rounds so that
+strokes concurrently; then the same on the other; the two take turns for ROUNDS rounds so that
 the load from elsewhere on the machine hits both alike. Visitors arrive as a crowd does: their
 first strokes spread over about one stroke's cycle and their pauses vary (seeded, the same
 schedule for both servers); `--lockstep` has all K lift their pens at the same instant instead,
@@ -17,9 +17,11 @@ time per stroke of the server and of the browsers (the machine's two cores are t
 share), and both servers' memory side by side: before any session, peak, once all sessions have closed,
 and after the disconnected-session TTL and a margin (when the app has given freed memory back).
 
-    flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
-    flock /tmp/browser.lock python bench/crowd.py 8 --lockstep   # the burst: every first stroke at once
-    flock /tmp/browser.lock python bench/crowd.py --long 220   # one session, 220 strokes: memory over time
+    MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
+    MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py 8 --lockstep   # the burst: every first stroke at once
+    MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py --long 220   # one session, 220 strokes: memory over time
+
+(`MALLOC_ARENA_MAX=2`, as the Dockerfile sets it: glibc's default heaps keep more memory.)
 """
 
 from __future__ import annotations

@@ -21,9 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import model  # noqa: E402,F401  (first, as in the serving process: NumPy's BLAS on one thread, see model/__init__.py)
+
+# isort: split
 import numpy as np  # noqa: E402
 
-import model  # noqa: E402,F401  (first, as in the serving process: NumPy's BLAS on one thread, see model/__init__.py)
 from model.drawings import render  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402

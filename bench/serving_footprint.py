@@ -155,6 +155,9 @@ def drawing_while_training(browser, environment: dict[str, str], strokes_per_pha
 
 def evaluation_time() -> list[str]:
     """Seconds to classify the 10,000 test images: the NumPy probe (what the Evaluate page runs) against Keras."""
+    import model  # noqa: F401  (before NumPy, as in the serving process: NumPy's BLAS on one thread, see model/__init__.py)
+
+    # isort: split
     import numpy as np
 
     from model.data import load_mnist
@@ -187,7 +190,8 @@ def main() -> None:
     parser.add_argument("--app-directory", type=Path, default=REPOSITORY, help="measure the app of another checkout (e.g. an older commit)")
     parser.add_argument("--evaluation", action="store_true", help="only time the evaluation of the test set, probe against Keras")
     arguments = parser.parse_args()
-    lines = [f"# python bench/serving_footprint.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (shared 2-core machine, under load)"]
+    started = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    lines = [f"# python bench/serving_footprint.py, {started} (this 2-core machine; say in the results file how loaded it was)"]
     if arguments.evaluation:
         lines[0] = lines[0].replace(".py,", ".py --evaluation,")
         for line in evaluation_time():

@@ -196,8 +196,14 @@ def test_two_replicas_behind_nginx_are_sticky_and_serve_a_real_stroke(tmp_path):
                 assert page.get_by_label("MNIST data (optional)").count() == 0, "public mode: no path field"
                 draw_strokes(page, canvas.bounding_box(), SEVEN)
                 page.wait_for_function(APP_ANSWERED, timeout=90_000)  # The drawing was read, through the proxy.
+                # The unit inspector's digit pictures are media files, which live in the replica that made them.
+                page.get_by_text("Unit inspector", exact=True).click()
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')].some(i => i.complete && i.naturalWidth > 0)",
+                    timeout=90_000,
+                )
                 chromium.close()
             browser_requests = _replica_of_each_request(tmp_path / "access.log")
             (chromium_key,) = [key for key in browser_requests if key not in replicas and key not in readiness_checks]
-            # The page, its scripts and its websocket all came from one replica.
+            # The page, its scripts, its websocket and its media files all came from one replica.
             assert len(browser_requests[chromium_key]) == 1

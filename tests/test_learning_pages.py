@@ -151,11 +151,14 @@ def test_the_epoch_slider_replays_the_reading_through_the_snapshots(environment,
         shutil.copy(file, runs_folder / file.name)
     path = runs_folder / run_with_snapshots.name
     assert snapshot_path_for(path).is_file()
-    environment(_canvas_of(mnist[1][0][3]))
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_string(APP_SCRIPT, default_timeout=120)
     app.session_state["active_model_path"] = str(path)
+    environment(None)  # Before a digit the slider already stands in its place (the page keeps its layout on the first stroke).
+    app.run()
+    assert [slider.label for slider in app.select_slider] == ["Epoch"]
+    environment(_canvas_of(mnist[1][0][3]))
     app.run()
     assert not app.exception, app.exception
     (slider,) = [slider for slider in app.select_slider if slider.label == "Epoch"]

@@ -40,6 +40,8 @@ STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 ANSWER_CHART_KEY = "reading_answer"
 INPUT_PICTURE_KEY = "reading_input"
 STATES_CHART_KEY = "reading_states"
+_ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
+_PICTURE_CAPTION = "What the network sees: 28×28, centred as MNIST was"
 
 
 @dataclass(frozen=True)
@@ -237,11 +239,11 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     digit, problem = _current_digit(rgba)
     if problem:
         st.warning(problem)
+    loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
     if digit is None:
         _waiting_for_a_digit(loaded, answer_column, chart_column)
         return
 
-    loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
     digit = what_if.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
     result, decided = _read(loaded, digit)
     running = result.running_probabilities
@@ -263,10 +265,6 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     _reading_downloads(digit, result, view, row)
     explain_view.render(loaded, digit.image, result, row)
     _write_address(digit, row)
-
-
-_ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
-_PICTURE_CAPTION = "What the network sees: 28×28, centred as MNIST was"
 
 
 def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_column) -> None:

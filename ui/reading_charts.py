@@ -36,10 +36,8 @@ def picture_spec(image: np.ndarray | None, side: int, current_row: int = ROWS, d
     Painted like a heatmap panel (white ink on black), so pointing at a row outlines it in the reading
     figures too; `image` None is the picture's place before anything is drawn.
     """
-    z = np.zeros((ROWS, ROWS), dtype=np.float32) if image is None else np.clip(np.asarray(image, dtype=np.float32), 0, 1)
-    panel = _panel(z, "ink", (0, 1), [0.0, 1.0], [0.0, 1.0], "what the network sees")
-    if image is None:
-        panel["z"] = None
+    panel = _panel(np.zeros((0, 0)), "ink", (0, 1), [0.0, 1.0], [0.0, 1.0], "what the network sees")
+    panel["z"] = None if image is None else np.clip(np.asarray(image, dtype=np.float32), 0, 1)
     marks = {**_marks(current_row, decision_row), "current_colour": MARK_ON_INK, "decided_colour": MARK_ON_INK}
     figure = _heatmaps([panel], [], side, {"l": 0, "r": 0, "t": 0, "b": 0}, marks)
     figure.update(kind="picture", width=side)  # Painted as one heatmap panel, at a fixed width.
