@@ -131,44 +131,36 @@ def resident_megabytes(pid: int, field: str = "VmRSS") -> float:
     raise RuntimeError(f"/proc/{pid}/status has no {field}")
 
 
+def _stat(pid: int) -> tuple[str, list[str]] | None:
+    """A process's command name and the fields of /proc/PID/stat after it (the name is in parentheses); None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, rest = text.split("(", 1)[1].rsplit(")", 1)
+    return name, rest.split()
+
+
+def _processes() -> list[tuple[int, str, list[str]]]:
+    """Every process now: its pid, command name and stat fields (see `_stat`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            found.append((int(entry.name), *stat))
+    return found
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """The CPU time (user + system) the processes have used so far, in seconds; a process gone meanwhile counts 0."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            # utime and stime are the 12th and 13th fields after the command name, which is in parentheses.
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    stats = [stat for stat in map(_stat, pids) if stat is not None]
+    return sum(int(fields[11]) + int(fields[12]) for _, fields in stats) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def browser_pids() -> list[int]:
     """Every Chromium process on the machine (browser, renderers, GPU and utility processes)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip().startswith("chrom"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+    return [pid for pid, name, _ in _processes() if name.startswith("chrom")]
 
 
 def child_pids(pid: int) -> list[int]:
     """The direct children of a process (e.g. a server's training process), started from any of its threads."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # The parent's pid is the second field after the command name, which is in parentheses.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(entry.name))
-    return children
+    return [child for child, _, fields in _processes() if int(fields[1]) == pid]  # fields[1]: the parent's pid

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import sys
 from contextlib import contextmanager
@@ -50,54 +49,30 @@ from bench.browser_tools import (  # noqa: E402
     resident_megabytes,
     streamlit_process,
 )
+from bench.crowd_plan import ROUNDS, STROKES, STROKES_PER_SESSION, Schedule, percentile, schedules  # noqa: E402
 
-ROUNDS = 2
-STROKES_PER_SESSION = 8
 ANSWER_TIMEOUT_MS = 60_000
 QUIET_MS = 500
-THINK_SECONDS = 0.4  # A visitor's pause between strokes (on average, when arrivals are staggered).
-# Staggered arrivals (the default): the K visitors' first strokes are spread over this many seconds, about
-# one stroke's cycle, in a seeded random order, and each pause between strokes is drawn from
-# THINK_SECONDS × [0.5, 1.5). Both servers get the very same schedule. `--lockstep` instead has every
-# session lift its pen at the same instant and pause exactly THINK_SECONDS: a burst, the worst case.
-ARRIVAL_SPREAD_SECONDS = 2.0
-SCHEDULE_SEED = 20261129
 SESSION_TTL_SECONDS = 60  # server.disconnectedSessionTTL in .streamlit/config.toml: closed sessions are kept that long.
 # Past the TTL, the app's memory watcher's margin (10 s) and its poll (5 s): by then the app has released.
 AFTER_CLOSE_SECONDS = 90
-# Short strokes in different places, so every one adds ink (the floor's echo changes) and changes
-# the app's 28×28 input picture.
-STROKES = [
-    [(0.30, 0.20), (0.70, 0.20)],
-    [(0.50, 0.20), (0.50, 0.80)],
-    [(0.30, 0.80), (0.70, 0.80)],
-    [(0.25, 0.35), (0.40, 0.65)],
-    [(0.75, 0.35), (0.60, 0.65)],
-    [(0.20, 0.50), (0.35, 0.50)],
-    [(0.65, 0.50), (0.80, 0.50)],
-    [(0.40, 0.30), (0.60, 0.40)],
-]
-
+# Installed once a session is ready: the last mouse-up, every change of the page, and what the server's
+# answer to a stroke changes (the floor's echoed number, the app's prediction and the revision its
+# 28×28 input picture was painted from).
 OBSERVER = """() => {
-  window.__crowd = {up: 0, mutations: []};
+  window.__crowd = {up: 0, mutations: [], signature: () => [
+    ...document.querySelectorAll('[data-testid="stMetricValue"], .st-key-reading_input .reading-figure'),
+  ].map(element => element.dataset.drawn || element.textContent).join('|')};
   document.addEventListener('mouseup', () => { window.__crowd.up = performance.now(); }, true);
   new MutationObserver(() => window.__crowd.mutations.push(performance.now()))
     .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
 }"""
-# What the server's answer to a stroke changes: the floor's echoed number, the app's prediction and
-# its 28×28 input picture (the revision the picture was painted from).
-_SIGNATURE_EXPRESSION = """[...document.querySelectorAll('[data-testid="stMetricValue"], .st-key-reading_input .reading-figure')]
-  .map(element => element.dataset.drawn || element.textContent).join('|')"""
-SIGNATURE = f"() => {_SIGNATURE_EXPRESSION}"
-WAIT_FOR_ANSWER = (
-    """async ([before, quiet, timeout]) => {
-  const signature = () => """
-    + _SIGNATURE_EXPRESSION
-    + """;
+SIGNATURE = "() => window.__crowd.signature()"
+WAIT_FOR_ANSWER = """async ([before, quiet, timeout]) => {
   const up = window.__crowd.up;
   const deadline = performance.now() + timeout;
   while (performance.now() < deadline) {
-    if (signature() !== before) {
+    if (window.__crowd.signature() !== before) {
       while (true) {
         const marks = window.__crowd.mutations;
         const last = marks.length ? marks[marks.length - 1] : up;
@@ -115,7 +90,6 @@ WAIT_FOR_ANSWER = (
   }
   return {elapsed: null, text: document.body.innerText.slice(0, 300)};
 }"""
-)
 
 
 @dataclass
@@ -189,7 +163,7 @@ async def open_session(browser, url: str, eager: bool = False):
         # Ready when the first script run has finished: the app's invitation or the floor's echo is shown.
         ready = page.locator('[data-testid="stMetricValue"]').or_(page.get_by_text("Draw a digit from 0 to 9"))
         await ready.first.wait_for(timeout=120_000)
-        await page.wait_for_load_state("networkidle", timeout=120_000)  # What the page fetches ahead (Plotly.js) is in.
+        await page.wait_for_load_state("networkidle", timeout=120_000)  # Whatever the page fetches after its first run is in.
         await asyncio.sleep(1.0)
     await page.evaluate(OBSERVER)
     return context, page, await canvas.bounding_box(), frames, result
@@ -204,30 +178,9 @@ async def draw(page, box: dict, stroke: list[tuple[float, float]]) -> None:
     await page.mouse.up()
 
 
-@dataclass(frozen=True)
-class Schedule:
-    """When one visitor starts, and its pauses between strokes."""
-
-    start_seconds: float
-    think_seconds: list[float]
-
-
-def schedules(sessions: int, strokes: int, lockstep: bool, round_index: int) -> list[Schedule]:
-    """Each session's schedule: the same for the floor and the app in a round (seeded by K and the round)."""
-    if lockstep:
-        return [Schedule(0.0, [THINK_SECONDS] * strokes) for _ in range(sessions)]
-    rng = random.Random(SCHEDULE_SEED + 1000 * sessions + round_index)
-    slots = list(range(sessions))
-    rng.shuffle(slots)
-    return [
-        Schedule((slot + rng.random()) * ARRIVAL_SPREAD_SECONDS / sessions, [THINK_SECONDS * rng.uniform(0.5, 1.5) for _ in range(strokes)])
-        for slot in slots
-    ]
-
-
 async def run_session(page, box, frames, result: SessionResult, strokes, reset_every: int | None = None, on_stroke=None,
                       schedule: Schedule | None = None) -> None:  # fmt: skip
-    schedule = schedule or Schedule(0.0, [THINK_SECONDS] * len(strokes))
+    schedule = schedule or schedules(1, len(strokes), lockstep=True, round_index=0)[0]
     await asyncio.sleep(schedule.start_seconds)
     for index, stroke in enumerate(strokes):
         if reset_every and index and index % reset_every == 0:
@@ -280,11 +233,6 @@ async def crowd_phase(
         for context, *_ in opened:
             await context.close()
     return [result for *_, result in opened], memory.peak, used
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def report(name: str, results: list[SessionResult], peak_mb: float, idle_mb: float, cpu: CpuUse) -> dict:

@@ -37,7 +37,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, cpu_seconds, draw_strokes, streamlit_process  # noqa: E402
-from bench.crowd import ROUNDS, STROKES, STROKES_PER_SESSION, Schedule, percentile, schedules  # noqa: E402
+from bench.crowd_plan import ROUNDS, STROKES, STROKES_PER_SESSION, Schedule, percentile, schedules  # noqa: E402
 
 ANSWER_TIMEOUT_SECONDS = 60
 DRAW_SECONDS = 0.3  # A stroke's own time before its message leaves (the hand, then the canvas encoding its PNG).
@@ -233,9 +233,10 @@ def main() -> None:
                 for error in figure["errors"][:3]:
                     print(f"         error: {error}")
             app_figures, floor_figures = figures["app"], figures["floor"]
+            goal = "" if arguments.frozen_floor else " (goal: p95 at most 1.5)"  # Issue 9's goal is against the plain floor.
             print(
                 f"  ratio app / floor at K = {count}: p50 {app_figures['p50'] / floor_figures['p50']:.2f}, "
-                f"p95 {app_figures['p95'] / floor_figures['p95']:.2f} (goal: p95 at most 1.5)",
+                f"p95 {app_figures['p95'] / floor_figures['p95']:.2f}{goal}",
                 flush=True,
             )
 

@@ -57,14 +57,20 @@ def _live_figures(app: AppTest) -> list[str]:
     return [data["figure"] for data in _sent_to(app, "lstm_demo.live_plotly_chart")]
 
 
+def _painted(app: AppTest) -> list[tuple[str, str]]:
+    """Each figure sent to the canvas renderer (`ui/reading_figure.py`), in page order: its kind and its JSON spec."""
+    figures = [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure")]
+    return [(json.loads(figure)["kind"], figure) for figure in figures]
+
+
 def _reading_figures(app: AppTest) -> list[str]:
-    """The reading figures (JSON specs) sent to the canvas renderer (`ui/reading_figure.py`): the running answer, then the layers."""
-    return [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure") if json.loads(data["figure"])["kind"] != "picture"]
+    """The reading figures (JSON specs): the running answer, then the layers."""
+    return [figure for kind, figure in _painted(app) if kind != "picture"]
 
 
 def _input_picture(app: AppTest) -> dict:
     """The spec of the 28×28 input picture beside the prediction (painted by the same renderer)."""
-    (picture,) = [json.loads(data["figure"]) for data in _sent_to(app, "lstm_demo.reading_figure") if '"kind":"picture"' in data["figure"]]
+    (picture,) = [json.loads(figure) for kind, figure in _painted(app) if kind == "picture"]
     return picture
 
 

@@ -98,23 +98,17 @@ def _open_drawing_page(browser, app_url: str, **context):
     return page, canvas.bounding_box()
 
 
-# The share of a figure's canvas pixels that are bright (the input picture's ink, white on black).
-_BRIGHT_SHARE = """(selector) => {
+# The share of a figure's canvas pixels that are not white (painted, not blank) or, with `bright`, that are
+# near white (the input picture's ink, white on black).
+_PIXEL_SHARE = """([selector, bright]) => {
   const canvas = document.querySelector(selector + ' .reading-figure canvas');
   const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let bright = 0;
-  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 200 && pixels[i + 1] > 200 && pixels[i + 2] > 200) bright++;
-  return bright / (pixels.length / 4);
-}"""
-
-
-# The share of a figure's canvas pixels that are not white: painted, not blank.
-_INKED_SHARE = """(selector) => {
-  const canvas = document.querySelector(selector + ' .reading-figure canvas');
-  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 240 || pixels[i + 1] < 240 || pixels[i + 2] < 240) inked++;
-  return inked / (pixels.length / 4);
+  let counted = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
+    if (bright ? r > 200 && g > 200 && b > 200 : r < 240 || g < 240 || b < 240) counted++;
+  }
+  return counted / (pixels.length / 4);
 }"""
 
 
@@ -125,8 +119,8 @@ def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser)
     page.get_by_text(re.compile(r"It answered \d")).first.wait_for(timeout=TIMEOUT_MS)
     states = page.locator(".st-key-reading_states .reading-figure[data-drawn]:not([aria-label*='empty'])")
     states.wait_for(timeout=TIMEOUT_MS)
-    assert page.evaluate(_INKED_SHARE, ".st-key-reading_states") > 0.3, "the heatmaps are painted"
-    assert page.evaluate(_INKED_SHARE, ".st-key-reading_answer") > 0.005, "the running answer is painted"
+    assert page.evaluate(_PIXEL_SHARE, [".st-key-reading_states", False]) > 0.3, "the heatmaps are painted"
+    assert page.evaluate(_PIXEL_SHARE, [".st-key-reading_answer", False]) > 0.005, "the running answer is painted"
 
     # Pointing at a row of a heatmap names the unit and its value, and outlines that row in the running answer too.
     figure = states.bounding_box()
@@ -137,7 +131,7 @@ def test_drawing_digits_shows_prediction_and_row_by_row_charts(app_url, browser)
 
     # The 28×28 input beside the prediction is painted as ink on black, and pointing at one of its rows outlines it everywhere.
     picture = page.locator(".st-key-reading_input .reading-figure[data-drawn]")
-    ink = page.evaluate(_BRIGHT_SHARE, ".st-key-reading_input")
+    ink = page.evaluate(_PIXEL_SHARE, [".st-key-reading_input", True])
     assert 0.02 < ink < 0.5, f"the input picture shows the drawing's ink ({ink:.3f} of its pixels bright)"
     square = picture.bounding_box()
     page.mouse.move(square["x"] + square["width"] * 0.5, square["y"] + square["height"] * (4.5 / 28), steps=3)

@@ -281,10 +281,10 @@ def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_col
     with chart_column:
         reading_figure(reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn.")
         st.caption(_ANSWER_CAPTION)
-    rows.waiting_controls()
+    rows.row_controls(ROWS, None)
     view = _states_view(loaded, None, None, ROWS, None)
     _reading_downloads(None, None, view, ROWS)
-    explain_view.waiting()
+    explain_view.render(loaded, None, None, ROWS)
 
 
 def _canvas_buttons() -> None:

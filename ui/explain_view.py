@@ -53,13 +53,20 @@ def _active_assets() -> ExplainAssets | None:
 # The panels ------------------------------------------------------------------------------------------------
 
 
-def render(loaded: resources.LoadedModel, image: np.ndarray, result: ProbeResult, row: int) -> None:
-    """The explanation panels for the reading on show (`image` is what the network read)."""
+def render(loaded: resources.LoadedModel, image: np.ndarray | None, result: ProbeResult | None, row: int) -> None:
+    """The explanation panels for the reading on show (`image` is what the network read).
+
+    Before there is a digit (`result` None) the heading and the choice stand in their place, disabled;
+    a choice made earlier stays.
+    """
     st.subheader("Why this answer?")
-    what_if.edits_note(loaded, result)
-    panel = st.segmented_control(
-        "Explain", PANELS, key=PANEL_KEY, help="Each panel is computed only while it is open, so drawing stays fast"
-    )
+    waiting = result is None
+    if not waiting:
+        what_if.edits_note(loaded, result)
+    help_text = "Draw a digit first" if waiting else "Each panel is computed only while it is open, so drawing stays fast"
+    panel = st.segmented_control("Explain", PANELS, key=PANEL_KEY, disabled=waiting, help=help_text)
+    if waiting:
+        return
     if panel == "Which rows mattered":
         _rows_mattered_panel(loaded, image, result)
     elif panel == "What if":
@@ -68,12 +75,6 @@ def render(loaded: resources.LoadedModel, image: np.ndarray, result: ProbeResult
         _unit_inspector_panel(loaded, image, result, row)
     elif panel == "State map":
         _state_map_panel(loaded, result, row)
-
-
-def waiting() -> None:
-    """The panels' place before there is a digit: the same heading and choice, disabled (a choice made earlier stays)."""
-    st.subheader("Why this answer?")
-    st.segmented_control("Explain", PANELS, key=PANEL_KEY, disabled=True, help="Draw a digit first")
 
 
 def _image_signature(probe, image: np.ndarray) -> str:

@@ -36,8 +36,8 @@ def picture_spec(image: np.ndarray | None, side: int, current_row: int = ROWS, d
     Painted like a heatmap panel (white ink on black), so pointing at a row outlines it in the reading
     figures too; `image` None is the picture's place before anything is drawn.
     """
-    panel = _panel(np.zeros((0, 0)), "ink", (0, 1), [0.0, 1.0], [0.0, 1.0], "what the network sees")
-    panel["z"] = None if image is None else np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    z = None if image is None else np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    panel = _panel(z, "ink", (0, 1), [0.0, 1.0], [0.0, 1.0], "what the network sees")
     marks = {**_marks(current_row, decision_row), "current_colour": MARK_ON_INK, "decided_colour": MARK_ON_INK}
     figure = _heatmaps([panel], [], side, {"l": 0, "r": 0, "t": 0, "b": 0}, marks)
     figure.update(kind="picture", width=side)  # Painted as one heatmap panel, at a fixed width.
@@ -111,11 +111,12 @@ def answer_spec(running: np.ndarray, current_row: int = ROWS, decision_row: int 
     }
 
 
-def _panel(z: np.ndarray, scale: str, limits: tuple[float, float], x: list[float], y: list[float], hover_name: str, **extra) -> dict:
-    """One heatmap: rows down, columns across, coloured along `scale` from limits[0] to limits[1]."""
-    return {"z": np.asarray(z, dtype=np.float32), "scale": scale, "limits": [float(limits[0]), float(limits[1])], "x": x, "y": y,
-            "hover_name": hover_name, "title": "", "narrow_title": "", "row_title": "", "x_title": "", "narrow_x_title": "",
-            "units": None, "groups": None, **extra}  # fmt: skip
+def _panel(z: np.ndarray | None, scale: str, limits: tuple[float, float], x: list[float], y: list[float], hover_name: str,
+           **extra) -> dict:  # fmt: skip
+    """One heatmap: rows down, columns across, coloured along `scale` from limits[0] to limits[1] (`z` None: no values yet)."""
+    return {"z": None if z is None else np.asarray(z, dtype=np.float32), "scale": scale,
+            "limits": [float(limits[0]), float(limits[1])], "x": x, "y": y, "hover_name": hover_name, "title": "",
+            "narrow_title": "", "row_title": "", "x_title": "", "narrow_x_title": "", "units": None, "groups": None, **extra}  # fmt: skip
 
 
 def _colour_bar(x: list[float], scale: str, limits: tuple[float, float], title: str, narrow_title: str, ticks: list[float],

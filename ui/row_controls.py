@@ -79,26 +79,40 @@ def _play_tick() -> None:
         st.session_state[keys.PLAYING] = False
 
 
-def row_controls(row: int, running: np.ndarray) -> None:
-    """Step back, Play/Pause, step forward, speed, the row slider and the answer after that row."""
+def row_controls(row: int, running: np.ndarray | None) -> None:
+    """Step back, Play/Pause, step forward, speed, the row slider and the answer after that row.
+
+    `running` None: before there is a digit. Every control stands in its place, disabled, under the
+    key it keeps once a digit arrives, so the first stroke updates them instead of building them;
+    the slider takes the key the first digit's slider will have (`row_in_step` moves to the next
+    generation when a digit follows none).
+    """
+    waiting = running is None
     playing = bool(st.session_state.get(keys.PLAYING))
+    first_digit_help = "Draw a digit first"
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        st.button("◀", key="row_back", on_click=_step, args=(-1,), help="One row back (← key)", shortcut="Left", disabled=row <= 1)
+        st.button("◀", key="row_back", on_click=_step, args=(-1,), help="One row back (← key)", shortcut="Left",
+                  disabled=waiting or row <= 1)  # fmt: skip
         st.button(
             "⏸ Pause" if playing else "▶ Play",
             key="play_rows",
             on_click=_toggle_play,
-            help="Read the image row by row (K key)" if not playing else "Pause on this row (K key)",
+            help=first_digit_help if waiting else "Pause on this row (K key)" if playing else "Read the image row by row (K key)",
             shortcut="K",
+            disabled=waiting,
         )
         # Pressed by Play's clock in the browser, never by hand (hidden by _PAGE_CSS).
-        st.button("Next row (Play)", key=PLAY_TICK_KEY, on_click=_play_tick)
-        st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right", disabled=row >= ROWS)
+        st.button("Next row (Play)", key=PLAY_TICK_KEY, on_click=_play_tick, disabled=waiting)
+        st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right",
+                  disabled=waiting or row >= ROWS)  # fmt: skip
         st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
-        at_row = running[row - 1]
-        digit = int(np.argmax(at_row))
-        st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off", width="content")
-    slider_key = keys.row_slider(st.session_state.get(keys.ROW_SLIDER_GENERATION, 0))
+        if waiting:
+            st.metric(f"Answer after row {row}", "–", width="content")
+        else:
+            at_row = running[row - 1]
+            digit = int(np.argmax(at_row))
+            st.metric(f"Answer after row {row}", str(digit), f"{at_row[digit]:.1%}", delta_color="off", delta_arrow="off", width="content")
+    slider_key = keys.row_slider(st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + (1 if waiting else 0))
     st.session_state[slider_key] = row
     st.slider(
         "Row",
@@ -107,27 +121,9 @@ def row_controls(row: int, running: np.ndarray) -> None:
         key=slider_key,
         on_change=_slider_moved,
         args=(slider_key,),
-        help="Show the network's state after reading this many rows (arrow keys move it one row)",
+        disabled=waiting,
+        help=first_digit_help if waiting else "Show the network's state after reading this many rows (arrow keys move it one row)",
     )
-
-
-def waiting_controls() -> None:
-    """The row controls before there is a digit: in their place and disabled, under the keys they keep once a
-    digit arrives, so the page keeps its shape and the first stroke updates them instead of building them.
-
-    The slider takes the key the first digit's slider will have (`row_in_step` moves to the next
-    generation when a digit follows none).
-    """
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        st.button("◀", key="row_back", help="One row back (← key)", disabled=True)
-        st.button("▶ Play", key="play_rows", help="Draw a digit first", disabled=True)
-        st.button("Next row (Play)", key=PLAY_TICK_KEY, disabled=True)
-        st.button("▶", key="row_forward", help="One row forward (→ key)", disabled=True)
-        st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
-        st.metric(f"Answer after row {ROWS}", "–", width="content")
-    slider_key = keys.row_slider(st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1)
-    st.session_state[slider_key] = ROWS
-    st.slider("Row", 1, ROWS, key=slider_key, disabled=True, help="Draw a digit first")
 
 
 def clock(row: int) -> dict:
