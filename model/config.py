@@ -33,6 +33,9 @@ class TrainConfig:
     validation: Literal["test", "split"] = "test"
     validation_split: float = 0.1
     augment: bool = False
+    cell: Literal["lstm", "gru", "rnn"] = "lstm"
+    max_blank_rows: int = 0  # 0: every image is read as its 28 rows and nothing after.
+    gradient_clip_norm: float = 0.0  # 0: no clipping.
 
     def __post_init__(self):
         checks = [
@@ -51,6 +54,9 @@ class TrainConfig:
             (self.train_subset >= 0, f"train_subset must be 0 (all) or positive, got {self.train_subset}"),
             (self.validation in ("test", "split"), f"validation must be 'test' or 'split', got {self.validation!r}"),
             (0 < self.validation_split < 1, f"validation_split must be in (0, 1), got {self.validation_split}"),
+            (self.cell in ("lstm", "gru", "rnn"), f"cell must be lstm, gru or rnn, got {self.cell!r}"),
+            (0 <= self.max_blank_rows <= 1000, f"max_blank_rows must be between 0 and 1000, got {self.max_blank_rows}"),
+            (0 <= self.gradient_clip_norm <= 100, f"gradient_clip_norm must be between 0 (off) and 100, got {self.gradient_clip_norm}"),
         ]
         for passed, message in checks:
             if not passed:
@@ -68,7 +74,7 @@ FIELD_HELP = {
     "learning_rate_schedule": "cosine: warm up, then glide the step size down to 2% of the peak; constant: the same step throughout.",
     "warmup_fraction": "The share of all steps spent ramping the step size up from a tenth of the peak (cosine only).",
     "units": "Memory units in each LSTM layer; more units remember more, and each costs time.",
-    "lstm_layers": "How many LSTM layers read the rows one after the other.",
+    "lstm_layers": "How many recurrent layers read the rows one after the other.",
     "dense_units": "Units in the dense layer between the last LSTM and the ten answers.",
     "dropout_rate": "The share of units silenced at random while training, so the network does not memorise.",
     "seed": "Fixes the random start and the shuffling, so a run can be repeated.",
@@ -76,6 +82,9 @@ FIELD_HELP = {
     "validation": "Validate after each epoch on the 10,000 test images (test) or on images split off the training set (split).",
     "validation_split": "The share of training images held out for validation when validation is split.",
     "augment": "Distort each training image a little (rotation, slant, scale, stroke width) so drawings are read better.",
+    "cell": "The recurrent cell: lstm (gated memory, the tutorial's), gru (a lighter gated cell) or rnn (plain, no gates).",
+    "max_blank_rows": "Follow each training batch with 0 to this many blank rows, so the answer must be remembered across the gap.",
+    "gradient_clip_norm": "Scale each update's gradient down to at most this length (0: off); steadies a plain RNN on long sequences.",
 }
 
 # The seed article's recipe, kept for comparison in bench/ and the README.

@@ -6,6 +6,9 @@ Dense(10, softmax), compiled with Adam, sparse categorical cross-entropy and acc
 Keras 3's `LSTM` stands in for the article's `CuDNNLSTM`: it takes the cuDNN kernel by itself on
 a GPU as long as the layer stays eligible, and `build_model` asks for it outright (`use_cudnn=True`)
 whenever a GPU is visible, so that a silent fallback to the slow loop cannot happen.
+`build_model(cell="gru")` and `build_model(cell="rnn")` build its twins, the same network with a
+GRU or a plain `SimpleRNN` cell, for the comparison of cells. Every network takes any number of
+rows (input shape `(None, 28)`), so a drawing can be followed by blank rows.
 This module knows nothing of data or training loops; see `model.train`.
 """
 
@@ -19,6 +22,9 @@ from model.config import DeviceInfo
 IMAGE_ROWS = 28
 IMAGE_COLUMNS = 28
 NUMBER_OF_CLASSES = 10
+
+# The recurrent cell of each network, by its name in `TrainConfig.cell`.
+RECURRENT_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
 
 
 def detect_device() -> DeviceInfo:
@@ -60,16 +66,20 @@ def is_cudnn_eligible(lstm_layer: layers.LSTM) -> bool:
 
 def build_model(
     units: int = 128,
+    cell: str = "lstm",
     lstm_layers: int = 2,
     dropout_rate: float = 0.2,
     dense_units: int = 64,
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
     use_cudnn: bool | str | None = None,
+    gradient_clip_norm: float = 0.0,
 ) -> keras.Model:
     """Build and compile the row-reading LSTM classifier.
 
     `use_cudnn=None` means: True when a GPU is visible (fail loudly rather than fall back), else "auto".
     """
+    if cell not in RECURRENT_LAYERS:
+        raise ValueError(f"cell must be one of {', '.join(RECURRENT_LAYERS)}, got {cell!r}")
     if not 1 <= units <= 4096:
         raise ValueError(f"units must be between 1 and 4096, got {units}")
     if not 1 <= lstm_layers <= 8:
@@ -81,26 +91,20 @@ def build_model(
     if use_cudnn is None:
         use_cudnn = True if detect_device().kind == "GPU" else "auto"
 
-    model = keras.Sequential(name="lstm_mnist")
-    model.add(keras.Input(shape=(IMAGE_ROWS, IMAGE_COLUMNS), name="rows"))
+    model = keras.Sequential(name=f"{cell}_mnist")
+    model.add(keras.Input(shape=(None, IMAGE_COLUMNS), name="rows"))
     for layer_number in range(1, lstm_layers + 1):
         is_last = layer_number == lstm_layers
-        # tanh, sigmoid, no recurrent dropout, no unroll and a bias keep the layer cuDNN-eligible.
-        model.add(
-            layers.LSTM(
-                units,
-                return_sequences=not is_last,
-                use_cudnn=use_cudnn,
-                name=f"lstm_{layer_number}",
-            )
-        )
+        # tanh, sigmoid, no recurrent dropout, no unroll and a bias keep LSTM and GRU cuDNN-eligible.
+        gated = {"use_cudnn": use_cudnn} if cell != "rnn" else {}
+        model.add(RECURRENT_LAYERS[cell](units, return_sequences=not is_last, name=f"{cell}_{layer_number}", **gated))
         if not is_last:
             model.add(layers.Dropout(dropout_rate, name=f"dropout_{layer_number}"))
     model.add(layers.Dense(dense_units, activation="relu", name="dense_hidden"))
     model.add(layers.Dropout(dropout_rate, name="dropout_head"))
     model.add(layers.Dense(NUMBER_OF_CLASSES, activation="softmax", name="classifier"))
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=gradient_clip_norm or None),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -109,6 +113,17 @@ def build_model(
 
 def lstm_layers_of(model: keras.Model) -> list[layers.LSTM]:
     return [layer for layer in model.layers if isinstance(layer, layers.LSTM)]
+
+
+def recurrent_layers_of(model: keras.Model) -> list[layers.RNN]:
+    """The model's LSTM, GRU or SimpleRNN layers, in reading order."""
+    return [layer for layer in model.layers if isinstance(layer, tuple(RECURRENT_LAYERS.values()))]
+
+
+def cell_of(model: keras.Model) -> str:
+    """The name of the model's recurrent cell ("lstm", "gru" or "rnn")."""
+    first = recurrent_layers_of(model)[0]
+    return next(name for name, kind in RECURRENT_LAYERS.items() if type(first) is kind)
 
 
 def set_cudnn_mode(model: keras.Model, use_cudnn: bool | str) -> None:

@@ -35,7 +35,7 @@ from model.snapshots import WeightSnapshot, save_snapshots, snapshot_path_for
 from model.store import load_model, save_run
 from model.training_steps import (  # noqa: F401  (network_weights and validate are re-exported)
     PROGRESS_INTERVAL_SECONDS,
-    AugmentedBatches,
+    TrainingBatches,
     ProgressReporter,
     network_weights,
     validate,
@@ -91,6 +91,8 @@ def _build(config: TrainConfig, total_steps: int, device) -> keras.Model:
     def build():
         return build_model(
             units=config.units,
+            cell=config.cell,
+            gradient_clip_norm=config.gradient_clip_norm,
             lstm_layers=config.lstm_layers,
             dropout_rate=config.dropout_rate,
             dense_units=config.dense_units,
@@ -148,8 +150,8 @@ def train(
     reporter = ProgressReporter(
         config, batches_per_epoch, len(x_train), on_progress, should_stop, (x_validation, y_validation), watched_images
     )
-    if config.augment:
-        fit_data = {"x": AugmentedBatches(x_train, y_train, config.batch_size, config.seed)}
+    if config.augment or config.max_blank_rows:
+        fit_data = {"x": TrainingBatches(x_train, y_train, config.batch_size, config.seed, config.augment, config.max_blank_rows)}
     else:
         fit_data = {"x": x_train, "y": y_train, "batch_size": config.batch_size, "shuffle": True}
     started = time.perf_counter()

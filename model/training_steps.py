@@ -1,6 +1,6 @@
 """The pieces of one training run that `model.train` puts together: batches, reports, validation, snapshots.
 
-`AugmentedBatches` feeds freshly distorted images; `ProgressReporter` is the Keras callback that
+`TrainingBatches` feeds freshly distorted images, or images followed by blank rows; `ProgressReporter` is the Keras callback that
 turns Keras's running means into throttled `BatchProgress` reports, validates after each epoch
 (`validate`: loss, accuracy and per-digit accuracy), takes the weight snapshots of the time-lapse
 (`network_weights`), and polls for a stop. None of it knows who listens.
@@ -19,33 +19,54 @@ import numpy as np
 
 from model.augment import augment_batch
 from model.config import BatchProgress, EpochProgress
-from model.network import lstm_layers_of
+from model.network import recurrent_layers_of
 from model.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep
 
 PROGRESS_INTERVAL_SECONDS = 0.25
 
 
-class AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled batches of freshly distorted training images, a new draw every epoch.
+class TrainingBatches(keras.utils.PyDataset):
+    """Shuffled training batches, a new draw every epoch: freshly distorted images, blank rows after them, or both.
 
-    Each batch's randomness comes from (seed, epoch, batch index) alone, so batches prepared by
-    parallel workers are reproducible and never share a draw.
+    With `max_blank_rows`, each batch's images are followed by the same number of blank rows, drawn
+    from 0 to `max_blank_rows`, so the network must carry its answer across the gap. Each batch's
+    randomness comes from (seed, epoch, batch index) alone, so batches prepared by parallel workers
+    are reproducible and never share a draw.
     """
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
+    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool = True, max_blank_rows: int = 0):
         workers = max(1, min(8, (os.cpu_count() or 1) - 1))
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
         self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
+        self.augment, self.max_blank_rows = augment, max_blank_rows
         self.epoch = 0
         self.order = np.random.default_rng([seed, self.epoch]).permutation(len(images))
 
     def __len__(self) -> int:
         return math.ceil(len(self.images) / self.batch_size)
 
+    def blank_rows_of(self, index: int) -> int:
+        """How many blank rows follow batch `index` of this epoch.
+
+        Keras takes the batches' shape from the first two it sees, so those two always differ in
+        length: the rows axis is then variable, and no later length is refused.
+        """
+        if not self.max_blank_rows:
+            return 0
+        blank_rows = int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(0, self.max_blank_rows + 1))
+        if index == 1 and blank_rows == self.blank_rows_of(0):
+            blank_rows = (blank_rows + 1) % (self.max_blank_rows + 1)
+        return blank_rows
+
     def __getitem__(self, index: int):
         chosen = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        return augment_batch(self.images[chosen], rng), self.labels[chosen]
+        images = self.images[chosen].astype(np.float32, copy=False)
+        if self.augment:
+            images = augment_batch(images, np.random.default_rng([self.seed, self.epoch, index]))
+        blank_rows = self.blank_rows_of(index)
+        if blank_rows:
+            images = np.concatenate([images, np.zeros((len(images), blank_rows, images.shape[2]), np.float32)], axis=1)
+        return images, self.labels[chosen]
 
     def on_epoch_end(self):
         self.epoch += 1
@@ -169,7 +190,7 @@ def validate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Vali
 
 def network_weights(model: keras.Model) -> tuple[list, list]:
     """The model's weights as `Probe.from_weights` takes them: LSTM (kernel, recurrent, bias), Dense (kernel, bias, activation)."""
-    lstm_layers = lstm_layers_of(model)
+    lstm_layers = recurrent_layers_of(model)
     lstm = [tuple(np.array(weight) for weight in layer.get_weights()) for layer in lstm_layers]
     head = []
     for layer in model.layers[model.layers.index(lstm_layers[-1]) + 1 :]:
