@@ -35,8 +35,8 @@ from model.snapshots import WeightSnapshot, save_snapshots, snapshot_path_for
 from model.store import load_model, save_run
 from model.training_steps import (  # noqa: F401  (network_weights and validate are re-exported)
     PROGRESS_INTERVAL_SECONDS,
-    TrainingBatches,
     ProgressReporter,
+    TrainingBatches,
     network_weights,
     validate,
 )
