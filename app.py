@@ -10,9 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow logs, one BLAS thread; see model/__init__.py)
-from model.runs import prune_runs, sweep_temporary_files
-from model.settings import DemoSettings
-from ui import draw_view, evaluate_view, resources, server_memory, settings, train_view
+from model.hosting.runs_folder import prune_runs, sweep_temporary_files
+from model.hosting.settings import DemoSettings
+from ui import resources, server_memory, settings
+from ui.draw import view as draw_view
+from ui.evaluate import view as evaluate_view
+from ui.train import view as train_view
 
 
 def sidebar(server: DemoSettings) -> None:

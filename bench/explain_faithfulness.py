@@ -23,12 +23,12 @@ import numpy as np
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from model import explain  # noqa: E402
-from model.backprop import replay  # noqa: E402
 from model.data import load_mnist  # noqa: E402
 from model.drawings import NON_DIGIT_STROKES, STYLES, render, render_strokes  # noqa: E402
-from model.explain_assets import assets_path_for, load_assets  # noqa: E402
-from model.novelty import fit_detector  # noqa: E402
+from model.explain import attribution as explain  # noqa: E402
+from model.explain.assets import assets_path_for, load_assets  # noqa: E402
+from model.explain.backprop import replay  # noqa: E402
+from model.explain.novelty import fit_detector  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.weights import load_probe  # noqa: E402
 

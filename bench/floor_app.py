@@ -37,7 +37,7 @@ st.metric("Echo", str(inked))
 extra_charts = int(os.environ.get("FLOOR_EXTRA_CHARTS", "0"))
 if extra_charts:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from ui.charts import DIVERGING, unvalidated_figure
+    from ui.components.charts import DIVERGING, unvalidated_figure
 
     rng = np.random.default_rng(inked)
     for index in range(extra_charts):

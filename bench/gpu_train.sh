@@ -13,7 +13,7 @@ export KERAS_BACKEND=${KERAS_BACKEND:-torch}
 export MNIST_NPZ=${MNIST_NPZ:-.device-data/mnist.npz}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 python3 bench/gpu_check.py "$OUT/gpu_check.json"
-python3 -m model.train --epochs 3 --batch-size 32 --learning-rate 0.001 --learning-rate-schedule constant \
+python3 -m model.training --epochs 3 --batch-size 32 --learning-rate 0.001 --learning-rate-schedule constant \
   --warmup-fraction 0 ${SMOKE_ARGS:-} --out "$OUT/seed_recipe_gpu.keras" 2>&1 | tr '\r' '\n' | grep -v '%'
-python3 -m model.train --augment --epochs "${SHIPPED_EPOCHS:-24}" --batch-size 128 --learning-rate 0.002 ${SMOKE_ARGS:-} \
+python3 -m model.training --augment --epochs "${SHIPPED_EPOCHS:-24}" --batch-size 128 --learning-rate 0.002 ${SMOKE_ARGS:-} \
   --out "$OUT/lstm_mnist.keras" 2>&1 | tr '\r' '\n' | grep -v '%'

@@ -2,7 +2,7 @@
 
 It also times the whole of a stroke's work on the server outside Streamlit itself: the drawing
 turned into the 28×28 input, the probe, and both reading figures' specs built and serialised as
-the page's renderer receives them (`ui/reading_figure.py`).
+the page's renderer receives them (`ui/components/reading_figure.py`).
 
 The probe serves every stroke of every visitor, so it must cost a small fraction of a prediction
 (goal: at most a fifth of one `model.predict` on one image). Both are timed here in one run, on
@@ -29,9 +29,9 @@ import numpy as np  # noqa: E402
 from model.drawings import render  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
-from model.store import load_model  # noqa: E402
-from ui import reading_charts  # noqa: E402
-from ui.live_chart import figure_json  # noqa: E402
+from model.training.store import load_model  # noqa: E402
+from ui.components.live_chart import figure_json  # noqa: E402
+from ui.draw import reading_charts  # noqa: E402
 
 REPETITIONS = 200
 SHIPPED = Path(__file__).resolve().parent.parent / "assets" / "lstm_mnist.keras"

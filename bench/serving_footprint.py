@@ -161,7 +161,7 @@ def evaluation_time() -> list[str]:
     import numpy as np
 
     from model.data import load_mnist
-    from model.store import load_model
+    from model.training.store import load_model
     from model.weights import load_probe
 
     shipped = REPOSITORY / "assets" / "lstm_mnist.keras"

@@ -1,7 +1,7 @@
 """Time to accuracy: the default `TrainConfig` against the seed recipe, side by side, on this machine.
 
 Runs the seed recipe (batch 32, Adam 1e-3, 3 epochs) and the default config one after the other
-with the real `model.train.train`, both validating on the 10,000 test images after every epoch as
+with the real `model.training.train.train`, both validating on the 10,000 test images after every epoch as
 the seed article does, and prints each run's wall time, its test accuracy after every epoch, and
 the ratio of wall times. Extra candidates can be given as JSON overrides, e.g.
 `--candidate '{"batch_size": 512, "learning_rate": 0.005}'`.
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from model.data import load_mnist  # noqa: E402
 from model.network import detect_device  # noqa: E402
-from model.train import SEED_RECIPE, TrainConfig, train  # noqa: E402
+from model.training.train import SEED_RECIPE, TrainConfig, train  # noqa: E402
 
 TARGET_ACCURACY = 0.985
 

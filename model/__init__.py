@@ -1,7 +1,7 @@
 """The engine of the demo: data, network, training, storage, preprocessing and the probe.
 
 Nothing in this package imports Streamlit: it is used by the app (`app.py`), by the training
-CLI (`python -m model.train`), by the tests and by the benchmarks alike.
+CLI (`python -m model.training`), by the tests and by the benchmarks alike.
 
 Importing it, before NumPy or TensorFlow loads, sets two process-wide defaults (an environment
 variable already set wins):
@@ -13,7 +13,7 @@ variable already set wins):
   (`OPENBLAS_NUM_THREADS=2 python bench/server_crowd.py 8`, then without the variable).
   A 10,000-image evaluation takes longer on one thread (1.7 → 2.1 s, `bench/probe_speed.py`); a public server's
   other visitors keep the second core. The training process sets its own thread pools
-  (`model/training_process.py`).
+  (`model/training/process.py`).
 """
 
 import os

@@ -2,7 +2,7 @@
 
 `TrainConfig` holds every hyperparameter with its default; callers override fields by name.
 `BatchProgress` and `EpochProgress` are what a training run reports as it goes, and `DeviceInfo`
-says where it computes. The pages import these without pulling in TensorFlow; `model.train`
+says where it computes. The pages import these without pulling in TensorFlow; `model.training.train`
 re-exports them for the code that trains.
 """
 

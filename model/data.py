@@ -7,7 +7,7 @@ checked (shapes, dtypes, label range) before it is returned: nothing half-loaded
 A path is checked before anything is read from it: only a regular file or a folder, of a bounded
 size, is ever opened (never a FIFO, a device or `/dev/stdin`, which could block a server thread
 for good), and every problem is one `MnistUnavailableError` in the same words.
-This module does no preprocessing; see `model.preprocess` and `model.train` for that.
+This module does no preprocessing; see `model.preprocess` and `model.training.train` for that.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 `write_atomically(path, write)` is the one way the project writes models' records, weight
 snapshots and explanation assets, so a crash or a kill mid-write always leaves the previous file
-whole. The temporary files are named `.STEM.*SUFFIX` so that `model.runs` can sweep those a killed
-writer left behind. Keras models themselves are saved by `model.store` (Keras writes the archive).
+whole. The temporary files are named `.STEM.*SUFFIX` so that `model.hosting.runs_folder` can sweep those a killed
+writer left behind. Keras models themselves are saved by `model.training.store` (Keras writes the archive).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ whenever a GPU is visible, so that a silent fallback to the slow loop cannot hap
 `build_model(cell="gru")` and `build_model(cell="rnn")` build its twins, the same network with a
 GRU or a plain `SimpleRNN` cell, for the comparison of cells. Every network takes any number of
 rows (input shape `(None, 28)`), so a drawing can be followed by blank rows.
-This module knows nothing of data or training loops; see `model.train`.
+This module knows nothing of data or training loops; see `model.training.train`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ hidden states, cell states and the four gates. `predict()` is the lean path for 
 answers only). It is pure NumPy and holds no mutable state, so one probe serves every visitor at
 once. Build it from plain arrays (`Probe.from_weights`, what `model.weights` reads from a `.keras`
 file without Keras) or from a live Keras model (`Probe(model)`, Keras imported only then). It does
-not train or load models; see `model.train`, `model.weights` and `model.store`.
+not train or load models; see `model.training.train`, `model.weights` and `model.training.store`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ A `.keras` file is a zip archive holding `config.json` (the layers and their set
 Dense layers, 10 classes out) and returns its arrays; `load_probe()` builds a `Probe` from them.
 This is how the serving process gets its model without importing TensorFlow. Every way a file
 can be wrong (missing, not a zip, oversized members, a damaged archive, another network) ends in
-one `ModelFileError` with a plain message. Saving and loading through Keras is `model.store`'s job.
+one `ModelFileError` with a plain message. Saving and loading through Keras is `model.training.store`'s job.
 """
 
 from __future__ import annotations

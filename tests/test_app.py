@@ -19,14 +19,15 @@ import os, sys
 sys.path.insert(0, {str(REPOSITORY)!r})
 from pathlib import Path
 import numpy as np
-from ui import draw_view, resources
+from ui import resources
+from ui.draw import view as draw_view
 canvas_file = os.environ.get("TEST_CANVAS_RGBA")
 draw_view.draw_canvas = lambda stroke_width: np.load(canvas_file) if canvas_file else None
 resources.SHIPPED_MODEL = Path(os.environ.get("TEST_SHIPPED_MODEL") or resources.REPOSITORY / "assets" / "lstm_mnist.keras")
 """
 APP_SCRIPT = PRELUDE + f"exec(compile(open({str(REPOSITORY / 'app.py')!r}).read(), 'app.py', 'exec'))\n"
-TRAIN_SCRIPT = PRELUDE + "from ui import train_view\ntrain_view.render()\n"
-EVALUATE_SCRIPT = PRELUDE + "from ui import evaluate_view\nevaluate_view.render()\n"
+TRAIN_SCRIPT = PRELUDE + "from ui.train import view\nview.render()\n"
+EVALUATE_SCRIPT = PRELUDE + "from ui.evaluate import view\nview.render()\n"
 TIMEOUT = 120
 
 
@@ -53,12 +54,12 @@ def _sent_to(app: AppTest, component: str) -> list[dict]:
 
 
 def _live_figures(app: AppTest) -> list[str]:
-    """The Plotly figures (JSON) sent to the live chart component (`ui/live_chart.py`)."""
+    """The Plotly figures (JSON) sent to the live chart component (`ui/components/live_chart.py`)."""
     return [data["figure"] for data in _sent_to(app, "lstm_demo.live_plotly_chart")]
 
 
 def _painted(app: AppTest) -> list[tuple[str, str]]:
-    """Each figure sent to the canvas renderer (`ui/reading_figure.py`), in page order: its kind and its JSON spec."""
+    """Each figure sent to the canvas renderer (`ui/components/reading_figure.py`), in page order: its kind and its JSON spec."""
     figures = [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure")]
     return [(json.loads(figure)["kind"], figure) for figure in figures]
 
@@ -294,13 +295,13 @@ def test_a_test_digit_or_mistake_in_the_address_opens_at_its_row(environment, mn
 def test_missing_shipped_model_is_explained(environment, monkeypatch, tmp_path):
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(tmp_path / "gone.keras"))
     app = _run(APP_SCRIPT)
-    assert any("python -m model.train" in error.value for error in app.error)
+    assert any("python -m model.training" in error.value for error in app.error)
 
 
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch, tmp_path):
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
-    from ui import train_view
+    from ui.train import view as train_view
 
     train_view.supervisor.clear()
     app = _run(TRAIN_SCRIPT)
@@ -326,8 +327,8 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_a_second_visitor_watches_a_running_training_read_only(environment, monkeypatch, tmp_path, mnist):
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
-    from model.train import TrainConfig
-    from ui import train_view
+    from model.training.train import TrainConfig
+    from ui.train import view as train_view
 
     train_view.supervisor.clear()
     run = train_view.supervisor().start(TrainConfig(epochs=100, units=8, dense_units=8, train_subset=512), mnist, owner="someone-else")

@@ -1,10 +1,10 @@
-"""model.augment: distortions keep a digit a digit, and are reproducible."""
+"""model.training.augment: distortions keep a digit a digit, and are reproducible."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.augment import augment_batch
+from model.training.augment import augment_batch
 
 
 def test_shape_range_and_reproducibility(mnist):

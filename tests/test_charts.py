@@ -1,4 +1,4 @@
-"""ui.charts: the training and evaluation figures, and the convention every Plotly figure builder follows."""
+"""ui.components.charts: the training and evaluation figures, and the convention every Plotly figure builder follows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import pytest
 
 from tests.test_run_record import make_record
-from ui import charts, training_charts
+from ui.components import charts
+from ui.train import charts as training_charts
 
 
 def test_smoothing():

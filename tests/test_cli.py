@@ -1,4 +1,4 @@
-"""python -m model.train: flags for every TrainConfig field, a saved run, and clear errors."""
+"""python -m model.training: flags for every TrainConfig field, a saved run, and clear errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from model.cli import ProgressBar, build_parser, main
-from model.store import load_history, load_model
-from model.train import BatchProgress, TrainConfig
+from model.training.__main__ import ProgressBar, build_parser, main
+from model.training.store import load_history, load_model
+from model.training.train import BatchProgress, TrainConfig
 from tests.conftest import mnist_path
 
 

@@ -116,7 +116,7 @@ def test_garbage_and_other_formats_are_refused_with_a_message(payload, message):
 PAGE = f"""
 import importlib, os, sys
 sys.path.insert(0, {str(REPOSITORY)!r})
-from ui import draw_view
+from ui.draw import view as draw_view
 importlib.reload(draw_view)
 if os.environ.get("TEST_CANVAS_PNG") is not None:
     from tests.test_drawing_image import ForgedCanvas

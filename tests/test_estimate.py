@@ -1,11 +1,11 @@
-"""model.estimate: how long a run will take, scaled from a past run on the same device."""
+"""model.training.estimate: how long a run will take, scaled from a past run on the same device."""
 
 from __future__ import annotations
 
 import pytest
 
 from model.config import TrainConfig
-from model.estimate import estimate_seconds, training_images, work_per_image
+from model.training.estimate import estimate_seconds, training_images, work_per_image
 from tests.test_run_record import make_record
 
 DEVICE = "CPU (tensorflow backend)"

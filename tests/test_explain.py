@@ -1,4 +1,4 @@
-"""model.explain and model.backprop: gradients equal Keras's, integrated gradients are complete, rankings are faithful."""
+"""model.explain.attribution and backprop: gradients equal Keras's, integrated gradients are complete, rankings are faithful."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from model import explain
-from model.backprop import probability_gradient, replay
+from model.explain import attribution as explain
+from model.explain.backprop import probability_gradient, replay
 from model.probe import Probe
 from tests.conftest import REPOSITORY
 
@@ -53,7 +53,7 @@ def test_gradients_equal_keras_gradients(small_model, small_probe, random_digits
 
 
 def test_gradients_equal_keras_on_the_shipped_model(shipped_probe, test_digits):
-    from model.store import load_model
+    from model.training.store import load_model
 
     images, labels = test_digits
     blurred = 0.4 * images[:3]  # Halfway along the integration path, where the gradients are large.
@@ -162,7 +162,7 @@ def test_bottom_up_and_blanked_readings(small_model, small_probe, random_digits)
 def test_the_engine_adds_no_tensorflow_import():
     code = (
         "import sys; import model.probe; before = 'tensorflow' in sys.modules; "
-        "import model.explain, model.backprop; print(before, 'tensorflow' in sys.modules)"
+        "import model.explain.attribution, model.explain.backprop; print(before, 'tensorflow' in sys.modules)"
     )
     output = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout.split()
-    assert output[1] == output[0], "model.explain must not import TensorFlow by itself"
+    assert output[1] == output[0], "model.explain.attribution must not import TensorFlow by itself"

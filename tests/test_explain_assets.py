@@ -1,4 +1,4 @@
-"""model.explain_assets and model.novelty: the shipped assets match the shipped model, load without TensorFlow, and detect non-digits."""
+"""model.explain.assets and novelty: the shipped assets match the shipped model, load without TensorFlow, and detect non-digits."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from model.backprop import replay
 from model.drawings import NON_DIGIT_STROKES, STYLES, render, render_strokes
-from model.explain_assets import AssetDefaults, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
-from model.novelty import fit_detector
+from model.explain.assets import AssetDefaults, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
+from model.explain.backprop import replay
+from model.explain.novelty import fit_detector
 from model.preprocess import canvas_to_mnist
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
@@ -47,7 +47,7 @@ def test_shipped_assets_belong_to_the_shipped_model_and_are_small(shipped_assets
 
 def test_assets_load_without_tensorflow():
     code = (
-        "import sys; from model.explain_assets import load_assets; "
+        "import sys; from model.explain.assets import load_assets; "
         "load_assets('assets/lstm_mnist.explain.npz'); print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     )
     output = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout

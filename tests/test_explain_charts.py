@@ -1,4 +1,4 @@
-"""ui.explain_charts: every figure is valid Plotly, and says what the arrays say."""
+"""ui.explain.charts: every figure is valid Plotly, and says what the arrays say."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui import explain_charts
+from ui.explain import charts as explain_charts
 
 
 @pytest.fixture

@@ -9,14 +9,17 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from model import explain
 from model.drawings import NON_DIGIT_STROKES, render_strokes
+from model.explain import attribution as explain
+from model.hosting.start_limiter import StartLimiter
 from model.preprocess import canvas_to_mnist
-from model.start_limiter import StartLimiter
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
 from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run
-from ui import explain_assets_view, explain_view, settings, what_if
+from ui import settings
+from ui.explain import assets_view as explain_assets_view
+from ui.explain import view as explain_view
+from ui.explain import what_if
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 

@@ -1,4 +1,4 @@
-"""model.train.fine_tune: teaching the shipped model digits it gets wrong, without forgetting MNIST."""
+"""model.training.train.fine_tune: teaching the shipped model digits it gets wrong, without forgetting MNIST."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from model.config import FineTuneConfig
-from model.store import load_history
-from model.train import fine_tune, save_result
+from model.training.store import load_history
+from model.training.train import fine_tune, save_result
 from tests.conftest import REPOSITORY
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
@@ -46,7 +46,7 @@ def test_bad_corrections_raise_a_clear_error(mnist):
 
 def test_a_fine_tune_job_runs_in_the_training_process_and_is_saved_as_a_run(tmp_path, mnist):
     from model.config import TrainConfig
-    from model.worker import TrainingSupervisor
+    from model.training.supervisor import TrainingSupervisor
 
     (x_train, y_train), _ = mnist
     options = {

@@ -12,8 +12,8 @@ import shutil
 import numpy as np
 import pytest
 
-from model.run_record import history_path_for
-from model.snapshots import snapshot_path_for
+from model.training.record import history_path_for
+from model.training.snapshots import snapshot_path_for
 from tests.conftest import REPOSITORY, mnist_path
 from tests.test_app import (
     APP_SCRIPT,
@@ -50,7 +50,7 @@ def runs_folder(monkeypatch, tmp_path):
     folder = tmp_path / "runs"
     folder.mkdir()
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", folder)
-    from ui import train_view
+    from ui.train import view as train_view
 
     train_view.supervisor.clear()
     return folder
@@ -113,7 +113,7 @@ def test_an_idle_train_page_shows_the_shipped_model_with_settings_help_and_runs(
 def test_on_a_public_server_only_the_operator_deletes_runs(environment, runs_folder, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from ui import runs_view
+    from ui.train import runs as runs_view
 
     monkeypatch.setenv("LSTM_DEMO_MODE", "public")
     monkeypatch.setenv("LSTM_DEMO_OPERATOR_TOKEN", "the-operator-s-long-secret")
@@ -137,7 +137,7 @@ def test_on_a_public_server_only_the_operator_deletes_runs(environment, runs_fol
 
 @pytest.fixture(scope="module")
 def run_with_snapshots(tmp_path_factory, mnist):
-    from model.train import TrainConfig, save_result, train
+    from model.training.train import TrainConfig, save_result, train
 
     folder = tmp_path_factory.mktemp("snapshot_runs")
     config = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
@@ -183,9 +183,9 @@ def test_the_shipped_model_has_no_epoch_slider(environment, mnist):
 @needs_mnist
 def test_corrections_are_collected_removed_and_taught(environment, runs_folder, monkeypatch, mnist):
     from model.config import FineTuneConfig
-    from ui import train_view
+    from ui.train import view as train_view
 
-    monkeypatch.setattr("ui.teach_view.SETTINGS", FineTuneConfig(steps=10))
+    monkeypatch.setattr("ui.draw.teach.SETTINGS", FineTuneConfig(steps=10))
     (x_train, _), _ = mnist
     environment(_canvas_of(x_train[4476]))  # A 2 the shipped model reads as 1.
     app = _run(APP_SCRIPT)
@@ -215,7 +215,7 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
 
 def finished_stand_in(job, on_progress, should_stop):
     """A stand-in training job (runs in the training process): reports a small record's progress and saves a copy of the shipped model."""
-    from model.training_process import JobOutcome
+    from model.training.process import JobOutcome
 
     record = make_record(config=job.config)
     for report in (*record.batches, *record.epochs):
@@ -229,7 +229,7 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
     from streamlit.testing.v1 import AppTest
 
     from model.config import TrainConfig
-    from ui import train_view
+    from ui.train import view as train_view
 
     config = TrainConfig(epochs=2, units=16, train_subset=256, learning_rate=5e-3)
     run = train_view.supervisor().start_job("stand_in", config, owner="me", runner="tests.test_learning_pages:finished_stand_in")
@@ -264,7 +264,7 @@ def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environ
     from streamlit.testing.v1 import AppTest
 
     from model.config import TrainConfig
-    from ui import train_view
+    from ui.train import view as train_view
 
     if public:
         monkeypatch.setenv("LSTM_DEMO_MODE", "public")
@@ -284,7 +284,7 @@ def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environ
 
 
 def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_reads_the_diagonal():
-    from ui import confusion
+    from ui.evaluate import confusion
 
     assert confusion.chosen_cell({"selection": {"points": [{"x": "3", "y": "5", "z": 1.2}]}}) == (5, 3)
     assert confusion.chosen_cell({"selection": {"points": [{"x": "4", "y": "4"}]}}) is None, "the diagonal holds no mistakes"

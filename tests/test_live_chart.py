@@ -1,4 +1,4 @@
-"""ui.live_chart: figures reach Plotly.js intact, from the right address, or fall back to st.plotly_chart."""
+"""ui.components.live_chart: figures reach Plotly.js intact, from the right address, or fall back to st.plotly_chart."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPOSITORY
-from ui import live_chart
+from ui.components import live_chart
 
 _DTYPES = {
     "f4": np.float32, "f8": np.float64, "i1": np.int8, "u1": np.uint8, "i2": np.int16, "u2": np.uint16, "i4": np.int32, "u4": np.uint32,
@@ -104,7 +104,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {str(REPOSITORY)!r})
 import numpy as np
-from ui import live_chart
+from ui.components import live_chart
 if WITHOUT_PLOTLY_JS:
     live_chart._PLOTLY_DIRECTORY = Path("/nonexistent")
 live_chart._components.clear()

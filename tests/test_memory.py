@@ -1,4 +1,4 @@
-"""model.memory: frozen garbage is collected and the rest stays frozen; glibc's free pages go back, a no-op without glibc."""
+"""model.hosting.memory: frozen garbage is collected and the rest stays frozen; glibc's free pages go back, a no-op without glibc."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from model import memory
+from model.hosting import memory
 
 
 class Node:

@@ -21,7 +21,7 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 from model.data import load_mnist
-from model.train import TrainConfig, train
+from model.training.train import TrainConfig, train
 config = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
 result = train(config, load_mnist(sys.argv[1]))
 print(json.dumps({

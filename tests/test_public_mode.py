@@ -10,9 +10,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from model.config import TrainConfig
-from model.worker import TrainingSupervisor
+from model.training.supervisor import TrainingSupervisor
 from tests.conftest import REPOSITORY
-from ui import resources, train_view
+from ui import resources
+from ui.train import view as train_view
 
 SCRIPT = f"""
 import sys
@@ -105,7 +106,7 @@ def test_the_first_page_view_sweeps_leftover_files_and_caps_the_runs(tmp_path, m
 TRAIN_PAGE = f"""
 import sys
 sys.path.insert(0, {str(REPOSITORY)!r})
-from ui import train_view
+from ui.train import view as train_view
 train_view.render()
 """
 

@@ -1,4 +1,4 @@
-"""ui.reading_charts: the reading figures' specs, checked on their data, labels, colour bars and row marks without Streamlit."""
+"""ui.draw.reading_charts: the reading figures' specs, checked on their data, labels, colour bars and row marks without Streamlit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from ui import charts, live_chart, reading_charts
+from ui.components import charts, live_chart
+from ui.draw import reading_charts
 
 
 def _running():

@@ -1,11 +1,11 @@
-"""ui.reading_summary: the paragraph says when the network answered, changed its mind and became sure."""
+"""ui.draw.reading_summary: the paragraph says when the network answered, changed its mind and became sure."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ui.reading_summary import answer_changes, summarise_reading, sure_row
+from ui.draw.reading_summary import answer_changes, summarise_reading, sure_row
 
 
 def _running(segments: list[tuple[int, int, float]]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""model.run_record: the typed run record, its JSON form, and one clear error for every malformed history."""
+"""model.training.record: the typed run record, its JSON form, and one clear error for every malformed history."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
-from model.run_record import FORMAT_VERSION, FineTuneOutcome, RunRecord, RunRecordError, read_run_record
+from model.training.record import FORMAT_VERSION, FineTuneOutcome, RunRecord, RunRecordError, read_run_record
 from tests.conftest import REPOSITORY
 
 

@@ -1,4 +1,4 @@
-"""model.runs: the runs folder stays bounded (cap, disk floor) and leftover temporary files are swept."""
+"""model.hosting.runs_folder: the runs folder stays bounded (cap, disk floor) and leftover temporary files are swept."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import time
 import pytest
 
 from model.config import TrainConfig
-from model.runs import RunsFolderFullError, check_disk_space, prune_runs, saved_runs, sweep_temporary_files
-from model.training_process import JobOutcome
-from model.worker import TrainingPolicy, TrainingSupervisor
+from model.hosting.runs_folder import RunsFolderFullError, check_disk_space, prune_runs, saved_runs, sweep_temporary_files
+from model.training.process import JobOutcome
+from model.training.supervisor import TrainingPolicy, TrainingSupervisor
 
 
 def _run(folder, name, age_seconds):

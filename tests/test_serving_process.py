@@ -26,9 +26,9 @@ heavy_after_first_run = [name for name in heavy if name in sys.modules]
 app.run()  # A second run, as after a stroke.
 errors = [str(element.value) for element in app.exception] + [str(element.value) for element in app.error]
 import ui
-names = sorted(module.name for module in pkgutil.iter_modules(ui.__path__))
+names = sorted(module.name for module in pkgutil.walk_packages(ui.__path__, "ui."))
 for name in names:
-    importlib.import_module("ui." + name)
+    importlib.import_module(name)
 print(json.dumps({
     "errors": errors,
     "titles": [title.value for title in app.title],
@@ -56,7 +56,7 @@ def test_the_app_and_every_page_module_run_without_tensorflow_or_keras():
     result = json.loads(finished.stdout.strip().splitlines()[-1])
     assert result["errors"] == [] and result["titles"], "the Draw page rendered without errors"
     assert result["probe_loaded"], "the Draw page loaded the model's probe"
-    assert {"draw_view", "evaluate_view", "resources", "train_view"} <= set(result["modules"])
+    assert {"ui.draw.view", "ui.evaluate.view", "ui.resources", "ui.train.view"} <= set(result["modules"])
     assert result["heavy_after_first_run"] == []
     assert result["heavy"] == []
 

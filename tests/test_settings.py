@@ -1,12 +1,12 @@
-"""model.settings, model.start_limiter and TrainingPolicy: public mode's defaults, overrides, clear errors."""
+"""model.hosting.settings, model.hosting.start_limiter and TrainingPolicy: public mode's defaults, overrides, clear errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from model.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names
-from model.start_limiter import StartLimiter
-from model.worker import TrainingPolicy
+from model.hosting.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names
+from model.hosting.start_limiter import StartLimiter
+from model.training.supervisor import TrainingPolicy
 from tests.conftest import REPOSITORY
 
 
@@ -107,7 +107,7 @@ def test_every_model_of_a_public_server_keeps_its_evaluation_cached():
     script = f"""
 import sys
 sys.path.insert(0, {str(REPOSITORY)!r})
-from ui import evaluate_view
+from ui.evaluate import view as evaluate_view
 evaluate_view.st.text(str(evaluate_view.EVALUATIONS_KEPT))
 """
     app = AppTest.from_string(script, default_timeout=60).run()

@@ -8,7 +8,7 @@ import pytest
 from model.drawings import STYLES, render
 from model.preprocess import canvas_to_mnist
 from model.probe import Probe
-from model.store import load_history, load_model
+from model.training.store import load_history, load_model
 from tests.conftest import REPOSITORY
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"

@@ -1,4 +1,4 @@
-"""model.snapshots: weight snapshots kept while training, saved atomically, listed in the record, replayed by the probe."""
+"""model.training.snapshots: weight snapshots kept while training, saved atomically, listed in the record, replayed by the probe."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model.probe import Probe
-from model.snapshots import (
+from model.training.snapshots import (
     MAX_EPOCH_SNAPSHOTS,
     SnapshotFileError,
     WeightSnapshot,
@@ -16,8 +16,8 @@ from model.snapshots import (
     save_snapshots,
     snapshot_path_for,
 )
-from model.store import load_history
-from model.train import TrainConfig, network_weights, save_result, train
+from model.training.store import load_history
+from model.training.train import TrainConfig, network_weights, save_result, train
 
 TINY = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
 

@@ -1,4 +1,4 @@
-"""model.store: a model and its history saved together, atomically, and loaded with clear errors."""
+"""model.training.store: a model and its history saved together, atomically, and loaded with clear errors."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import keras
 import numpy as np
 import pytest
 
-from model.run_record import MODEL_DIGEST_KEY
-from model.store import ModelFileError, history_path_for, load_history, load_model, save_run
+from model.training.record import MODEL_DIGEST_KEY
+from model.training.store import ModelFileError, history_path_for, load_history, load_model, save_run
 from model.weights import file_digest, load_probe
 from tests.conftest import REPOSITORY
 from tests.test_run_record import make_record

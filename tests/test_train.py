@@ -1,11 +1,11 @@
-"""model.train: the config, progress reports, stopping, and that training really learns."""
+"""model.training.train: the config, progress reports, stopping, and that training really learns."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, split_data, train
+from model.training.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, split_data, train
 
 TINY = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
 
@@ -62,7 +62,7 @@ def test_tiny_training_learns_and_reports_progress(mnist):
 
 def test_batch_reports_average_the_interval_exactly(mnist, monkeypatch):
     # With a report after every batch, the interval means must average back to the epoch mean.
-    monkeypatch.setattr("model.training_steps.PROGRESS_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr("model.training.steps.PROGRESS_INTERVAL_SECONDS", 0.0)
     reports = []
     train(TINY.with_overrides(epochs=1, dropout_rate=0.0), mnist, on_progress=reports.append)
     batches = [r for r in reports if isinstance(r, BatchProgress)]

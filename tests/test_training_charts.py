@@ -1,4 +1,4 @@
-"""ui.training_charts: learning curves that read well from the first report, comparisons, per-digit accuracy."""
+"""ui.train.charts: learning curves that read well from the first report, comparisons, per-digit accuracy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from model.config import BatchProgress
 from tests.test_run_record import make_record
-from ui import training_charts
+from ui.train import charts as training_charts
 
 RECORD = make_record()
 

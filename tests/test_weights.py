@@ -11,7 +11,7 @@ import pytest
 
 from model import weights as weights_module
 from model.probe import Probe
-from model.store import load_model
+from model.training.store import load_model
 from model.weights import ModelFileError, load_probe, read_weights
 from tests.conftest import REPOSITORY
 

@@ -1,4 +1,4 @@
-"""model.worker: one run at a time in its own process, progress, stop, crashes reported, the run saved atomically."""
+"""model.training.supervisor: one run at a time in its own process, progress, stop, crashes reported, the run saved atomically."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from model.store import load_history, load_model
-from model.train import TrainConfig
-from model.worker import LOCK_FILE_NAME, TrainingBusyError, TrainingPolicy, TrainingSupervisor
+from model.training.store import load_history, load_model
+from model.training.supervisor import LOCK_FILE_NAME, TrainingBusyError, TrainingPolicy, TrainingSupervisor
+from model.training.train import TrainConfig
 
 TINY = TrainConfig(epochs=2, batch_size=64, units=8, dense_units=8, train_subset=512)
 LONG = TINY.with_overrides(epochs=200)

@@ -11,7 +11,7 @@ import signal
 import time
 
 from model.config import BatchProgress
-from model.training_process import JobOutcome
+from model.training.process import JobOutcome
 
 
 def report_until_stopped(job, on_progress, should_stop) -> JobOutcome:

@@ -19,8 +19,8 @@ import streamlit as st
 
 from model.data import MnistUnavailableError, load_mnist
 from model.probe import Probe
-from model.run_record import RunRecord, finite_or_none
-from model.store import ModelFileError, load_history
+from model.training.record import RunRecord, finite_or_none
+from model.training.store import ModelFileError, load_history
 from model.weights import load_probe
 from ui import settings
 
@@ -132,7 +132,7 @@ def active_classifier() -> LoadedModel | None:
         shipped = path.resolve() == SHIPPED_MODEL.resolve()
         st.error(
             f"The {'shipped ' if shipped else ''}model could not be loaded: {error}\n\n"
-            "Train one in the **Train** view, or from a terminal with `python -m model.train "
+            "Train one in the **Train** view, or from a terminal with `python -m model.training "
             "--out assets/lstm_mnist.keras`, then reload this page."
         )
         return None

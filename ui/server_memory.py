@@ -9,7 +9,7 @@ shared and loaded once (Streamlit's and the app's modules, the libraries, the mo
 
 `watch_server_memory()` starts, once per server process, a thread that looks at the number of
 active sessions every few seconds. When it has fallen and the TTL (plus a margin) has passed, it
-releases: glibc's free pages (`model.memory`), and when no session is left at all also the expired
+releases: glibc's free pages (`model.hosting.memory`), and when no session is left at all also the expired
 sessions and the frozen garbage. Nothing runs per stroke, and nothing runs while the count stays up.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit import runtime
 
-from model import memory
+from model.hosting import memory
 
 POLL_SECONDS = 5.0
 SETTLE_MARGIN_SECONDS = 10.0  # Past the TTL, so that Streamlit has let the closed sessions expire.

@@ -1,6 +1,6 @@
 """The server's settings as the pages see them: environment variables overlaid by `.streamlit/secrets.toml`.
 
-Only this module reads Streamlit's secrets; `model.settings` parses what it collects into a typed
+Only this module reads Streamlit's secrets; `model.hosting.settings` parses what it collects into a typed
 `DemoSettings`. It also knows who the visitor is for the per-visitor start limit, and whether the
 visitor holds the operator's token (`?operator=TOKEN` in the URL), and how much of a failed run's
 error a visitor may read.
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from model.settings import DemoSettings, setting_names
-from model.start_limiter import StartLimiter
-from model.training_process import UNEXPECTED_FAILURE
+from model.hosting.settings import DemoSettings, setting_names
+from model.hosting.start_limiter import StartLimiter
+from model.training.process import UNEXPECTED_FAILURE
 
 OPERATOR_PARAMETER = "operator"
 

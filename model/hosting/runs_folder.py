@@ -1,0 +1,102 @@
+"""Keep the runs folder bounded: at most N saved runs, free disk space kept, no leftover temporary files.
+
+A saved run is `NAME.keras` with its side files (`NAME.history.json` and any other `NAME.*` the
+store writes). Before a run is saved, `check_disk_space` refuses when the folder's disk would keep
+less free space than the server's floor; after it is saved, `prune_runs` removes the oldest runs
+beyond the server's cap. `sweep_temporary_files` removes the `.NAME.*.tmp.keras` / `.json.tmp`
+files a killed save leaves behind (run once per server process at start-up). The shipped model is
+never touched, even if it sits in the same folder. No Keras and no Streamlit here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+MODEL_SUFFIX = ".keras"
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "assets" / "lstm_mnist.keras"  # Never pruned.
+# What a killed atomic save leaves: `model.training.store` writes `.NAME.<random>` + one of these suffixes.
+TEMPORARY_SUFFIXES = (".tmp.keras", ".json.tmp", ".tmp.npz", ".npz.tmp", ".tmp")
+# A temporary file younger than this may belong to a save going on right now in another replica
+# sharing the folder; a save takes seconds.
+TEMPORARY_FILE_MIN_AGE_SECONDS = 600
+# Room for one more run: a model file with its history and snapshots is a few MB; this is ample.
+EXPECTED_RUN_BYTES = 50 * 1_000_000
+
+
+class RunsFolderFullError(ValueError):
+    """A run cannot be saved: the disk would keep less free space than the server's floor."""
+
+
+def saved_runs(runs_directory: str | os.PathLike) -> list[Path]:
+    """The saved runs' model files, oldest first (hidden temporary files are not runs)."""
+    folder = Path(runs_directory)
+    if not folder.is_dir():
+        return []
+    runs = [path for path in folder.glob(f"*{MODEL_SUFFIX}") if not path.name.startswith(".") and path.is_file()]
+    return sorted(runs, key=_modified_time)
+
+
+def _modified_time(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # Removed meanwhile (another replica pruned it).
+        return 0.0
+
+
+def run_files(model_path: Path) -> list[Path]:
+    """The model file and every side file of its run (`NAME.history.json`, `NAME.snapshots.npz`, …)."""
+    return [model_path, *(path for path in model_path.parent.glob(f"{model_path.stem}.*") if path != model_path)]
+
+
+def prune_runs(runs_directory: str | os.PathLike, keep: int | None, protected: Iterable[str | os.PathLike] = ()) -> list[Path]:
+    """Remove the oldest runs until at most `keep` remain; return the removed model files.
+
+    `protected` paths (the run just saved) and the shipped model count but are never removed.
+    """
+    if keep is None:
+        return []
+    if keep < 0:
+        raise ValueError(f"The number of runs to keep cannot be negative, got {keep}")
+    shielded = {Path(path).resolve() for path in (*protected, SHIPPED_MODEL)}
+    runs = saved_runs(runs_directory)
+    excess = len(runs) - keep
+    removable = [path for path in runs if path.resolve() not in shielded][: max(0, excess)]
+    for model_path in removable:
+        for path in run_files(model_path):
+            path.unlink(missing_ok=True)
+    return removable
+
+
+def check_disk_space(runs_directory: str | os.PathLike, min_free_bytes: int, expected_bytes: int = EXPECTED_RUN_BYTES) -> None:
+    """Raise RunsFolderFullError when saving about `expected_bytes` would leave less than `min_free_bytes` free."""
+    folder = Path(runs_directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free - expected_bytes < min_free_bytes:
+        raise RunsFolderFullError(
+            f"No room for another run: the server's disk has {free / 1e6:,.0f} MB free and keeps at least "
+            f"{min_free_bytes / 1e6:,.0f} MB free. Ask its operator to make room."
+        )
+
+
+def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: float = TEMPORARY_FILE_MIN_AGE_SECONDS) -> list[Path]:
+    """Remove temporary files that interrupted saves left in the folder; return what was removed."""
+    folder = Path(runs_directory)
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    removed = []
+    for path in folder.iterdir():
+        if not (path.name.startswith(".") and path.name.endswith(TEMPORARY_SUFFIXES)):
+            continue
+        try:
+            if path.is_file() and now - path.stat().st_mtime >= min_age_seconds:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # Removed meanwhile by another replica's sweep.
+    return removed

@@ -1,0 +1,202 @@
+"""The pieces of one training run that `model.training.train` puts together: batches, reports, validation, snapshots.
+
+`TrainingBatches` feeds freshly distorted images, or images followed by blank rows; `ProgressReporter` is the Keras callback that
+turns Keras's running means into throttled `BatchProgress` reports, validates after each epoch
+(`validate`: loss, accuracy and per-digit accuracy), takes the weight snapshots of the time-lapse
+(`network_weights`), and polls for a stop. None of it knows who listens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from model.config import BatchProgress, EpochProgress
+from model.network import recurrent_layers_of
+from model.training.augment import augment_batch
+from model.training.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep
+
+PROGRESS_INTERVAL_SECONDS = 0.25
+
+
+class TrainingBatches(keras.utils.PyDataset):
+    """Shuffled training batches, a new draw every epoch: freshly distorted images, blank rows after them, or both.
+
+    With `max_blank_rows`, each batch's images are followed by the same number of blank rows, drawn
+    from 0 to `max_blank_rows`, so the network must carry its answer across the gap. Each batch's
+    randomness comes from (seed, epoch, batch index) alone, so batches prepared by parallel workers
+    are reproducible and never share a draw.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool = True, max_blank_rows: int = 0):
+        workers = max(1, min(8, (os.cpu_count() or 1) - 1))
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
+        self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
+        self.augment, self.max_blank_rows = augment, max_blank_rows
+        self.epoch = 0
+        self.order = np.random.default_rng([seed, self.epoch]).permutation(len(images))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def blank_rows_of(self, index: int) -> int:
+        """How many blank rows follow batch `index` of this epoch.
+
+        Keras takes the batches' shape from the first two it sees, so those two always differ in
+        length: the rows axis is then variable, and no later length is refused.
+        """
+        if not self.max_blank_rows:
+            return 0
+        blank_rows = int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(0, self.max_blank_rows + 1))
+        if index == 1 and blank_rows == self.blank_rows_of(0):
+            blank_rows = (blank_rows + 1) % (self.max_blank_rows + 1)
+        return blank_rows
+
+    def __getitem__(self, index: int):
+        chosen = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        images = self.images[chosen].astype(np.float32, copy=False)
+        if self.augment:
+            images = augment_batch(images, np.random.default_rng([self.seed, self.epoch, index]))
+        blank_rows = self.blank_rows_of(index)
+        if blank_rows:
+            images = np.concatenate([images, np.zeros((len(images), blank_rows, images.shape[2]), np.float32)], axis=1)
+        return images, self.labels[chosen]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+
+
+class ProgressReporter(keras.callbacks.Callback):
+    """Throttled interval reports, a validation pass and snapshots after each epoch, and the stop poll."""
+
+    def __init__(self, config, batches_per_epoch, train_size, on_progress, should_stop, validation, watched_images=None):
+        super().__init__()
+        self.config, self.batches_per_epoch, self.train_size = config, batches_per_epoch, train_size
+        self.on_progress, self.should_stop = on_progress, should_stop
+        self.validation, self.watched_images = validation, watched_images
+        self.batches: list[BatchProgress] = []
+        self.epochs: list[EpochProgress] = []
+        self.snapshots: list[WeightSnapshot] = []
+        self.kept_epochs = {moment for moment in moments_to_keep(config.epochs) if moment >= 1}
+        # Within the first epoch: after which batch to keep which fraction (a short epoch may merge some).
+        self.first_epoch_moments = {}
+        for fraction in FIRST_EPOCH_FRACTIONS:
+            self.first_epoch_moments.setdefault(max(1, round(fraction * batches_per_epoch)), fraction)
+        self.start = time.perf_counter()
+        self.stopped = False
+
+    def on_train_begin(self, logs=None):
+        self._snapshot(0.0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.reported_samples, self.reported_loss_sum, self.reported_correct = 0, 0.0, 0.0
+        self.last_report = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        samples = min((batch + 1) * self.config.batch_size, self.train_size)
+        now = time.perf_counter()
+        last_batch = batch + 1 == self.batches_per_epoch
+        if now - self.last_report >= PROGRESS_INTERVAL_SECONDS or last_batch:
+            # Keras reports sample-weighted means since the epoch began; take the part since the last report.
+            loss_sum, correct = float(logs["loss"]) * samples, float(logs["accuracy"]) * samples
+            interval = samples - self.reported_samples
+            if interval > 0:
+                report = BatchProgress(
+                    epoch=self.epoch + 1,
+                    epochs=self.config.epochs,
+                    batch=batch + 1,
+                    batches_per_epoch=self.batches_per_epoch,
+                    samples_seen=self.epoch * self.train_size + samples,
+                    seconds=now - self.start,
+                    loss=(loss_sum - self.reported_loss_sum) / interval,
+                    accuracy=(correct - self.reported_correct) / interval,
+                )
+                self.batches.append(report)
+                self._emit(report)
+            self.reported_samples, self.reported_loss_sum, self.reported_correct = samples, loss_sum, correct
+            self.last_report = now
+        if self.epoch == 0 and not last_batch and batch + 1 in self.first_epoch_moments:
+            self._snapshot(self.first_epoch_moments[batch + 1])
+        if self.should_stop is not None and self.should_stop():
+            self.stopped = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stopped and self.reported_samples < self.train_size:
+            return  # A stopped, partial epoch is not reported as an epoch.
+        logs = logs or {}
+        validation = validate(self.model, *self.validation)
+        report = EpochProgress(
+            epoch=epoch + 1,
+            epochs=self.config.epochs,
+            samples_seen=(epoch + 1) * self.train_size,
+            seconds=time.perf_counter() - self.start,
+            loss=float(logs.get("loss", math.nan)),
+            accuracy=float(logs.get("accuracy", math.nan)),
+            val_loss=validation.loss,
+            val_accuracy=validation.accuracy,
+            val_class_accuracy=validation.class_accuracy,
+        )
+        if self.watched_images is not None:
+            watched = np.asarray(self.model.predict(self.watched_images, verbose=0), dtype=float)
+            report = dataclasses.replace(report, watched_probabilities=watched.round(4).tolist())
+        self.epochs.append(report)
+        if epoch + 1 in self.kept_epochs:
+            self._snapshot(float(epoch + 1))
+        self._emit(report)
+
+    def _snapshot(self, epochs_done: float) -> None:
+        lstm, head = network_weights(self.model)
+        self.snapshots.append(WeightSnapshot(epochs_done, lstm, head))
+
+    def _emit(self, report):
+        if self.on_progress is not None:
+            self.on_progress(report)
+
+
+@dataclass(frozen=True)
+class Validation:
+    loss: float
+    accuracy: float
+    class_accuracy: list[float]  # Per digit; NaN for a digit the validation set lacks.
+    predictions: np.ndarray
+
+
+def validate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Validation:
+    """Loss, accuracy and per-digit accuracy of `model` on `images` (floats in [0, 1])."""
+    probabilities = np.asarray(model.predict(images, batch_size=1024, verbose=0), dtype=np.float64)
+    predictions = probabilities.argmax(axis=1)
+    right = predictions == labels
+    confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    counts = np.bincount(labels, minlength=10)
+    hits = np.bincount(labels[right], minlength=10)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        class_accuracy = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+    return Validation(
+        loss=float(-np.log(confidence_in_truth).mean()) if len(labels) else math.nan,
+        accuracy=float(right.mean()) if len(labels) else math.nan,
+        class_accuracy=[round(float(value), 5) for value in class_accuracy],
+        predictions=predictions,
+    )
+
+
+def network_weights(model: keras.Model) -> tuple[list, list]:
+    """The model's weights as `Probe.from_weights` takes them: LSTM (kernel, recurrent, bias), Dense (kernel, bias, activation)."""
+    lstm_layers = recurrent_layers_of(model)
+    lstm = [tuple(np.array(weight) for weight in layer.get_weights()) for layer in lstm_layers]
+    head = []
+    for layer in model.layers[model.layers.index(lstm_layers[-1]) + 1 :]:
+        if isinstance(layer, keras.layers.Dense):
+            activation = keras.activations.serialize(layer.activation)
+            activation = activation if isinstance(activation, str) else activation.get("config", {}).get("name", "")
+            kernel, bias = (np.array(weight) for weight in layer.get_weights())
+            head.append((kernel, bias, activation))
+    return lstm, head

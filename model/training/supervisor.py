@@ -1,0 +1,387 @@
+"""Training in the background: one run at a time, in its own process, observed through a progress object.
+
+`TrainingSupervisor.start()` runs `model.training.train.train` in a separate training process (a subprocess,
+`python -m model.training.process`) and returns a `TrainingRun`, the shared progress object a
+monitor thread fills from what the process sends (under a lock) and any number of pages read
+(`snapshot()`). The server process never imports TensorFlow. A stop request, or a run past the
+policy's time cap, is honoured between batches; the finished or stopped model is saved atomically
+with its history into the runs folder by the training process. The process is reaped when it ends;
+if it dies (killed, out of memory, a crash), the run fails with a plain message. One run at a time
+holds across server replicas too: an exclusive `flock` on `.training.lock` in the runs folder.
+`TrainingPolicy` caps what a hosted demo lets visitors run. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from model.config import BatchProgress, EpochProgress, TrainConfig
+from model.data import Split
+from model.hosting.runs_folder import check_disk_space, prune_runs
+from model.hosting.settings import DemoSettings
+from model.training.process import NICENESS, STOP, JobOutcome, TrainingJob, read_frame, thread_environment, write_frame
+
+ACTIVE_STATES = ("starting", "running", "stopping")
+LOCK_FILE_NAME = ".training.lock"
+POLL_SECONDS = 0.2
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
+
+
+class TrainingBusyError(RuntimeError):
+    """Another training run is already going on in this server (or another replica sharing the runs folder)."""
+
+
+@dataclass(frozen=True)
+class TrainingPolicy:
+    """What visitors may train: everything, a capped run, or nothing (a hosted public demo).
+
+    Built from the server's settings (`model.hosting.settings.DemoSettings`; `None` means no limit).
+    `max_run_seconds` is honoured by the supervisor (a run past it is stopped and saved),
+    `min_seconds_between_starts` by the page (per visitor, `model.hosting.start_limiter`), and
+    `max_saved_runs` and `min_free_disk_bytes` by the save path (`model.hosting.runs_folder`).
+    """
+
+    enabled: bool = True
+    max_epochs: int | None = None
+    max_train_subset: int | None = None
+    max_run_seconds: int | None = None
+    min_seconds_between_starts: int | None = None
+    max_saved_runs: int | None = None
+    min_free_disk_bytes: int = DemoSettings.min_free_disk_bytes
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object] | DemoSettings) -> TrainingPolicy:
+        """The policy of `LSTM_DEMO_*` settings (a raw mapping, or already parsed); raises ValueError."""
+        if not isinstance(settings, DemoSettings):
+            settings = DemoSettings.from_mapping(settings)
+        return cls(
+            enabled=settings.training_enabled,
+            max_epochs=settings.max_epochs,
+            max_train_subset=settings.max_train_subset,
+            max_run_seconds=settings.max_run_seconds,
+            min_seconds_between_starts=settings.min_seconds_between_starts,
+            max_saved_runs=settings.max_saved_runs,
+            min_free_disk_bytes=settings.min_free_disk_bytes,
+        )
+
+    def out_of_time(self, started: float, now: float | None = None) -> bool:
+        """Whether a run started at `started` (time.time()) has used up its `max_run_seconds`."""
+        if self.max_run_seconds is None:
+            return False
+        return (time.time() if now is None else now) - started >= self.max_run_seconds
+
+    def clamp(self, config: TrainConfig) -> TrainConfig:
+        """The config with its epochs and training subset brought within the caps (defaults on a capped server)."""
+        overrides = {}
+        if self.max_epochs is not None:
+            overrides["epochs"] = min(config.epochs, self.max_epochs)
+        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
+            overrides["train_subset"] = self.max_train_subset
+        return dataclasses.replace(config, **overrides)
+
+    def check(self, config: TrainConfig) -> None:
+        if not self.enabled:
+            raise ValueError("Training is turned off on this server.")
+        if self.max_epochs is not None and config.epochs > self.max_epochs:
+            raise ValueError(f"This server allows at most {self.max_epochs} epochs, not {config.epochs}.")
+        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
+            raise ValueError(f"This server trains on at most {self.max_train_subset} images; set the training subset size.")
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """A consistent copy of a run's progress, safe to read while the worker goes on."""
+
+    run_id: str
+    config: TrainConfig
+    status: str  # starting, running, stopping, finished, stopped, failed
+    started: float
+    batches: tuple[BatchProgress, ...]
+    epochs: tuple[EpochProgress, ...]
+    error: str | None
+    model_path: Path | None
+    test_accuracy: float | None
+    test_loss: float | None
+    owner: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATES
+
+    @property
+    def latest_batch(self) -> BatchProgress | None:
+        return self.batches[-1] if self.batches else None
+
+    def fraction_done(self) -> float:
+        latest = self.latest_batch
+        if latest is None:
+            return 0.0
+        done = (latest.epoch - 1) * latest.batches_per_epoch + latest.batch
+        return min(1.0, done / (latest.epochs * latest.batches_per_epoch))
+
+    def eta_seconds(self) -> float | None:
+        latest, done = self.latest_batch, self.fraction_done()
+        if latest is None or done <= 0:
+            return None
+        return latest.seconds * (1 - done) / done
+
+
+@dataclass
+class TrainingRun:
+    """The progress object one worker writes and every page reads."""
+
+    run_id: str
+    config: TrainConfig
+    owner: str | None = None  # Whoever may stop it; everyone else watches.
+    started: float = field(default_factory=time.time)
+    status: str = "starting"
+    batches: list = field(default_factory=list)
+    epochs: list = field(default_factory=list)
+    error: str | None = None
+    model_path: Path | None = None
+    test_accuracy: float | None = None
+    test_loss: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def record(self, report: BatchProgress | EpochProgress) -> None:
+        with self._lock:
+            if self.status == "starting":
+                self.status = "running"
+            (self.batches if isinstance(report, BatchProgress) else self.epochs).append(report)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            if self.status in ("starting", "running"):
+                self.status = "stopping"
+
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def finish(self, **outcome) -> None:
+        with self._lock:
+            for name, value in outcome.items():
+                setattr(self, name, value)
+        self._finished.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    def snapshot(self) -> RunSnapshot:
+        with self._lock:
+            return RunSnapshot(
+                run_id=self.run_id,
+                config=self.config,
+                status=self.status,
+                started=self.started,
+                batches=tuple(self.batches),
+                epochs=tuple(self.epochs),
+                error=self.error,
+                model_path=self.model_path,
+                test_accuracy=self.test_accuracy,
+                test_loss=self.test_loss,
+                owner=self.owner,
+            )
+
+
+class RunLock:
+    """An exclusive `flock` on a file in the runs folder: one training at a time across server replicas.
+
+    The lock belongs to the open file, which the training process inherits: it is released once
+    both the server has called `release()` (or died) and the training process has ended.
+    """
+
+    def __init__(self, directory: Path):
+        self.path = directory / LOCK_FILE_NAME
+        self._stream = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(self.path, "a+")
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.close()
+            return False
+        self._stream = stream
+        return True
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def release(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # Closing the file drops the lock.
+            self._stream = None
+
+
+def _describe_exit(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        try:
+            name = signal.Signals(-exit_code).name
+        except ValueError:
+            name = f"signal {-exit_code}"
+        hint = " (perhaps it ran out of memory)" if name == "SIGKILL" else ""
+        return f"The training process was killed by {name}{hint}."
+    return f"The training process ended unexpectedly (exit code {exit_code})."
+
+
+def _launch(job: TrainingJob, lock: RunLock) -> tuple[subprocess.Popen, object]:
+    """Start `python -m model.training.process` with its thread pools capped; return it and the pipe it reports on.
+
+    The process inherits the run lock's file, so the lock outlives a server that dies before it.
+    """
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "model.training.process", str(write_end)],
+            cwd=REPOSITORY,
+            env={**os.environ, **thread_environment(job.threads)},
+            stdin=subprocess.PIPE,
+            pass_fds=(write_end, lock.fileno()),
+        )
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)  # The child holds its own copy; ours would keep the pipe open after it ends.
+    return process, os.fdopen(read_end, "rb", buffering=0)  # Unbuffered: select() then sees every byte not yet read.
+
+
+class TrainingSupervisor:
+    """Runs at most one training at a time, each in its own process, and keeps the latest run for every page."""
+
+    def __init__(self, runs_directory: str | Path, policy: TrainingPolicy = TrainingPolicy()):
+        self.runs_directory = Path(runs_directory)
+        self.policy = policy
+        self._lock = threading.Lock()
+        self._current: TrainingRun | None = None
+        self._run_lock = RunLock(self.runs_directory)
+        self._device: str | None = None
+        self._device_probe: threading.Thread | None = None
+
+    def current(self) -> TrainingRun | None:
+        return self._current
+
+    def start(
+        self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None, owner: str | None = None
+    ) -> TrainingRun:
+        """Start a training run in its own process; raises TrainingBusyError or ValueError (policy) at once.
+
+        `owner` is an opaque token of whoever started it, so a page can offer Stop to them alone.
+        """
+        return self.start_job("train", config, data=data, watched_images=watched_images, owner=owner)
+
+    def start_job(self, kind: str, config: TrainConfig, owner: str | None = None, **job_fields) -> TrainingRun:
+        """Start a job of any kind (`model.training.process.JOB_RUNNERS`); its model is saved in the runs folder.
+
+        `job_fields` are the other `TrainingJob` fields (data, watched_images, options, runner, threads).
+        """
+        self.policy.check(config)
+        # Refused before hours of training rather than at the save: the disk must keep its floor.
+        check_disk_space(self.runs_directory, self.policy.min_free_disk_bytes)
+        with self._lock:
+            if self._current is not None and self._current.snapshot().active:
+                raise TrainingBusyError("A training run is already in progress on this server; watch it or wait for it to end.")
+            if not self._run_lock.acquire():
+                raise TrainingBusyError("Another server process sharing this runs folder is training; wait for it to end.")
+            try:
+                run_id = datetime.now().strftime("run-%Y%m%d-%H%M%S")
+                if self._current is not None and self._current.run_id == run_id:
+                    run_id += f"-{int(time.time() * 1000) % 1000:03d}"
+                job = TrainingJob(kind=kind, config=config, model_path=self.runs_directory / f"{run_id}.keras", **job_fields)
+                run = TrainingRun(run_id=run_id, config=config, owner=owner)
+                process, messages = _launch(job, self._run_lock)
+            except BaseException:
+                self._run_lock.release()
+                raise
+            self._current = run
+        monitor = threading.Thread(target=self._monitor, args=(run, job, process, messages), name=f"training-{run_id}", daemon=True)
+        monitor.start()
+        return run
+
+    def _monitor(self, run: TrainingRun, job: TrainingJob, process: subprocess.Popen, messages) -> None:
+        """Hand the job over, relay what the process sends into `run` until it ends, then reap it and free the slot."""
+        outcome: JobOutcome | str | None = None
+        stop_sent = False
+        try:
+            write_frame(process.stdin, job)
+            while outcome is None:
+                if not stop_sent and (run.stop_requested() or self.policy.out_of_time(run.started)):
+                    # A run past the policy's time cap stops like a stopped run: between batches, and saved.
+                    run.request_stop()
+                    process.stdin.write(STOP)
+                    process.stdin.flush()
+                    stop_sent = True
+                ready, _, _ = select.select([messages], [], [], POLL_SECONDS)
+                if not ready:
+                    continue
+                kind, payload = read_frame(messages)
+                if kind == "progress":
+                    run.record(payload)
+                elif kind == "device":
+                    self._device = payload
+                elif kind in ("finished", "failed"):
+                    outcome = payload
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass  # The process died mid-way; its exit code says how.
+        finally:
+            try:
+                process.wait(EXIT_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for stream in (process.stdin, messages):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self._run_lock.release()
+            if isinstance(outcome, JobOutcome):
+                # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
+                prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=[outcome.model_path])
+                run.finish(
+                    status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
+                )
+            else:
+                run.finish(status="failed", error=outcome or _describe_exit(process.returncode))
+
+    def device_description(self) -> str | None:
+        """Where training computes, e.g. "CPU (tensorflow backend)"; None until known.
+
+        Told by the training process when a run starts; before the first run, found once by a short
+        low-priority subprocess, so that the server itself never imports TensorFlow.
+        """
+        with self._lock:
+            if self._device is None and self._device_probe is None:
+                self._device_probe = threading.Thread(target=self._probe_device, name="device-probe", daemon=True)
+                self._device_probe.start()
+        return self._device
+
+    def _probe_device(self) -> None:
+        program = f"import os; os.nice({NICENESS}); from model.network import detect_device; print(detect_device().describe())"
+        try:
+            result = subprocess.run([sys.executable, "-c", program], cwd=REPOSITORY, capture_output=True, text=True, timeout=120)
+            lines = result.stdout.strip().splitlines()
+            if result.returncode == 0 and lines and self._device is None:
+                self._device = lines[-1]
+        except (OSError, subprocess.SubprocessError):
+            pass  # The page says the device is unknown; training itself still works.

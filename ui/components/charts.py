@@ -1,0 +1,81 @@
+"""The palette and base layout all figures share, smoothing, and the confusion matrix.
+
+Pure functions from arrays to Plotly figures, testable without Streamlit; nothing reads widgets
+or session state. The figures are written as plain Plotly specs and wrapped without Plotly's
+per-property validation, which costs more than building them; the tests validate every builder's
+output in full. The learning curves, run comparisons and per-digit charts are in
+`ui/train/charts.py`. The row-by-row reading figures (`ui/draw/reading_charts.py`) are specs for a
+canvas renderer, not Plotly figures; they share this palette.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+# One colour per digit, the same on every chart of the page (lines, bars, labels, unit groups): the
+# colour-blind-safe Okabe–Ito palette without its black and yellow (too faint on white), extended
+# with three colours from Paul Tol's muted scheme. Each digit is also labelled in text, so colour is
+# never the only cue.
+DIGIT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#882255", "#332288", "#999933", "#661100"]
+QUIET_GREY = "#b8bec8"  # Everything that does not matter right now (digits that never rise, runner-up bars).
+CURRENT_ROW = "#1b1b1b"  # The row shown: a solid dark line in every reading panel.
+DECIDED_ROW = "#7a7a7a"  # The row from which the answer stays the same: dashed grey.
+MARK_ON_INK = "#d48f00"  # The row marks over white ink on black (the input picture): the theme's primary colour.
+ACCENT = "#f5b700"  # Training charts only (validation points): never used on the reading page.
+# Colour scales are spelled out: the figures skip Plotly's Python validation, which is what turns
+# names such as "RdBu_r" into scales, and Plotly.js's own scales of the same names differ.
+DIVERGING = [[0.0, "#2166ac"], [0.25, "#67a9cf"], [0.5, "#f7f7f7"], [0.75, "#ef8a62"], [1.0, "#b2182b"]]  # Blue < 0 < red.
+SEQUENTIAL = [[0.0, "#440154"], [0.25, "#3b528b"], [0.5, "#21918c"], [0.75, "#5ec962"], [1.0, "#fde725"]]  # Viridis.
+INK = [[0.0, "#000000"], [1.0, "#ffffff"]]
+COUNTS = [[0.0, "#fff5f0"], [0.5, "#fb6a4a"], [1.0, "#67000d"]]
+X_AXIS_TITLES = {"samples_seen": "training images seen", "seconds": "seconds"}
+_MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
+
+
+def unvalidated_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from a plain spec, without Plotly's per-property validation (the tests validate in full)."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def base_layout(title: str, height: int, **extra) -> dict:
+    """The layout every figure starts from: a small left-aligned title, tight margins, no legend."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}},
+        "height": height,
+        "margin": _MARGIN,
+        "showlegend": False,
+        **extra,
+    }
+
+
+def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
+    """An exponential moving average with bias correction, as TensorBoard draws it (0 = raw)."""
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+    values = np.asarray(values, dtype=float)
+    smoothed = np.empty_like(values)
+    average, weight = 0.0, 0.0
+    for index, value in enumerate(values):
+        average = smoothing * average + (1 - smoothing) * value
+        weight = smoothing * weight + (1 - smoothing)
+        smoothed[index] = average / weight
+    return smoothed
+
+
+def confusion_matrix(matrix: np.ndarray) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) digits; the diagonal is right answers."""
+    matrix = np.asarray(matrix)
+    off_diagonal = matrix.astype(float).copy()
+    np.fill_diagonal(off_diagonal, np.nan)
+    heatmap = {
+        "type": "heatmap", "z": np.log1p(off_diagonal), "x": [str(d) for d in range(10)], "y": [str(d) for d in range(10)],
+        "text": matrix, "texttemplate": "%{text}", "customdata": matrix, "colorscale": COUNTS, "showscale": False,
+        "hovertemplate": "true %{y}, predicted %{x}: %{customdata}<extra></extra>",
+    }  # fmt: skip
+    layout = base_layout(
+        "", 460,
+        xaxis={"title": {"text": "predicted digit"}, "type": "category", "side": "top"},
+        yaxis={"title": {"text": "true digit"}, "type": "category", "autorange": "reversed", "scaleanchor": "x"},
+    )  # fmt: skip
+    return unvalidated_figure([heatmap], layout)

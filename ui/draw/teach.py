@@ -1,0 +1,189 @@
+"""Teach it your handwriting: corrected drawings collected in the visitor's session, and a fine-tune in the background.
+
+On the Draw page, `correction_buttons()` lets a visitor say what a misread digit really is; the
+28×28 image and its label join their corrections (kept in their session only, shown as
+thumbnails, removable). `teach_panel()` starts a "fine_tune" job in the training process: a copy
+of the active model learns the corrections mixed with MNIST, within the server's training caps,
+and is saved as a run like any other (never over the shipped model). When it ends, the panel
+shows how the corrections and the MNIST test set were read before and after, side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+
+import numpy as np
+import streamlit as st
+
+from model.config import FineTuneConfig, TrainConfig
+from model.data import MnistUnavailableError
+from model.training.record import RunRecordError, read_run_record
+from model.training.supervisor import RunSnapshot, TrainingBusyError
+from ui import resources, settings
+from ui.train import view as train_view
+
+CORRECTIONS_KEY = "teach_corrections"  # [(28×28 uint8 image, label)], this visitor's corrected drawings.
+LABEL_KEY = "teach_label"  # The "It's a …" pick.
+CHANGED_KEY = "teach_corrections_changed"  # Set by a correction button inside the drawing fragment: rerun the page.
+RUN_KEY = "teach_run_id"  # The fine-tune this visitor started.
+ERROR_KEY = "teach_error"
+POLL_SECONDS = 1.0
+THUMBNAIL_COLUMNS = 8
+SETTINGS = FineTuneConfig()
+
+
+def corrections() -> list[tuple[np.ndarray, int]]:
+    return st.session_state.setdefault(CORRECTIONS_KEY, [])
+
+
+def _add(image: np.ndarray, label: int) -> None:
+    collected = corrections()
+    if len(collected) >= SETTINGS.max_corrections:
+        st.session_state[ERROR_KEY] = f"At most {SETTINGS.max_corrections} drawings can be taught at once; remove some first."
+        return
+    collected.append((np.clip(np.rint(image * 255), 0, 255).astype(np.uint8), int(label)))
+    st.session_state[CHANGED_KEY] = True
+
+
+def _remove(index: int) -> None:
+    collected = corrections()
+    if 0 <= index < len(collected):
+        collected.pop(index)
+
+
+def correction_buttons(image: np.ndarray | None, predicted: int | None) -> None:
+    """'It's a …' choices for a misread digit; picking one adds the drawing, with that label, to the corrections.
+
+    One pills widget, not nine buttons: it is drawn again on every stroke (inside the drawing fragment).
+    Before there is a drawing (`image` None) it stands in its place, disabled.
+    """
+    if st.session_state.pop(CHANGED_KEY, False):
+        st.rerun()  # The pick came from inside the drawing fragment: show the new thumbnail below at once.
+    waiting = image is None or predicted is None
+    label = "Misread? Teach it" if waiting else f"Not a {predicted}? Teach it"
+    with st.popover(label, icon=":material/school:", disabled=waiting, help="Draw a digit first" if waiting else None):
+        others = [digit for digit in range(10) if digit != predicted]
+        st.pills("Say what it is: the drawing joins your corrections below, to teach a copy of the model.", others,
+                 format_func=lambda digit: f"It's a {digit}", key=LABEL_KEY, disabled=waiting,
+                 on_change=None if waiting else _picked, args=None if waiting else (image,))  # fmt: skip
+
+
+def _picked(image: np.ndarray) -> None:
+    label = st.session_state.get(LABEL_KEY)
+    st.session_state[LABEL_KEY] = None  # A choice to make again for the next drawing, not a setting.
+    if label is not None:
+        _add(image, int(label))
+
+
+def _start_teaching() -> None:
+    collected = corrections()
+    boss = train_view.supervisor()
+    policy = boss.policy
+    try:
+        limiter = settings.start_limiter(policy.min_seconds_between_starts)
+        if not settings.is_operator():
+            limiter.check(settings.visitor_key())
+        data = resources.load_dataset(resources.data_path_setting())
+        config = policy.clamp(TrainConfig(epochs=1, train_subset=SETTINGS.mnist_pool))
+        fine_tune_settings = dataclasses.replace(SETTINGS, mnist_pool=config.train_subset)
+        options = {
+            "base_model": str(resources.active_model_path()),
+            "images": np.stack([image for image, _ in collected]).astype(np.float32) / 255,
+            "labels": np.array([label for _, label in collected]),
+            "settings": fine_tune_settings,
+        }
+        run = boss.start_job("fine_tune", config, owner=secrets.token_urlsafe(8), data=data, options=options)
+        limiter.record(settings.visitor_key())
+        st.session_state[RUN_KEY] = run.run_id
+        st.session_state.pop(ERROR_KEY, None)
+    except (TrainingBusyError, ValueError, MnistUnavailableError) as error:
+        st.session_state[ERROR_KEY] = str(error)
+
+
+def teach_panel() -> None:
+    """The visitor's corrections, the Teach it button, and the outcome of their fine-tune."""
+    collected = corrections()
+    run = train_view.supervisor().current()
+    mine = run is not None and run.run_id == st.session_state.get(RUN_KEY)
+    if not collected and not mine:
+        return
+    st.divider()
+    st.subheader("Teach it your handwriting")
+    if collected:
+        _thumbnails(collected)
+    snapshot = run.snapshot() if mine else None
+    busy = run is not None and run.snapshot().active
+    policy = train_view.supervisor().policy
+    if not policy.enabled:
+        st.info("Training is turned off on this server, so it cannot be taught here.")
+    elif collected:
+        st.button(
+            "Teach it", type="primary", key="teach_it", on_click=_start_teaching, disabled=busy,
+            help=f"Fine-tune a copy of the model in use on these drawings mixed with MNIST ({SETTINGS.steps} steps); the original stays.",
+        )  # fmt: skip
+        if busy and not mine:
+            st.caption("Another training run is going on; Teach it when it ends.")
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state[ERROR_KEY])
+    if snapshot is not None and snapshot.active:
+        teach_progress()
+    elif snapshot is not None:
+        _outcome(snapshot)
+
+
+def _thumbnails(collected: list[tuple[np.ndarray, int]]) -> None:
+    st.caption("Your corrections (kept in this browser session only):")
+    for start in range(0, len(collected), THUMBNAIL_COLUMNS):
+        columns = st.columns(THUMBNAIL_COLUMNS)
+        for offset, (column, (image, label)) in enumerate(zip(columns, collected[start : start + THUMBNAIL_COLUMNS])):
+            index = start + offset
+            column.image(np.kron(image, np.ones((3, 3), dtype=np.uint8)), caption=f"It's a {label}", width="stretch")
+            column.button("Remove", key=f"teach_remove_{index}", on_click=_remove, args=(index,), width="stretch")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def teach_progress() -> None:
+    """Polls the fine-tune while it runs; when it ends, one full rerun shows the outcome and stops polling."""
+    run = train_view.supervisor().current()
+    snapshot = run.snapshot() if run is not None else None
+    if snapshot is None or not snapshot.active:
+        st.rerun()
+    latest = snapshot.latest_batch
+    done = latest.batch / latest.batches_per_epoch if latest is not None else 0.0
+    st.progress(min(1.0, done), text="Teaching: mixing your drawings with MNIST…" if latest else "Starting the training process…")
+
+
+def _outcome(snapshot: RunSnapshot) -> None:
+    if snapshot.status == "failed":
+        st.error(f"Teaching failed: {settings.failure_for_visitor(snapshot.error)}")
+        return
+    try:
+        record = read_run_record(snapshot.model_path) if snapshot.model_path is not None else None
+    except RunRecordError as error:
+        st.warning(f"The taught model was saved, but its record cannot be read: {error}")
+        return
+    if record is None or record.fine_tune is None:
+        return
+    outcome = record.fine_tune
+    before_column, after_column = st.columns(2)
+    before_column.metric(f"Before ({outcome.base_model})", f"{outcome.corrections_right_before} of {outcome.corrections} right")
+    after_column.metric(
+        "After teaching", f"{outcome.corrections_right_after} of {outcome.corrections} right",
+        f"{outcome.corrections_right_after - outcome.corrections_right_before:+d}",
+    )  # fmt: skip
+    before_column.metric("MNIST test accuracy before", f"{outcome.mnist_accuracy_before:.2%}")
+    after_column.metric(
+        "MNIST test accuracy after", f"{outcome.mnist_accuracy_after:.2%}",
+        f"{(outcome.mnist_accuracy_after - outcome.mnist_accuracy_before) * 100:+.2f} points",
+    )  # fmt: skip
+    st.table(
+        {
+            "Your drawing was a": outcome.labels,
+            "It read (before)": outcome.predictions_before,
+            "It reads (after)": outcome.predictions_after,
+        }
+    )
+    st.caption(f"Saved as run {snapshot.model_path.stem}; the model you started from is unchanged.")
+    if resources.active_model_path() != snapshot.model_path:
+        st.button("Use the taught model", key="use_taught_model", on_click=resources.set_active_model, args=(snapshot.model_path,))

@@ -1,0 +1,402 @@
+"""The drawing view: draw a digit, see the prediction, and watch the LSTM read it row by row.
+
+Data flows one way: canvas (or a test digit, or the address) → 28×28 image → probe → figures →
+page. The first row of the page holds what matters at a glance (canvas, prediction, running
+answer); below it, the row controls and the layers' states. The whole view is one fragment, so a
+stroke, a slider move or a step of Play reruns it alone; the probe runs once per new digit.
+
+One row is shown at a time, and it is kept in `st.session_state[ROW]` alone: the slider, the
+"Answer after row N" metric, every panel and the address follow it. A new digit (a stroke, a
+cleared canvas drawn again, a test digit, a mistake from Evaluate, a shared link) always opens at
+row 28, the whole read, without the previous digit's what-if edits, and stops Play. The address
+always describes the reading (`ui/share.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from model.data import MnistUnavailableError
+from model.drawing_image import decode_drawing
+from model.preprocess import canvas_to_mnist
+from model.probe import ProbeResult, decision_row
+from ui import resources, share
+from ui import state as keys
+from ui.components.browser_actions import reading_actions
+from ui.components.reading_figure import reading_figure
+from ui.draw import reading_charts
+from ui.draw import row_controls as rows
+from ui.draw import teach as teach_view
+from ui.draw import timelapse as timelapse_view
+from ui.draw.reading_summary import summarise_reading
+from ui.explain import view as explain_view
+from ui.explain import what_if
+
+CANVAS_SIDE = 280
+INPUT_PICTURE_SIDE = 140
+ROWS = 28
+DEFAULT_BRUSH_WIDTH = 20
+STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
+ANSWER_CHART_KEY = "reading_answer"
+INPUT_PICTURE_KEY = "reading_input"
+STATES_CHART_KEY = "reading_states"
+_ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
+_PICTURE_CAPTION = "What the network sees: 28×28, centred as MNIST was"
+
+
+@dataclass(frozen=True)
+class Digit:
+    """A 28×28 image to read, and where it came from."""
+
+    image: np.ndarray
+    description: str
+    true_label: int | None = None
+    test_index: int | None = None
+    mistake: bool = False
+
+    @property
+    def signature(self) -> str:
+        origin = repr((self.test_index, self.mistake)).encode()
+        return hashlib.sha1(np.ascontiguousarray(self.image, dtype=np.float32).tobytes() + origin).hexdigest()
+
+
+# The canvas and what is read ------------------------------------------------------------------
+
+
+def draw_canvas(stroke_width: int) -> np.ndarray | None:
+    """The RGBA drawing on the canvas (white ink on black), or None before the first stroke."""
+    result = st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIDE,
+        width=CANVAS_SIDE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=_canvas_key(),
+        on_change=_use_canvas,
+    )
+    # The PNG is decoded here, bounded by its header, never by the component (whose `image_data`
+    # decodes whatever arrives): a forged message cannot make the server decode a huge image.
+    try:
+        png_bytes = result.image_bytes
+        return None if png_bytes is None else decode_drawing(png_bytes)
+    except (ValueError, TypeError, AttributeError) as error:  # A forged message: not a data URL, not base64.
+        st.toast(str(error) if isinstance(error, ValueError) and str(error).startswith("The drawing") else "The drawing could not be read.")
+        return None
+
+
+def _canvas_key() -> str:
+    return keys.canvas(st.session_state.get(keys.CANVAS_GENERATION, 0))
+
+
+def _use_canvas() -> None:
+    st.session_state[keys.SOURCE] = "canvas"
+
+
+def _clear_canvas() -> None:
+    """A new, blank canvas (its key changes), and the canvas is what is read."""
+    st.session_state[keys.CANVAS_GENERATION] = st.session_state.get(keys.CANVAS_GENERATION, 0) + 1
+    st.session_state[keys.SOURCE] = "canvas"
+
+
+def _pick_test_digit() -> None:
+    try:
+        _, labels = resources.test_images()
+    except MnistUnavailableError as error:
+        st.session_state[keys.TEST_DIGIT_ERROR] = str(error)
+        return
+    show_test_digit(int(np.random.default_rng().integers(len(labels))))
+
+
+def show_test_digit(index: int, mistake: bool = False) -> None:
+    """Open MNIST test image `index` in this view (the Evaluate view's mistakes pass mistake=True).
+
+    The canvas is cleared, so that the canvas and the reading never disagree.
+    """
+    st.session_state.pop(keys.TEST_DIGIT_ERROR, None)
+    st.session_state[keys.TEST_INDEX] = int(index)
+    st.session_state[keys.FROM_MISTAKES] = bool(mistake)
+    st.session_state[keys.SOURCE] = "test"
+    st.session_state[keys.CANVAS_GENERATION] = st.session_state.get(keys.CANVAS_GENERATION, 0) + 1
+
+
+def _current_digit(rgba: np.ndarray | None) -> tuple[Digit | None, str | None]:
+    """The digit to read, or None (nothing drawn yet), and a message when it cannot be read."""
+    source = st.session_state.get(keys.SOURCE, "canvas")
+    if source == "test" and keys.TEST_INDEX in st.session_state:
+        try:
+            images, labels = resources.test_images()
+        except MnistUnavailableError as error:
+            return None, str(error)
+        index = st.session_state[keys.TEST_INDEX]
+        mistake = bool(st.session_state.get(keys.FROM_MISTAKES))
+        kind = "one of this model's mistakes, MNIST test digit" if mistake else "MNIST test digit"
+        image = images[index].astype(np.float32) / 255.0
+        return Digit(image, f"{kind} #{index} (labelled {labels[index]})", int(labels[index]), index, mistake), None
+    if source == "shared" and keys.SHARED_IMAGE in st.session_state:
+        return Digit(st.session_state[keys.SHARED_IMAGE], "the drawing in this page's address"), None
+    if rgba is None:
+        return None, None
+    try:
+        image = canvas_to_mnist(rgba)
+    except ValueError as error:
+        return None, f"That drawing could not be read: {error}"
+    if image is None:
+        return None, None
+    # Stored as the address stores it, so that a copied link reads exactly this image.
+    return Digit(share.quantise(image).astype(np.float32), "your drawing"), None
+
+
+# The address ----------------------------------------------------------------------------------
+
+
+def _read_address_once() -> None:
+    """At a session's start, open what the address describes; a part that does not check out is dropped with a short notice."""
+    if st.session_state.get(keys.ADDRESS_READ):
+        return
+    st.session_state[keys.ADDRESS_READ] = True
+    models = {path.name: path for path, _ in resources.saved_models()}
+    reading, problems = share.parse_address(st.query_params.to_dict(), list(models))
+    if problems:
+        st.session_state[keys.ADDRESS_NOTICE] = "This link could not be opened in full. " + " ".join(problems)
+    if reading.image is not None:
+        st.session_state[keys.SOURCE] = "shared"
+        st.session_state[keys.SHARED_IMAGE] = reading.image
+    elif reading.test_index is not None:
+        show_test_digit(reading.test_index, reading.mistake)
+    if reading.has_digit:
+        st.session_state[rows.PENDING_ROW] = reading.row
+    if reading.model_name is not None and models[reading.model_name].resolve() != resources.active_model_path().resolve():
+        resources.set_active_model(models[reading.model_name])
+        st.rerun()  # Once, so that the sidebar's model box shows the model too.
+
+
+def _write_address(digit: Digit | None, row: int) -> None:
+    """Keep the address bar describing the reading on show (only this view's own parameters are touched)."""
+    image = digit.image if digit is not None and digit.test_index is None else None
+    test_index = digit.test_index if digit is not None else None
+    mistake = digit.mistake if digit is not None else False
+    wanted = share.address_parameters(image, test_index, mistake, resources.active_model_path().name, row)
+    for name in (*share.READING_PARAMETERS, share.MODEL_PARAMETER, share.ROW_PARAMETER):
+        if name in wanted:
+            if st.query_params.get(name) != wanted[name]:
+                st.query_params[name] = wanted[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+# The page -------------------------------------------------------------------------------------
+
+
+# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen.
+_PAGE_CSS = (
+    "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }</style>" + rows.HIDDEN_TICK_CSS
+)
+
+
+def render() -> None:
+    st.html(_PAGE_CSS)
+    st.title("Draw a digit, watch an LSTM read it")
+    _read_address_once()
+    loaded = resources.active_classifier()
+    if loaded is None:
+        return
+    st.caption(
+        f"Using the {loaded.label}. The network reads your drawing the way it read MNIST: "
+        "as 28 rows of 28 pixels, top to bottom, one row at a time."
+    )
+    drawing_section(loaded)
+    teach_view.teach_panel()  # The visitor's corrections and Teach it (ui/draw/teach.py).
+
+
+def _read(loaded: resources.LoadedModel, digit: Digit) -> tuple[ProbeResult, int]:
+    """The probe's reading of the digit and its decision row, computed once per digit and model."""
+    cache_key = (digit.signature, str(loaded.path), what_if.reading_variant())
+    cached = st.session_state.get(keys.READING_CACHE)
+    if cached is not None and cached[0] == cache_key:
+        return cached[1], cached[2]
+    result = what_if.read(loaded.probe, digit.image)  # A silenced unit (the unit inspector) changes the reading.
+    decided = decision_row(result.running_probabilities)
+    st.session_state[keys.READING_CACHE] = (cache_key, result, decided)
+    return result, decided
+
+
+@st.fragment
+def drawing_section(loaded: resources.LoadedModel) -> None:
+    """Canvas, prediction, running answer, row controls and the layers: a stroke reruns this part of the page alone.
+
+    Before the first digit every element is already in its place, empty or disabled, under the key
+    it keeps once a digit is read: the page keeps its shape, and a visitor's first stroke updates
+    the page instead of building it (`python bench/stroke_anatomy.py --first 5`).
+    """
+    if keys.ADDRESS_NOTICE in st.session_state:
+        st.warning(st.session_state.pop(keys.ADDRESS_NOTICE), icon=":material/link_off:")
+    canvas_column, answer_column, chart_column = st.columns([1.1, 0.95, 1.95], gap="medium")
+    with canvas_column:
+        rgba = draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, DEFAULT_BRUSH_WIDTH))
+        _canvas_buttons()
+    digit, problem = _current_digit(rgba)
+    if problem:
+        st.warning(problem)
+    loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
+    if digit is None:
+        _waiting_for_a_digit(loaded, answer_column, chart_column)
+        return
+
+    digit = what_if.apply_what_if(digit, loaded)  # Rows the visitor blanked or reversed in the What-if panel.
+    result, decided = _read(loaded, digit)
+    running = result.running_probabilities
+    row = rows.row_in_step(digit.signature)
+    summary = summarise_reading(running, digit.true_label)
+    with answer_column:
+        _answer(digit, result, summary, row, decided)
+        teach_view.correction_buttons(digit.image, int(np.argmax(result.probabilities)))  # "It's a …": collect corrections.
+    with chart_column:
+        reading_figure(
+            reading_charts.answer_spec(running, row, decided, digit.true_label),
+            key=ANSWER_CHART_KEY,
+            alt=f"Chart of each digit's probability after each row. {summary}",
+        )
+        st.caption(_ANSWER_CAPTION)
+
+    rows.row_controls(row, running)
+    view = _states_view(loaded, digit, result, row, decided)
+    _reading_downloads(digit, result, view, row)
+    explain_view.render(loaded, digit.image, result, row)
+    _write_address(digit, row)
+
+
+def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_column) -> None:
+    """The reading's place before anything is read, element for element as `drawing_section` lays out a digit."""
+    rows.forget_digit()
+    _write_address(None, ROWS)
+    with answer_column:
+        st.metric("Prediction", "–")
+        st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
+        empty_picture = reading_charts.picture_spec(None, INPUT_PICTURE_SIDE)
+        reading_figure(empty_picture, key=INPUT_PICTURE_KEY, alt="The network's 28×28 input: empty.")
+        st.caption(_PICTURE_CAPTION)
+        teach_view.correction_buttons(None, None)
+    with chart_column:
+        reading_figure(reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn.")
+        st.caption(_ANSWER_CAPTION)
+    rows.row_controls(ROWS, None)
+    view = _states_view(loaded, None, None, ROWS, None)
+    _reading_downloads(None, None, view, ROWS)
+    explain_view.render(loaded, None, None, ROWS)
+
+
+def _canvas_buttons() -> None:
+    with st.container(horizontal=True, gap="small"):
+        st.button("Clear", key="clear_canvas", icon=":material/delete:", on_click=_clear_canvas, help="Start again on a blank canvas")
+        st.button("Test digit", key="test_digit", icon=":material/casino:", on_click=_pick_test_digit,
+                  help="Read a random image from the 10,000 MNIST test digits (clears the canvas)")  # fmt: skip
+        with st.popover("Brush", icon=":material/brush:", help="Brush width"):
+            st.slider("Brush width", 8, 40, DEFAULT_BRUSH_WIDTH, key=keys.BRUSH_WIDTH)
+    if keys.TEST_DIGIT_ERROR in st.session_state:
+        st.warning(st.session_state[keys.TEST_DIGIT_ERROR])
+
+
+def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
+    predicted = int(np.argmax(result.probabilities))
+    st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
+    explain_view.novelty_note(result)  # "Does not look like a digit", when the novelty detector fires.
+    if digit.test_index is None and digit.description == "your drawing":
+        reading = f"Reading **{digit.description}**."
+    else:
+        reading = f"Reading **{digit.description}**, not the canvas: draw on it to read your own."
+    st.markdown(f"{reading}\n\n{summary}")  # One element: a stroke updates as few as it can.
+    reading_figure(
+        reading_charts.picture_spec(digit.image, INPUT_PICTURE_SIDE, row, decided),
+        key=INPUT_PICTURE_KEY,
+        alt=f"The 28×28 image the network reads: {digit.description}",
+    )
+    st.caption(_PICTURE_CAPTION)
+
+
+_VIEW_NOTES = {
+    "Hidden state": (
+        "**What a layer passes on**, after each row: rows run down as they are read, one column per memory unit. "
+        "Red positive, blue negative, white zero; both layers share the fixed −1…+1 scale of their colour bars.\n\n"
+        "**Layer 2's units are grouped by the digit each pushes up most**: the Dense head's weight matrices are "
+        "multiplied together, ignoring its activations and dropout (a linearisation), and each unit goes to the digit "
+        "with the largest weight; inside a group, strongest first. A guide to which digit a unit votes for, not an exact vote.\n\n"
+        "**Layer 1's units are sorted along the main direction** (first principal component) of their weights into "
+        "layer 2, so units that feed layer 2 alike sit together.\n\n"
+        "Point at a row anywhere to outline it in every panel. Unread rows are faded."
+    ),
+    "Cell state": (
+        "**The cell state is a layer's long-term memory**: it changes only where the gates let it, so it shows what "
+        "the network keeps from the rows above. Its values are not bounded, so **each layer is scaled to its own "
+        "largest value** (its colour bar says the range). Red positive, blue negative. Units are in the same order as "
+        "in the hidden state."
+    ),
+    "Gates": (
+        "**Gates decide, for every unit after every row**, how much new information to write (input gate), how much "
+        "memory to keep (forget gate: bright keeps), what the new information is (candidate, −1 to +1) and how much of "
+        "the memory to show the next layer (output gate). Gates run from 0 (closed) to 1 (open)."
+    ),
+}
+
+
+def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: ProbeResult | None, row: int, decided: int | None) -> str:
+    """The layers' states (or gates) after every row, beside a short note on how to read them; returns the view shown.
+
+    Before there is a digit (`digit` None) the panels stand empty, in their place.
+    """
+    view = st.segmented_control("Show", STATE_VIEWS, default=STATE_VIEWS[0], key=keys.STATE_VIEW) or STATE_VIEWS[0]
+    probe = loaded.probe
+    if digit is None or result is None:
+        empty = _states_figure(probe, np.zeros((ROWS, ROWS)), _nothing_read(probe), view, ROWS, None, scaled=False)
+        figure = reading_charts.waiting_heatmaps_spec(empty)
+        alt = f"Heatmaps of each layer's {view.lower()} after each row, empty until a digit is drawn."
+    else:
+        figure = _states_figure(probe, digit.image, result, view, row, decided)
+        alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
+    figure_column, note_column = st.columns([3.2, 1], gap="medium")
+    with figure_column:
+        reading_figure(figure, key=STATES_CHART_KEY, alt=alt)
+    with note_column:
+        st.markdown(_VIEW_NOTES[view])
+    return view
+
+
+def _nothing_read(probe) -> ProbeResult:
+    """Zeros in the shapes of a reading, to lay the panels out before there is a digit (never shown as values)."""
+    layers = [np.zeros((ROWS, len(order)), dtype=np.float32) for order in probe.unit_order]
+    gates = [np.zeros((ROWS, 4, len(order)), dtype=np.float32) for order in probe.unit_order]
+    return ProbeResult(np.zeros(10), np.zeros((ROWS, 10)), np.stack(layers), np.stack(layers), np.stack(gates))
+
+
+def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row: int, decided: int | None, scaled: bool = True) -> dict:
+    """The heatmaps for `view`; the cell state is `scaled` to each layer's largest value (not when nothing was read)."""
+    if view == "Gates":
+        return reading_charts.gates_spec(list(result.gates), probe.unit_order, row, decided)
+    states = result.hidden if view == "Hidden state" else result.cell
+    limits = None if view == "Hidden state" or not scaled else [max(float(np.abs(layer).max()), 1e-6) for layer in states]
+    return reading_charts.states_spec(image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits)
+
+
+def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str, row: int) -> None:
+    """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for; none before a digit).
+
+    The browser's element also keeps Play's time (`rows.clock`) and the canvas's toolbar in view.
+    """
+    field = {"Hidden state": "hidden", "Cell state": "cell", "Gates": "gates"}[view]
+
+    def table() -> str:
+        layers = result.gates if view == "Gates" else result.hidden if view == "Hidden state" else result.cell
+        values = {f"layer{layer + 1}_{field}": layers[layer] for layer in range(len(layers))}
+        return reading_charts.reading_table(result.running_probabilities, digit.image, values)
+
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        reading_actions([ANSWER_CHART_KEY, STATES_CHART_KEY], "lstm-reading.png", _canvas_key(), rows.clock(row))
+        st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
+                           icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row",
+                           disabled=result is None)  # fmt: skip

@@ -1,0 +1,271 @@
+"""The explanations under the reading: which rows mattered, what-if edits, a unit inspector and the state map.
+
+The drawing view calls two functions here: `novelty_note(result)` says "does not look like a
+digit" beside the prediction when the detector fires, and `render(...)` draws the panels. The
+visitor's edits and the reading they change live in `ui/explain/what_if.py`; the per-model assets (map,
+unit examples, detector), loaded or computed on request, in `ui/explain/assets_view.py`. Nothing
+is computed per stroke unless it is cheap: the panels are shown one at a time when chosen, and
+row importance only when its button is pressed, for at most two visitors at once per server process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import numpy as np
+import streamlit as st
+
+from model.explain import attribution as explain
+from model.explain.assets import ExplainAssets
+from model.probe import ProbeResult
+from ui import resources
+from ui.components.live_chart import live_plotly_chart
+from ui.explain import assets_view as explain_assets_view
+from ui.explain import charts as explain_charts
+from ui.explain import what_if
+from ui.explain.what_if import ORIGINAL_KEY, SILENCED_KEY, UNIT_KEY, UNITS_CHART, edits
+
+PANELS = ("Which rows mattered", "What if", "Unit inspector", "State map")
+PANEL_KEY = "explain_panel"
+IMPORTANCE_KEY = "explain_importance"  # (image signature, computed row importance)
+IMPORTANCE_AT_ONCE = 2  # Row-importance computations running at once, whoever asks; a visitor beyond these is asked to retry.
+_PLOTLY_CONFIG = what_if.PLOTLY_CONFIG
+
+
+def novelty_note(result: ProbeResult) -> None:
+    """Beside the prediction: say so when the drawing's final state lies far from every digit the network learned."""
+    assets = _active_assets()
+    if assets is None:
+        return
+    final_state = result.hidden[-1, -1]
+    if assets.detector.is_novel(final_state):
+        predicted = int(np.argmax(result.probabilities))
+        st.warning(
+            f"**This does not look like a digit** to the network: its final state lies farther from every digit it "
+            f"learned than all but 1% of MNIST test digits. It still answers {predicted}, because it can only answer with a digit.",
+            icon=":material/help:",
+        )
+
+
+def _active_assets() -> ExplainAssets | None:
+    loaded = st.session_state.get(what_if.MODEL_KEY)
+    return explain_assets_view.assets_for(loaded)[0] if loaded is not None else None
+
+
+# The panels ------------------------------------------------------------------------------------------------
+
+
+def render(loaded: resources.LoadedModel, image: np.ndarray | None, result: ProbeResult | None, row: int) -> None:
+    """The explanation panels for the reading on show (`image` is what the network read).
+
+    Before there is a digit (`result` None) the heading and the choice stand in their place, disabled;
+    a choice made earlier stays.
+    """
+    st.subheader("Why this answer?")
+    waiting = result is None
+    if not waiting:
+        what_if.edits_note(loaded, result)
+    help_text = "Draw a digit first" if waiting else "Each panel is computed only while it is open, so drawing stays fast"
+    panel = st.segmented_control("Explain", PANELS, key=PANEL_KEY, disabled=waiting, help=help_text)
+    if waiting:
+        return
+    if panel == "Which rows mattered":
+        _rows_mattered_panel(loaded, image, result)
+    elif panel == "What if":
+        what_if.what_if_panel(loaded, result)
+    elif panel == "Unit inspector":
+        _unit_inspector_panel(loaded, image, result, row)
+    elif panel == "State map":
+        _state_map_panel(loaded, result, row)
+
+
+def _image_signature(probe, image: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(image, dtype=np.float32).tobytes() + str(id(probe)).encode()).hexdigest()
+
+
+@st.cache_resource(show_spinner=False)
+def _importance_slots() -> threading.BoundedSemaphore:
+    """Row importance computed for at most this many visitors at once in this server process (CPU and about 60 MB each)."""
+    return threading.BoundedSemaphore(IMPORTANCE_AT_ONCE)
+
+
+def _compute_importance(probe, image: np.ndarray) -> dict:
+    digit = explain.predicted_digit(probe, image)
+    occlusion = explain.occlusion(probe, image, digit)
+    integrated = explain.integrated_gradients(probe, image, digit)
+    return {
+        "digit": digit,
+        "occlusion": occlusion,
+        "integrated": integrated,
+        "occlusion_faithfulness": explain.faithfulness(probe, image, occlusion, digit),
+        "integrated_faithfulness": explain.faithfulness(probe, image, integrated.rows, digit),
+    }
+
+
+METHOD_NOTES = (
+    "**Occlusion** blanks one row at a time and measures how far the answer's probability drops. It is direct, but it "
+    "misses rows that matter only together: if two rows carry the same stroke, blanking either alone changes little, "
+    "and once the network is certain most single rows score near zero.\n\n"
+    "**Integrated gradients** add up the gradients along the way from a blank image to this one. Their 28 row scores "
+    "add up to exactly how much this drawing raises the probability over a blank image, but they measure against that "
+    "blank, and a stroke the network reads as evidence against the digit scores negative (blue).\n\n"
+    "**Why not plain gradients?** The gradient at the drawing alone over-credits the last rows: a recurrent network's "
+    "answer is most sensitive to what it read last, and once it is certain the gradient vanishes. On 40 test digits "
+    "(`bench/explain_faithfulness.py`) plain gradient × input put 25% of its credit on the last five inked rows, "
+    "integrated gradients 12%.\n\n"
+    "**Checked, not trusted:** the curve on the right blanks rows in each method's order, most important first. A "
+    "faithful ranking makes the probability fall much faster than a random order; the score is the share of random "
+    "order's area under the curve that the ranking avoids (1 = perfect, 0 = no better than chance)."
+)
+
+
+def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None:
+    signature = _image_signature(loaded.probe, image)
+    stored = st.session_state.get(IMPORTANCE_KEY)
+    if stored is None or stored[0] != signature:
+        st.caption("Measured on demand (about a second), never on every stroke.")
+        if not st.button("Explain this reading", key="explain_rows_button", icon=":material/insights:", type="primary"):
+            return
+        slots = _importance_slots()
+        if not slots.acquire(blocking=False):
+            st.warning("The server is explaining other visitors' readings right now; try again in a moment.")
+            return
+        try:
+            with st.spinner("Blanking rows and integrating gradients…"):
+                stored = (signature, _compute_importance(loaded.probe, image))
+        finally:
+            slots.release()
+        st.session_state[IMPORTANCE_KEY] = stored
+    computed = stored[1]
+    digit, integrated = computed["digit"], computed["integrated"]
+    figure_column, curve_column = st.columns([1.25, 1], gap="medium")
+    with figure_column:
+        scores = {"Occlusion": computed["occlusion"], "Integrated gradients": integrated.rows}
+        st.plotly_chart(explain_charts.row_importance_figure(image, scores, digit), key="explain_rows_figure", config=_PLOTLY_CONFIG)
+        st.caption(
+            f"Red rows support **{digit}**, blue rows speak against it. The integrated-gradient scores add up to "
+            f"{integrated.rows.sum():+.3f}; p({digit}) of this image minus that of a blank one is "
+            f"{integrated.probability:.3f} − {integrated.baseline_probability:.3f} = "
+            f"{integrated.probability - integrated.baseline_probability:+.3f} ({integrated.steps} integration steps)."
+        )
+    with curve_column:
+        occlusion_check, integrated_check = computed["occlusion_faithfulness"], computed["integrated_faithfulness"]
+        curves = {"Occlusion order": occlusion_check.curve, "Integrated-gradients order": integrated_check.curve}
+        st.plotly_chart(
+            explain_charts.deletion_figure(curves, integrated_check.random_curve, digit),
+            key="explain_deletion_figure",
+            config=_PLOTLY_CONFIG,
+        )
+        with st.container(horizontal=True):
+            st.metric(
+                "Faithfulness, occlusion",
+                f"{occlusion_check.score:.2f}",
+                f"area {occlusion_check.area:.2f}",
+                delta_color="off",
+                delta_arrow="off",
+            )
+            st.metric(
+                "Faithfulness, integrated gradients",
+                f"{integrated_check.score:.2f}",
+                f"area {integrated_check.area:.2f}",
+                delta_color="off",
+                delta_arrow="off",
+            )
+        st.caption(f"Random order's area: {integrated_check.random_area:.2f} (mean of 20 seeded random orders).")
+    with st.expander("What each method means, and where it misleads"):
+        st.markdown(METHOD_NOTES)
+
+
+def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: int) -> None:
+    probe = loaded.probe
+    layers = len(probe.units)
+    layer, unit = st.session_state.get(UNIT_KEY, (layers - 1, int(probe.unit_order[-1][0])))
+    layer %= layers
+    chosen_layer = st.segmented_control(
+        "Layer", [f"Layer {index + 1}" for index in range(layers)], default=f"Layer {layer + 1}", key="explain_layer"
+    )
+    if chosen_layer and int(chosen_layer.split()[-1]) - 1 != layer:
+        layer = int(chosen_layer.split()[-1]) - 1
+        unit = int(probe.unit_order[layer][0])
+    unit = min(unit, probe.units[layer] - 1)
+    st.session_state[UNIT_KEY] = (layer, unit)
+    st.plotly_chart(
+        explain_charts.unit_picker_figure(result.hidden[layer], probe.unit_order[layer], unit, layer),
+        key=what_if.chart_key(UNITS_CHART),
+        on_select="rerun",
+        selection_mode="points",
+        config=_PLOTLY_CONFIG,
+    )
+    trace_column, equation_column = st.columns([1.05, 1], gap="medium")
+    with trace_column:
+        hidden, cell, gates = result.hidden[layer, :, unit], result.cell[layer, :, unit], result.gates[layer, :, :, unit]
+        st.plotly_chart(
+            explain_charts.unit_trace_figure(hidden, cell, gates, row, unit, layer), key="explain_unit_trace", config=_PLOTLY_CONFIG
+        )
+    with equation_column:
+        previous_cell = float(cell[row - 2]) if row > 1 else 0.0
+        st.markdown(f"**Unit {unit} of layer {layer + 1} after row {row}** (move the row slider above to step through):")
+        st.latex(explain_charts.unit_equations(gates[row - 1], previous_cell, float(cell[row - 1]), float(hidden[row - 1]), row))
+        st.caption(
+            "i, f, o are gates between 0 (shut) and 1 (open); g is the candidate, −1 to +1. The cell c keeps f of its "
+            "old value and writes i of the candidate; the unit shows o of tanh(c) as its hidden output h."
+        )
+        st.toggle(
+            f"Silence unit {unit} (hold its output at 0) and re-read",
+            value=bool(st.session_state.get(SILENCED_KEY)),
+            key="explain_silence_toggle",
+            on_change=what_if.copy_toggle,
+            args=("explain_silence_toggle", SILENCED_KEY),
+        )
+    _unit_drivers(loaded, layer, unit)
+
+
+def _unit_drivers(loaded, layer: int, unit: int) -> None:
+    assets = explain_assets_view.assets_or_reason(loaded)
+    if assets is None:
+        return
+    st.markdown(f"**The MNIST test digits that drive unit {unit} highest**, with the row where it peaks outlined:")
+    columns = st.columns(len(assets.driver_indices[layer, unit]))
+    for column, index, driver_row, value, picture in zip(
+        columns,
+        assets.driver_indices[layer, unit],
+        assets.driver_rows[layer, unit],
+        assets.driver_values[layer, unit],
+        assets.driver_images[layer, unit],
+    ):
+        with column:
+            st.image(
+                explain_charts.driver_picture(picture, int(driver_row)),
+                width=112,
+                caption=f"test #{index}, row {driver_row + 1}: h = {value:.2f}",
+            )
+
+
+def _state_map_panel(loaded, result: ProbeResult, row: int) -> None:
+    assets = explain_assets_view.assets_or_reason(loaded)
+    if assets is None:
+        return
+    path = assets.project(result.hidden[-1])
+    blanked, bottom_up, unit = edits()
+    other_path = None
+    original = st.session_state.get(ORIGINAL_KEY)
+    if (blanked or bottom_up or unit) and original is not None:
+        other_path = assets.project(loaded.probe.run(original).hidden[-1])
+    figure = explain_charts.state_map_figure(
+        assets.map_points, assets.map_labels, assets.class_centres, path, row, assets.pca_explained, other_path
+    )
+    map_column, note_column = st.columns([2.2, 1], gap="medium")
+    with map_column:
+        live_plotly_chart(figure, key="explain_state_map", alt="Map of the top layer's state: ten digit clusters and this drawing's path.")
+    with note_column:
+        nearest = int(np.argmin(((assets.class_centres - path[-1]) ** 2).sum(axis=1)))
+        st.markdown(
+            "Each faint dot is one MNIST test digit's final top-layer state, flattened to two dimensions (PCA, fitted on "
+            f"the test digits); the big numbers mark where each digit's cluster lies. The dark line is this reading, row by "
+            f"row; the yellow dot is row {row}, and it follows the row slider and Play. After row 28 it lies nearest the "
+            f"**{nearest}** cluster." + (" The dotted grey line is the unedited reading." if other_path is not None else "")
+        )
+        st.caption(
+            f"Two axes keep {assets.pca_explained.sum():.0%} of the variance of 128 units: clusters that overlap here may be apart in full."
+        )

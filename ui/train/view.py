@@ -1,0 +1,311 @@
+"""The training view: pick hyperparameters, start a run, and watch the network learn live.
+
+Training runs in a process owned by the server-wide `TrainingSupervisor`; this page never trains
+inside the script run. While a run is active, a fragment polls its progress object every second,
+so a refresh or a second tab shows the same run still going; when nothing trains, nothing polls,
+and an idle visitor costs the server nothing. A visitor who started or watched a run keeps seeing
+it after it ends (with its settings restored into the form); everyone else sees how the shipped
+model learned. The saved-runs table and the comparison live in `ui/train/runs.py`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import numpy as np
+import streamlit as st
+
+from model.config import FIELD_HELP, TrainConfig
+from model.data import MnistUnavailableError
+from model.training.estimate import estimate_seconds, training_images
+from model.training.record import RunRecordError, read_run_record
+from model.training.snapshots import describe_moment
+from model.training.supervisor import RunSnapshot, TrainingBusyError, TrainingPolicy, TrainingSupervisor
+from ui import resources, settings
+from ui.components import charts
+from ui.components.live_chart import live_plotly_chart
+from ui.train import charts as training_charts
+from ui.train import runs as runs_view
+
+POLL_SECONDS = 1.0
+WATCHED_DIGIT_COUNT = 10
+BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
+LEARNING_RATES = [1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2]
+UNIT_CHOICES = [16, 32, 64, 128, 256]
+MAX_EPOCHS = 50
+OWNER_PARAMETER = "trainer"  # In the URL, so the visitor who started a run keeps Stop across a refresh.
+WATCHED_RUN_KEY = "watched_run_id"  # The run this visitor started or saw running: shown after it ends.
+FORM_RUN_KEY = "form_restored_from"  # The run whose settings were last put into the form.
+FORM_KEYS = {
+    name: f"train_{name}" for name in ("epochs", "batch_size", "learning_rate", "units", "dropout_rate", "train_subset", "seed", "augment")
+}
+
+
+@st.cache_resource
+def supervisor() -> TrainingSupervisor:
+    """The one training supervisor of this server process, shared by every session."""
+    return TrainingSupervisor(resources.RUNS_DIRECTORY, TrainingPolicy.from_settings(settings.demo_settings()))
+
+
+def _nearest(choices: list, value):
+    return min(choices, key=lambda choice: abs(choice - value))
+
+
+def _fill_form(policy: TrainingPolicy, shown: RunSnapshot | None) -> None:
+    """Defaults for a new form; the settings of the run on show, once, when it is not the form's yet."""
+    defaults = policy.clamp(TrainConfig())
+    for name, key in FORM_KEYS.items():
+        st.session_state.setdefault(key, getattr(defaults, name))
+    if shown is not None and st.session_state.get(FORM_RUN_KEY) != shown.run_id:
+        config = policy.clamp(shown.config)
+        for name, key in FORM_KEYS.items():
+            st.session_state[key] = getattr(config, name)
+        st.session_state[FORM_KEYS["batch_size"]] = _nearest(BATCH_SIZES, config.batch_size)
+        st.session_state[FORM_KEYS["learning_rate"]] = _nearest(LEARNING_RATES, config.learning_rate)
+        st.session_state[FORM_KEYS["units"]] = _nearest(UNIT_CHOICES, config.units)
+        st.session_state[FORM_RUN_KEY] = shown.run_id
+
+
+def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
+    """Hyperparameter widgets (values in session state, see `_fill_form`), bounded by the server's policy."""
+    max_epochs = policy.max_epochs or MAX_EPOCHS
+    max_subset = policy.max_train_subset or 60000
+    key, help_of = FORM_KEYS, FIELD_HELP
+    first, second, third = st.columns(3)
+    first.number_input("Epochs", 1, max_epochs, key=key["epochs"], help=help_of["epochs"], disabled=disabled)
+    first.select_slider("Batch size", BATCH_SIZES, key=key["batch_size"], help=help_of["batch_size"], disabled=disabled)
+    second.select_slider(
+        "Learning rate (peak)", LEARNING_RATES, key=key["learning_rate"], format_func=lambda rate: f"{rate:g}",
+        help=help_of["learning_rate"], disabled=disabled,
+    )  # fmt: skip
+    second.select_slider("LSTM units per layer", UNIT_CHOICES, key=key["units"], help=help_of["units"], disabled=disabled)
+    second.slider("Dropout", 0.0, 0.5, step=0.05, key=key["dropout_rate"], help=help_of["dropout_rate"], disabled=disabled)
+    third.number_input(
+        "Training images (0 = all 60,000)" if policy.max_train_subset is None else f"Training images (at most {max_subset:,})",
+        0 if policy.max_train_subset is None else 1, max_subset, step=1000, key=key["train_subset"],
+        help=help_of["train_subset"], disabled=disabled,
+    )  # fmt: skip
+    third.number_input("Random seed", 0, 2**31 - 1, key=key["seed"], help=help_of["seed"], disabled=disabled)
+    third.checkbox("Distort training images (augmentation)", key=key["augment"], help=help_of["augment"], disabled=disabled)
+    values = {name: st.session_state[widget_key] for name, widget_key in key.items()}
+    return TrainConfig(
+        epochs=int(values["epochs"]), batch_size=int(values["batch_size"]), learning_rate=float(values["learning_rate"]),
+        units=int(values["units"]), dropout_rate=float(values["dropout_rate"]), train_subset=int(values["train_subset"]),
+        seed=int(values["seed"]), augment=bool(values["augment"]),
+    )  # fmt: skip
+
+
+def _estimate_line(config: TrainConfig, device: str | None) -> str:
+    records = [record for _, record in resources.saved_models() if record is not None]
+    estimate = estimate_seconds(config, records, device) if device else None
+    if estimate is None:
+        return "No run has finished on this machine yet, so there is no estimate of the time; the progress bar will tell."
+    minutes = estimate.seconds / 60
+    duration = f"{estimate.seconds:.0f} s" if estimate.seconds < 120 else f"{minutes:.0f} min"
+    basis = "a past run of the same shape" if estimate.same_shape else "a past run of another shape, scaled"
+    return f"Estimated time on this machine: about **{duration}** (from {basis}, started {estimate.reference_started})."
+
+
+def _watched_digits() -> tuple[np.ndarray, np.ndarray] | None:
+    """One test image of each digit, the same every run, to watch the network get better."""
+    try:
+        images, labels = resources.test_images()
+    except MnistUnavailableError:
+        return None
+    indices = [int(np.flatnonzero(labels == digit)[0]) for digit in range(WATCHED_DIGIT_COUNT)]
+    return images[indices].astype(np.float32) / 255.0, labels[indices]
+
+
+def _start(config: TrainConfig) -> None:
+    try:
+        limiter = settings.start_limiter(supervisor().policy.min_seconds_between_starts)
+        if not settings.is_operator():
+            limiter.check(settings.visitor_key())  # The operator may start runs as often as needed.
+        data = resources.load_dataset(resources.data_path_setting())
+        watched = _watched_digits()
+        owner = secrets.token_urlsafe(8)
+        run = supervisor().start(config, data, watched_images=None if watched is None else watched[0], owner=owner)
+        limiter.record(settings.visitor_key())
+        st.query_params[OWNER_PARAMETER] = owner
+        st.session_state[WATCHED_RUN_KEY] = run.run_id
+        st.session_state[FORM_RUN_KEY] = run.run_id  # The form already holds its settings.
+        st.session_state.pop("train_error", None)
+    except (TrainingBusyError, ValueError) as error:
+        st.session_state["train_error"] = str(error)
+
+
+def _caps_note(policy: TrainingPolicy) -> None:
+    if policy.max_epochs or policy.max_train_subset or policy.max_run_seconds:
+        st.info(
+            "This hosted demo caps training at "
+            + ", ".join(
+                part
+                for part in (
+                    f"{policy.max_epochs} epochs" if policy.max_epochs else "",
+                    f"{policy.max_train_subset:,} training images" if policy.max_train_subset else "",
+                    f"{policy.max_run_seconds / 60:g} minutes a run" if policy.max_run_seconds else "",
+                )
+                if part
+            )
+            + "."
+        )
+
+
+def render() -> None:
+    st.title("Train the LSTM and watch it learn")
+    boss = supervisor()
+    policy = boss.policy
+    device = boss.device_description()
+    st.caption(f"Device: **{device or 'being found out…'}**")
+    if not policy.enabled:
+        st.info("Training is turned off on this hosted demo. Below are the curves of the model it ships with.")
+        shipped_curves()
+        runs_view.saved_runs_table()
+        return
+    _caps_note(policy)
+    run = boss.current()
+    snapshot = run.snapshot() if run is not None else None
+    busy = snapshot is not None and snapshot.active
+    mine = run is not None and _holds_owner_token(run.owner)
+    if busy:
+        st.session_state[WATCHED_RUN_KEY] = snapshot.run_id
+    shown = snapshot if snapshot is not None and (busy or mine or st.session_state.get(WATCHED_RUN_KEY) == snapshot.run_id) else None
+    _fill_form(policy, shown)
+    with st.expander("Hyperparameters", expanded=not busy):
+        config = config_ui(policy, disabled=busy)
+        if not busy:
+            st.caption(_estimate_line(config, device))
+    start_column, stop_column, _ = st.columns([1, 1, 4])
+    if busy and (mine or settings.is_operator()):
+        stop_column.button("Stop", type="secondary", on_click=run.request_stop, key="stop_training")
+    elif busy:
+        st.info("Another visitor started this run: watch it live here. One run trains at a time; start yours when it ends.")
+    else:
+        start_column.button("Start training", type="primary", on_click=_start, args=(config,), key="start_training")
+    if "train_error" in st.session_state:
+        st.error(st.session_state["train_error"])
+    if busy:
+        live_progress()
+    elif shown is not None:
+        run_view(shown)
+    else:
+        shipped_curves()
+    runs_view.saved_runs_table()
+
+
+def _holds_owner_token(owner: str | None) -> bool:
+    """Whether this page's address holds the token of the visitor who started the run (compared in constant time)."""
+    given = st.query_params.get(OWNER_PARAMETER)
+    if owner is None or not isinstance(given, str):
+        return False
+    return secrets.compare_digest(given.encode(), owner.encode())
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def live_progress() -> None:
+    """Polls the shared run while it is active; once it ends, one full rerun shows the outcome and stops the polling."""
+    run = supervisor().current()
+    snapshot = run.snapshot() if run is not None else None
+    if snapshot is None or not snapshot.active:
+        st.rerun()  # Re-enables Start and the settings, and replaces this polling fragment by the still view.
+    run_view(snapshot)
+
+
+def run_view(snapshot: RunSnapshot) -> None:
+    """A run's progress line, curves, watched digits per epoch, per-digit accuracy and outcome."""
+    _progress_line(snapshot)
+    x_column, smoothing_column = st.columns(2)
+    x_axis = x_column.radio(
+        "x axis", ["samples_seen", "seconds"], format_func=charts.X_AXIS_TITLES.get, horizontal=True, key="train_x_axis"
+    )
+    smoothing = smoothing_column.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="train_smoothing")
+    latest = snapshot.latest_batch
+    if x_axis == "samples_seen":
+        per_epoch = training_images(snapshot.config)
+        if latest is not None:  # A fine-tune's "epoch" is its steps, not its pool of MNIST images.
+            per_epoch = min(per_epoch, latest.batches_per_epoch * snapshot.config.batch_size)
+        x_end = snapshot.config.epochs * per_epoch
+    else:
+        eta = snapshot.eta_seconds()
+        x_end = latest.seconds + eta if snapshot.active and latest is not None and eta is not None else None
+    curves = training_charts.training_curves(snapshot.batches, snapshot.epochs, x_axis, smoothing, x_end=x_end)
+    curves.layout.uirevision = x_axis  # A zoom survives the next poll, not a change of x axis.
+    # Redrawn in place every poll (st.plotly_chart would remount it each second and lose the zoom).
+    live_plotly_chart(curves, key="live_curves")
+    st.caption(
+        "Blue: loss and accuracy on the training batches (faint: as measured, bold: smoothed). "
+        "Yellow dots: loss and accuracy on the validation images after each epoch."
+    )
+    _watched_predictions(snapshot)
+    if any(epoch.val_class_accuracy for epoch in snapshot.epochs):
+        st.plotly_chart(training_charts.class_accuracy_by_epoch(snapshot.epochs), key="class_accuracy_by_epoch")
+    _outcome(snapshot)
+
+
+def _progress_line(snapshot: RunSnapshot) -> None:
+    latest = snapshot.latest_batch
+    if latest is None:
+        st.progress(0.0, text=f"{snapshot.run_id}: preparing the data and the network…")
+        return
+    validating = latest.batch == latest.batches_per_epoch and len(snapshot.epochs) < latest.epoch
+    eta = snapshot.eta_seconds()
+    if snapshot.active and validating:
+        tail = f", checking epoch {latest.epoch} on the validation images…"
+    elif snapshot.active and latest.epoch == latest.epochs and not validating and len(snapshot.epochs) == latest.epochs:
+        tail = ", saving…"
+    else:
+        tail = f", about {eta:.0f} s left" if snapshot.active and eta is not None else ""
+    status = {"stopping": " (stopping…)", "stopped": " (stopped)", "finished": " (finished)", "failed": " (failed)"}.get(
+        snapshot.status, ""
+    )
+    st.progress(
+        snapshot.fraction_done() if snapshot.status != "finished" else 1.0,
+        text=f"{snapshot.run_id}{status}: epoch {latest.epoch}/{latest.epochs}, batch {latest.batch}/{latest.batches_per_epoch}{tail}",
+    )
+
+
+def _watched_predictions(snapshot: RunSnapshot) -> None:
+    watched = _watched_digits()
+    moments = [epoch for epoch in snapshot.epochs if epoch.watched_probabilities]
+    if watched is None or not moments:
+        return
+    images, labels = watched
+    st.markdown("**Ten test digits, as the network read them after each epoch**")
+    names = [describe_moment(epoch.epoch) for epoch in moments]
+    figure = training_charts.watched_digits_grid(images, labels, [epoch.watched_probabilities for epoch in moments], names)
+    st.plotly_chart(figure, key="watched_digits", config={"staticPlot": True})
+    st.caption("Each row is the network after one more epoch; green answers are right, red ones wrong.")
+
+
+def _outcome(snapshot: RunSnapshot) -> None:
+    if snapshot.status == "failed":
+        st.error(f"{settings.failure_for_visitor(snapshot.error)} The active model is unchanged.")
+    elif snapshot.status in ("finished", "stopped") and snapshot.model_path is not None:
+        accuracy = snapshot.test_accuracy
+        accuracy_text = f"{accuracy:.2%} accuracy on the 10,000 test images" if accuracy is not None else "no test accuracy"
+        st.success(f"Run {snapshot.run_id} {snapshot.status}: {accuracy_text}. Saved as {snapshot.model_path.name}.")
+        if resources.active_model_path() != snapshot.model_path:
+            st.button("Use this model for drawing", key="use_new_model", on_click=resources.set_active_model, args=(snapshot.model_path,))
+        else:
+            st.caption("This model is now the one the drawing view uses.")
+
+
+def shipped_curves() -> None:
+    """How the shipped model learned, from its saved record; a broken record is a plain message."""
+    try:
+        record = read_run_record(resources.SHIPPED_MODEL)
+    except RunRecordError as error:
+        st.warning(f"The shipped model's training history cannot be shown: {error}")
+        return
+    if record is None:
+        st.info("The shipped model has no saved training history to show.")
+        return
+    st.subheader("How the shipped model learned")
+    x_axis = st.radio("x axis", ["samples_seen", "seconds"], format_func=charts.X_AXIS_TITLES.get, horizontal=True, key="shipped_x_axis")
+    st.plotly_chart(training_charts.training_curves(record.batches, record.epochs, x_axis), key="shipped_curves")
+    st.caption(
+        f"Trained for {record.epochs_completed} epochs on {record.device} in {record.seconds:.0f} s; "
+        f"{record.test_accuracy:.2%} accuracy on the 10,000 test images."
+    )
+    if any(epoch.val_class_accuracy for epoch in record.epochs):
+        st.plotly_chart(training_charts.class_accuracy_by_epoch(record.epochs), key="shipped_class_accuracy")
