@@ -12,6 +12,7 @@ import streamlit as st
 import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow logs, one BLAS thread; see model/__init__.py)
 from model.hosting.runs_folder import prune_runs, sweep_temporary_files
 from model.hosting.settings import DemoSettings
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
 from ui import resources, server_memory, settings
 from ui.draw import view as draw_view
 from ui.evaluate import view as evaluate_view
@@ -21,7 +22,7 @@ from ui.train import view as train_view
 def sidebar(server: DemoSettings) -> None:
     with st.sidebar:
         st.markdown("### An LSTM reads your handwriting")
-        st.caption("A recurrent network reads each digit as 28 rows of 28 pixels, one row at a time.")
+        st.caption(f"A recurrent network reads each digit as {IMAGE_ROWS} rows of {IMAGE_COLUMNS} pixels, one row at a time.")
         entries = resources.saved_models()
         if entries:
             paths = [str(path) for path, _ in entries]

@@ -26,13 +26,13 @@ sys.path.insert(0, str(REPOSITORY))
 from model.data import load_mnist  # noqa: E402
 from model.drawings import NON_DIGIT_STROKES, STYLES, render, render_strokes  # noqa: E402
 from model.explain import attribution as explain  # noqa: E402
-from model.explain.assets import assets_path_for, load_assets  # noqa: E402
+from model.explain.assets import load_assets  # noqa: E402
 from model.explain.backprop import replay  # noqa: E402
 from model.explain.novelty import fit_detector  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
+from model.shapes import NUMBER_OF_CLASSES, SHIPPED_MODEL_PATH, explain_assets_path_for  # noqa: E402
 from model.weights import load_probe  # noqa: E402
 
-MODEL = REPOSITORY / "assets" / "lstm_mnist.keras"
 RESULTS = REPOSITORY / "bench" / "results" / "explain_faithfulness.txt"
 METHODS = ("occlusion", "integrated_gradients", "gradient")
 NON_DIGIT_BRUSHES = (12, 20, 30)
@@ -82,7 +82,7 @@ def novelty_report(probe, assets, mnist) -> list[str]:
     non_digits = drawings_to_images(
         [render_strokes(strokes, brush=brush) for strokes in NON_DIGIT_STROKES.values() for brush in NON_DIGIT_BRUSHES]
     )
-    hand_digits = drawings_to_images([render(digit, **style) for style in STYLES.values() for digit in range(10)])
+    hand_digits = drawings_to_images([render(digit, **style) for style in STYLES.values() for digit in range(NUMBER_OF_CLASSES)])
     test_states, test_probabilities = final_states(probe, x_test.astype(np.float64) / 255.0)
     chosen = np.random.default_rng(0).permutation(len(x_train))[:10000]
     train_states, _ = final_states(probe, x_train[chosen].astype(np.float64) / 255.0)
@@ -134,8 +134,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Faithfulness of the row rankings and the novelty detector's rates")
     parser.add_argument("--digits", type=int, default=50, help="seeded MNIST test digits for the deletion curves")
     arguments = parser.parse_args()
-    probe = load_probe(MODEL)
-    assets = load_assets(assets_path_for(MODEL))
+    probe = load_probe(SHIPPED_MODEL_PATH)
+    assets = load_assets(explain_assets_path_for(SHIPPED_MODEL_PATH))
     mnist = load_mnist(None)
     _, (x_test, _) = mnist
     chosen = np.random.default_rng(1).choice(len(x_test), arguments.digits, replace=False)

@@ -37,9 +37,10 @@ st.metric("Echo", str(inked))
 extra_charts = int(os.environ.get("FLOOR_EXTRA_CHARTS", "0"))
 if extra_charts:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from model.shapes import IMAGE_ROWS
     from ui.components.charts import DIVERGING, unvalidated_figure
 
     rng = np.random.default_rng(inked)
     for index in range(extra_charts):
-        heatmap = {"type": "heatmap", "z": rng.uniform(-1, 1, (28, 128)), "colorscale": DIVERGING, "zmid": 0}
+        heatmap = {"type": "heatmap", "z": rng.uniform(-1, 1, (IMAGE_ROWS, 128)), "colorscale": DIVERGING, "zmid": 0}
         st.plotly_chart(unvalidated_figure([heatmap], {"height": 300}), key=f"extra_{index}")

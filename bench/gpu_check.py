@@ -20,6 +20,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from model.network import build_model, detect_device  # noqa: E402
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS  # noqa: E402
 
 STEPS = 60
 BATCH_SIZE = 32
@@ -54,7 +55,7 @@ def cudnn_kernels_seen(images) -> list[str]:
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    images = rng.uniform(0, 1, (BATCH_SIZE, 28, 28)).astype("float32")
+    images = rng.uniform(0, 1, (BATCH_SIZE, IMAGE_ROWS, IMAGE_COLUMNS)).astype("float32")
     labels = rng.integers(0, 10, BATCH_SIZE)
     report = {"device": detect_device().describe(), "backend": keras.backend.backend(), "batch_size": BATCH_SIZE}
     report["cudnn_kernels"] = cudnn_kernels_seen(images)

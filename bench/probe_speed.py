@@ -29,12 +29,12 @@ import numpy as np  # noqa: E402
 from model.drawings import render  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, SHIPPED_MODEL_PATH  # noqa: E402
 from model.training.store import load_model  # noqa: E402
 from ui.components.live_chart import figure_json  # noqa: E402
 from ui.draw import reading_charts  # noqa: E402
 
 REPETITIONS = 200
-SHIPPED = Path(__file__).resolve().parent.parent / "assets" / "lstm_mnist.keras"
 
 
 def median_seconds(function, repetitions: int = REPETITIONS) -> float:
@@ -49,9 +49,9 @@ def median_seconds(function, repetitions: int = REPETITIONS) -> float:
 
 
 def main() -> None:
-    keras_model = load_model(SHIPPED)
+    keras_model = load_model(SHIPPED_MODEL_PATH)
     probe = Probe(keras_model)
-    image = np.random.default_rng(0).uniform(0, 1, (28, 28)).astype(np.float32)
+    image = np.random.default_rng(0).uniform(0, 1, (IMAGE_ROWS, IMAGE_COLUMNS)).astype(np.float32)
     batch = image[None]
     predict = median_seconds(lambda: keras_model.predict(batch, verbose=0))
     direct_call = median_seconds(lambda: np.asarray(keras_model(batch, training=False)))
@@ -69,12 +69,12 @@ def main() -> None:
         digit = canvas_to_mnist(drawing)
         result = probe.run(digit)
         decided = decision_row(result.running_probabilities)
-        figure_json(reading_charts.answer_spec(result.running_probabilities, 28, decided))
-        figure_json(reading_charts.states_spec(digit, list(result.hidden), probe.unit_order, 28, decided, groups))
+        figure_json(reading_charts.answer_spec(result.running_probabilities, IMAGE_ROWS, decided))
+        figure_json(reading_charts.states_spec(digit, list(result.hidden), probe.unit_order, IMAGE_ROWS, decided, groups))
 
     stroke_time = median_seconds(stroke, repetitions=50)
     print(f"a stroke's server work (preprocess, probe, both figures built and serialised): {stroke_time * 1e3:8.2f} ms")
-    test_set = np.random.default_rng(1).uniform(0, 1, (10_000, 28, 28)).astype(np.float32)
+    test_set = np.random.default_rng(1).uniform(0, 1, (10_000, IMAGE_ROWS, IMAGE_COLUMNS)).astype(np.float32)
     evaluation = median_seconds(lambda: probe.predict(test_set), repetitions=3)
     threads = os.environ.get("OPENBLAS_NUM_THREADS")
     print(f"Probe.predict, 10,000 images (an evaluation), OPENBLAS_NUM_THREADS={threads}: {evaluation:6.2f} s")

@@ -161,10 +161,10 @@ def evaluation_time() -> list[str]:
     import numpy as np
 
     from model.data import load_mnist
+    from model.shapes import SHIPPED_MODEL_PATH as shipped
     from model.training.store import load_model
     from model.weights import load_probe
 
-    shipped = REPOSITORY / "assets" / "lstm_mnist.keras"
     _, (images, labels) = load_mnist()
     images = images.astype(np.float32) / 255.0
     probe, keras_model = load_probe(shipped), load_model(shipped)

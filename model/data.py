@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
+
 ENVIRONMENT_VARIABLE = "MNIST_NPZ"
-IMAGE_SIDE = 28
-NUMBER_OF_CLASSES = 10
 # MNIST's largest part, the training images, is 47 MB raw and its .npz 11 MB: anything far bigger
 # is not MNIST, and is refused before it is read or decompressed.
 MAXIMUM_FILE_BYTES = 200 * 1_000_000
@@ -179,8 +179,8 @@ def _read_through_keras() -> dict[str, np.ndarray]:
 def _validate(arrays: dict[str, np.ndarray], source: str) -> None:
     for split in ("train", "test"):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-            raise _fail(source, f"x_{split} has shape {images.shape}, expected (N, 28, 28)")
+        if images.ndim != 3 or images.shape[1:] != (IMAGE_ROWS, IMAGE_COLUMNS):
+            raise _fail(source, f"x_{split} has shape {images.shape}, expected (N, {IMAGE_ROWS}, {IMAGE_COLUMNS})")
         if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
             raise _fail(source, f"y_{split} has shape {labels.shape}, expected ({images.shape[0]},)")
         if images.shape[0] == 0:

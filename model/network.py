@@ -18,10 +18,7 @@ import keras
 from keras import layers
 
 from model.config import DeviceInfo
-
-IMAGE_ROWS = 28
-IMAGE_COLUMNS = 28
-NUMBER_OF_CLASSES = 10
+from model.shapes import IMAGE_COLUMNS, NUMBER_OF_CLASSES
 
 # The recurrent cell of each network, by its name in `TrainConfig.cell`.
 RECURRENT_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}

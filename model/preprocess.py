@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-MNIST_SIDE = 28
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
+
 DIGIT_BOX = 20
 MAXIMUM_CANVAS_SIDE = 4096
 MINIMUM_CANVAS_SIDE = 8
@@ -98,16 +99,15 @@ def _resampling_matrix(old_size: int, new_size: int) -> np.ndarray:
 
 def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     """Place the digit in a 28×28 field so that its centre of mass lies at the field's centre."""
-    field = np.zeros((MNIST_SIDE, MNIST_SIDE), dtype=np.float64)
+    field = np.zeros((IMAGE_ROWS, IMAGE_COLUMNS), dtype=np.float64)
     height, width = digit.shape
     mass = digit.sum()
     row_centre = (digit.sum(axis=1) @ np.arange(height)) / mass
     column_centre = (digit.sum(axis=0) @ np.arange(width)) / mass
-    field_centre = (MNIST_SIDE - 1) / 2
-    top = int(round(field_centre - row_centre))
-    left = int(round(field_centre - column_centre))
+    top = int(round((IMAGE_ROWS - 1) / 2 - row_centre))
+    left = int(round((IMAGE_COLUMNS - 1) / 2 - column_centre))
     # Keep the whole digit inside the field even when its mass sits far from its middle.
-    top = min(max(top, 0), MNIST_SIDE - height)
-    left = min(max(left, 0), MNIST_SIDE - width)
+    top = min(max(top, 0), IMAGE_ROWS - height)
+    left = min(max(left, 0), IMAGE_COLUMNS - width)
     field[top : top + height, left : left + width] = digit
     return field

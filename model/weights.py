@@ -22,8 +22,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from model.data import IMAGE_SIDE, NUMBER_OF_CLASSES
 from model.probe import Probe
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, MODEL_SUFFIX, NUMBER_OF_CLASSES
 
 CONFIG_MEMBER = "config.json"
 WEIGHTS_MEMBER = "model.weights.h5"
@@ -70,7 +70,7 @@ def read_weights(path: str | os.PathLike) -> NetworkWeights:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"No model file at {path}.")
-    if path.suffix != ".keras":
+    if path.suffix != MODEL_SUFFIX:
         raise ModelFileError(f"{path.name} is not a Keras .keras model file.")
     try:
         with zipfile.ZipFile(path) as archive:
@@ -133,8 +133,8 @@ def _classifier_layers(config: object, name: str) -> list[_Layer]:
             raise _not_ours(name, "its config holds a malformed layer")
         layers.append(_Layer(str(raw.get("class_name")), str(raw["config"].get("name", "")), raw["config"]))
     input_shape = _input_shape(layers, raw_layers)
-    if input_shape != [None, IMAGE_SIDE, IMAGE_SIDE]:
-        raise _not_ours(name, f"it takes inputs of shape {input_shape}, not 28 rows of 28 pixels")
+    if input_shape != [None, IMAGE_ROWS, IMAGE_COLUMNS]:
+        raise _not_ours(name, f"it takes inputs of shape {input_shape}, not {IMAGE_ROWS} rows of {IMAGE_COLUMNS} pixels")
     kept = []
     for layer in layers:
         if layer.class_name in ("InputLayer", "Dropout"):
@@ -186,7 +186,7 @@ def _read_arrays(weights_file: h5py.File, layers: list[_Layer], name: str) -> Ne
         units = layer.config.get("units")
         if recurrent_kernel.shape != (units, 4 * units) or bias.shape != (4 * units,) or kernel.shape[-1:] != (4 * units,):
             raise _not_ours(name, f"LSTM {layer.name}'s weights do not match its {units} units")
-    if lstm[0][0].shape[0] != IMAGE_SIDE:
+    if lstm[0][0].shape[0] != IMAGE_COLUMNS:
         raise _not_ours(name, f"its first LSTM reads rows of {lstm[0][0].shape[0]} pixels")
     if head[-1][0].shape[-1:] != (NUMBER_OF_CLASSES,):
         raise _not_ours(name, f"its classifier's weights give {head[-1][0].shape[-1:]} outputs")

@@ -19,11 +19,12 @@ import os, sys
 sys.path.insert(0, {str(REPOSITORY)!r})
 from pathlib import Path
 import numpy as np
+from model.shapes import SHIPPED_MODEL_PATH
 from ui import resources
 from ui.draw import view as draw_view
 canvas_file = os.environ.get("TEST_CANVAS_RGBA")
 draw_view.draw_canvas = lambda stroke_width: np.load(canvas_file) if canvas_file else None
-resources.SHIPPED_MODEL = Path(os.environ.get("TEST_SHIPPED_MODEL") or resources.REPOSITORY / "assets" / "lstm_mnist.keras")
+resources.SHIPPED_MODEL = Path(os.environ.get("TEST_SHIPPED_MODEL") or SHIPPED_MODEL_PATH)
 """
 APP_SCRIPT = PRELUDE + f"exec(compile(open({str(REPOSITORY / 'app.py')!r}).read(), 'app.py', 'exec'))\n"
 TRAIN_SCRIPT = PRELUDE + "from ui.train import view\nview.render()\n"

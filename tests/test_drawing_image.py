@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from model.drawing_image import MAXIMUM_DRAWING_BYTES, decode_drawing, png_size
+from model.shapes import SHIPPED_MODEL_PATH
 from tests.conftest import REPOSITORY
 
 
@@ -147,7 +148,7 @@ def forged_canvas(monkeypatch, tmp_path):
     from ui import resources
 
     # Other AppTest scripts in this process point the shipped model elsewhere; use the real one.
-    monkeypatch.setattr(resources, "SHIPPED_MODEL", REPOSITORY / "assets" / "lstm_mnist.keras")
+    monkeypatch.setattr(resources, "SHIPPED_MODEL", SHIPPED_MODEL_PATH)
 
     def forge(payload: bytes | None) -> None:
         if payload is None:

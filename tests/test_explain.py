@@ -11,9 +11,8 @@ import pytest
 from model.explain import attribution as explain
 from model.explain.backprop import probability_gradient, replay
 from model.probe import Probe
+from model.shapes import SHIPPED_MODEL_PATH
 from tests.conftest import REPOSITORY
-
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def small_probe(small_model):
 def shipped_probe():
     from model.weights import load_probe
 
-    return load_probe(SHIPPED)
+    return load_probe(SHIPPED_MODEL_PATH)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,7 @@ def test_gradients_equal_keras_on_the_shipped_model(shipped_probe, test_digits):
     blurred = 0.4 * images[:3]  # Halfway along the integration path, where the gradients are large.
     for image, label in zip(blurred, labels[:3]):
         _, gradient = probability_gradient(shipped_probe, image, int(label))
-        keras_gradient = _keras_gradient(load_model(SHIPPED), image[None], int(label))[0]
+        keras_gradient = _keras_gradient(load_model(SHIPPED_MODEL_PATH), image[None], int(label))[0]
         np.testing.assert_allclose(gradient, keras_gradient, atol=1e-4)
 
 

@@ -9,24 +9,23 @@ import numpy as np
 import pytest
 
 from model.drawings import NON_DIGIT_STROKES, STYLES, render, render_strokes
-from model.explain.assets import AssetDefaults, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
+from model.explain.assets import AssetDefaults, compute_assets, load_assets, save_assets, weights_digest
 from model.explain.backprop import replay
 from model.explain.novelty import fit_detector
 from model.preprocess import canvas_to_mnist
+from model.shapes import SHIPPED_MODEL_PATH, explain_assets_path_for
 from model.weights import load_probe
 from tests.conftest import REPOSITORY
-
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 
 
 @pytest.fixture(scope="module")
 def shipped_probe():
-    return load_probe(SHIPPED)
+    return load_probe(SHIPPED_MODEL_PATH)
 
 
 @pytest.fixture(scope="module")
 def shipped_assets():
-    return load_assets(assets_path_for(SHIPPED))
+    return load_assets(explain_assets_path_for(SHIPPED_MODEL_PATH))
 
 
 def _final_states(probe, images):
@@ -35,7 +34,7 @@ def _final_states(probe, images):
 
 
 def test_shipped_assets_belong_to_the_shipped_model_and_are_small(shipped_assets, shipped_probe):
-    path = assets_path_for(SHIPPED)
+    path = explain_assets_path_for(SHIPPED_MODEL_PATH)
     assert path.name == "lstm_mnist.explain.npz"
     assert path.stat().st_size < 512 * 1024
     assert shipped_assets.model_digest == weights_digest(shipped_probe)

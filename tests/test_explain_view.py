@@ -13,20 +13,18 @@ from model.drawings import NON_DIGIT_STROKES, render_strokes
 from model.explain import attribution as explain
 from model.hosting.start_limiter import StartLimiter
 from model.preprocess import canvas_to_mnist
+from model.shapes import SHIPPED_MODEL_PATH
 from model.weights import load_probe
-from tests.conftest import REPOSITORY
 from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run
 from ui import settings
 from ui.explain import assets_view as explain_assets_view
 from ui.explain import view as explain_view
 from ui.explain import what_if
 
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
-
 
 @pytest.fixture(scope="module")
 def probe():
-    return load_probe(SHIPPED)
+    return load_probe(SHIPPED_MODEL_PATH)
 
 
 @pytest.fixture
@@ -196,7 +194,7 @@ def test_a_scribble_does_not_look_like_a_digit(environment):  # noqa: F811
 def test_a_model_without_assets_says_why_its_map_is_unavailable(environment, mnist, monkeypatch, tmp_path):  # noqa: F811
     (_, _), (x_test, _) = mnist
     copy = tmp_path / "lstm_mnist.keras"
-    shutil.copy(SHIPPED, copy)
+    shutil.copy(SHIPPED_MODEL_PATH, copy)
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
     environment(_canvas_of(x_test[0]))
     app = _open(_run(APP_SCRIPT), "State map")
@@ -209,7 +207,7 @@ def public_model_without_assets(environment, mnist, monkeypatch, tmp_path):  # n
     """A public server showing a model whose assets are missing; public mode's error option put back afterwards."""
     (_, _), (x_test, _) = mnist
     copy = tmp_path / "lstm_mnist.keras"
-    shutil.copy(SHIPPED, copy)
+    shutil.copy(SHIPPED_MODEL_PATH, copy)
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
     monkeypatch.setenv("LSTM_DEMO_MODE", "public")
     monkeypatch.setattr(explain_assets_view, "compute_assets", _must_not_compute)
@@ -246,7 +244,7 @@ def test_a_public_visitor_computes_assets_only_within_the_start_limit(public_mod
 def test_assets_that_cannot_be_saved_are_a_plain_notice(environment, mnist, monkeypatch, tmp_path):  # noqa: F811
     (_, _), (x_test, _) = mnist
     copy = tmp_path / "lstm_mnist.keras"
-    shutil.copy(SHIPPED, copy)
+    shutil.copy(SHIPPED_MODEL_PATH, copy)
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(copy))
     monkeypatch.setattr(explain_assets_view, "compute_assets", lambda *args: {"format_version": np.array(0)})
 

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from model.config import FineTuneConfig
+from model.shapes import SHIPPED_MODEL_PATH
 from model.training.store import load_history
 from model.training.train import fine_tune, save_result
-from tests.conftest import REPOSITORY
 
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 # MNIST training images the shipped model reads confidently wrong: a 2 it calls 1, an 8 it calls 3.
 WRONG_TRAINING_DIGITS = (4476, 10800)
 
@@ -20,7 +19,7 @@ def test_a_wrong_digit_becomes_right_and_mnist_accuracy_stays(tmp_path, mnist):
     images = x_train[list(WRONG_TRAINING_DIGITS)].astype(np.float32) / 255
     labels = y_train[list(WRONG_TRAINING_DIGITS)]
     reports = []
-    result = fine_tune(SHIPPED, images, labels, mnist, on_progress=reports.append)
+    result = fine_tune(SHIPPED_MODEL_PATH, images, labels, mnist, on_progress=reports.append)
     outcome = result.history.fine_tune
     assert outcome.corrections_right_before == 0, "the shipped model gets both wrong"
     assert outcome.predictions_after == [int(label) for label in labels], "teaching made both right"
@@ -35,11 +34,11 @@ def test_a_wrong_digit_becomes_right_and_mnist_accuracy_stays(tmp_path, mnist):
 
 def test_bad_corrections_raise_a_clear_error(mnist):
     with pytest.raises(ValueError, match="one label each"):
-        fine_tune(SHIPPED, np.zeros((2, 28, 28)), [1], mnist)
+        fine_tune(SHIPPED_MODEL_PATH, np.zeros((2, 28, 28)), [1], mnist)
     with pytest.raises(ValueError, match="28×28"):
-        fine_tune(SHIPPED, np.zeros((1, 20, 20)), [1], mnist)
+        fine_tune(SHIPPED_MODEL_PATH, np.zeros((1, 20, 20)), [1], mnist)
     with pytest.raises(ValueError, match="digits from 0 to 9"):
-        fine_tune(SHIPPED, np.zeros((1, 28, 28)), [12], mnist)
+        fine_tune(SHIPPED_MODEL_PATH, np.zeros((1, 28, 28)), [12], mnist)
     with pytest.raises(ValueError, match="corrections_per_batch"):
         FineTuneConfig(batch_size=8, corrections_per_batch=8)
 
@@ -50,7 +49,7 @@ def test_a_fine_tune_job_runs_in_the_training_process_and_is_saved_as_a_run(tmp_
 
     (x_train, y_train), _ = mnist
     options = {
-        "base_model": str(SHIPPED),
+        "base_model": str(SHIPPED_MODEL_PATH),
         "images": x_train[list(WRONG_TRAINING_DIGITS)].astype(np.float32) / 255,
         "labels": y_train[list(WRONG_TRAINING_DIGITS)],
         "settings": FineTuneConfig(steps=20),

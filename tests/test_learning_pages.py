@@ -12,9 +12,8 @@ import shutil
 import numpy as np
 import pytest
 
-from model.training.record import history_path_for
-from model.training.snapshots import snapshot_path_for
-from tests.conftest import REPOSITORY, mnist_path
+from model.shapes import SHIPPED_MODEL_PATH, history_path_for, snapshot_path_for
+from tests.conftest import mnist_path
 from tests.test_app import (
     APP_SCRIPT,
     EVALUATE_SCRIPT,
@@ -27,7 +26,6 @@ from tests.test_app import (
 )
 from tests.test_run_record import make_record
 
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 needs_mnist = pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 
 
@@ -58,7 +56,7 @@ def runs_folder(monkeypatch, tmp_path):
 
 def _add_run(folder, name: str, history: dict | None):
     path = folder / f"{name}.keras"
-    shutil.copy(SHIPPED, path)
+    shutil.copy(SHIPPED_MODEL_PATH, path)
     if history is not None:
         history_path_for(path).write_text(json.dumps(history))
     return path
@@ -87,7 +85,7 @@ def test_a_malformed_history_never_breaks_a_page(environment, runs_folder, mnist
 def test_a_malformed_shipped_history_is_a_plain_message_on_the_train_page(environment, runs_folder, monkeypatch, tmp_path):
     shipped = tmp_path / "shipped" / "lstm_mnist.keras"
     shipped.parent.mkdir()
-    shutil.copy(SHIPPED, shipped)
+    shutil.copy(SHIPPED_MODEL_PATH, shipped)
     history_path_for(shipped).write_text(json.dumps(MALFORMED["string-accuracy"]))
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(shipped))
     app = _run(TRAIN_SCRIPT)
@@ -220,7 +218,7 @@ def finished_stand_in(job, on_progress, should_stop):
     record = make_record(config=job.config)
     for report in (*record.batches, *record.epochs):
         on_progress(report)
-    shutil.copy(SHIPPED, job.model_path)
+    shutil.copy(SHIPPED_MODEL_PATH, job.model_path)
     history_path_for(job.model_path).write_text(json.dumps(record.to_json()))
     return JobOutcome("finished", job.model_path, record.test_accuracy, record.test_loss)
 

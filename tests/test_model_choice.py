@@ -7,6 +7,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from model.shapes import SHIPPED_MODEL_PATH
 from tests.conftest import REPOSITORY
 from ui import resources
 
@@ -20,7 +21,7 @@ exec(compile(open({str(REPOSITORY / "app.py")!r}).read(), 'app.py', 'exec'))
 @pytest.fixture(autouse=True)
 def real_shipped_model(monkeypatch):
     """Other AppTest scripts in this process point `resources.SHIPPED_MODEL` elsewhere; use the real one."""
-    monkeypatch.setattr(resources, "SHIPPED_MODEL", REPOSITORY / "assets" / "lstm_mnist.keras")
+    monkeypatch.setattr(resources, "SHIPPED_MODEL", SHIPPED_MODEL_PATH)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from model.config import TrainConfig
+from model.shapes import SHIPPED_MODEL_PATH
 from model.training.supervisor import TrainingSupervisor
 from tests.conftest import REPOSITORY
 from ui import resources
@@ -26,7 +27,7 @@ DATA_FIELD = "MNIST data (optional)"
 @pytest.fixture(autouse=True)
 def real_shipped_model(monkeypatch):
     """Other AppTest scripts in this process point `resources.SHIPPED_MODEL` elsewhere; use the real one."""
-    monkeypatch.setattr(resources, "SHIPPED_MODEL", REPOSITORY / "assets" / "lstm_mnist.keras")
+    monkeypatch.setattr(resources, "SHIPPED_MODEL", SHIPPED_MODEL_PATH)
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
+from model.shapes import SHIPPED_MODEL_PATH
 from model.training.record import FORMAT_VERSION, FineTuneOutcome, RunRecord, RunRecordError, read_run_record
-from tests.conftest import REPOSITORY
 
 
 def make_record(**overrides) -> RunRecord:
@@ -63,7 +63,7 @@ def test_a_fine_tune_round_trips():
 
 
 def test_the_shipped_history_of_format_1_reads():
-    record = read_run_record(REPOSITORY / "assets" / "lstm_mnist.keras")
+    record = read_run_record(SHIPPED_MODEL_PATH)
     assert record.status == "finished" and record.train_size == 60000 and record.snapshots == () and record.kind == "train"
     assert isinstance(record.epochs[0], EpochProgress) and isinstance(record.config, TrainConfig)
 

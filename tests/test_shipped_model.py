@@ -8,15 +8,13 @@ import pytest
 from model.drawings import STYLES, render
 from model.preprocess import canvas_to_mnist
 from model.probe import Probe
+from model.shapes import SHIPPED_MODEL_PATH
 from model.training.store import load_history, load_model
-from tests.conftest import REPOSITORY
-
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    return load_model(SHIPPED)
+    return load_model(SHIPPED_MODEL_PATH)
 
 
 def test_shipped_model_is_the_seed_architecture(shipped):
@@ -29,7 +27,7 @@ def test_shipped_model_beats_99_percent_on_the_test_set(shipped, mnist):
     probabilities = shipped.predict(x_test.astype(np.float32) / 255.0, batch_size=1000, verbose=0)
     accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
     assert accuracy >= 0.990
-    history = load_history(SHIPPED)
+    history = load_history(SHIPPED_MODEL_PATH)
     assert history.status == "finished" and history.train_size == 60000
     assert history.test_accuracy == pytest.approx(accuracy, abs=2e-4)
 

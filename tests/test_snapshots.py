@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from model.probe import Probe
+from model.shapes import snapshot_path_for
 from model.training.snapshots import (
     MAX_EPOCH_SNAPSHOTS,
     SnapshotFileError,
@@ -14,7 +15,6 @@ from model.training.snapshots import (
     load_snapshots,
     moments_to_keep,
     save_snapshots,
-    snapshot_path_for,
 )
 from model.training.store import load_history
 from model.training.train import TrainConfig, network_weights, save_result, train

@@ -12,10 +12,10 @@ import keras
 import numpy as np
 import pytest
 
+from model.shapes import SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import MODEL_DIGEST_KEY
-from model.training.store import ModelFileError, history_path_for, load_history, load_model, save_run
+from model.training.store import ModelFileError, load_history, load_model, save_run
 from model.weights import file_digest, load_probe
-from tests.conftest import REPOSITORY
 from tests.test_run_record import make_record
 
 FIRST, SECOND = make_record(), make_record(test_accuracy=0.5)
@@ -146,7 +146,7 @@ def test_saved_models_are_portable_and_load_the_plain_way(tmp_path, small_model,
 
 
 def test_the_shipped_model_loads_the_plain_way_and_matches_its_probe(random_digits):
-    shipped = REPOSITORY / "assets" / "lstm_mnist.keras"
+    shipped = SHIPPED_MODEL_PATH
     plain = keras.saving.load_model(shipped)
     np.testing.assert_allclose(load_probe(shipped).predict(random_digits), plain.predict(random_digits, verbose=0), atol=1e-5)
     assert load_history(shipped).test_accuracy > 0.99, "its record still belongs to it"

@@ -11,11 +11,10 @@ import pytest
 
 from model import weights as weights_module
 from model.probe import Probe
+from model.shapes import SHIPPED_MODEL_PATH
 from model.training.store import load_model
 from model.weights import ModelFileError, load_probe, read_weights
-from tests.conftest import REPOSITORY
 
-SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 TOLERANCE = 1e-5
 
 
@@ -26,7 +25,7 @@ def _flat(network_weights) -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def shipped_keras():
-    return load_model(SHIPPED)
+    return load_model(SHIPPED_MODEL_PATH)
 
 
 def _saved(network, path):
@@ -40,13 +39,13 @@ def small_model_file(tmp_path, small_model):
 
 
 def test_shipped_weights_equal_keras_and_predictions_match(shipped_keras, random_digits):
-    read = read_weights(SHIPPED)
+    read = read_weights(SHIPPED_MODEL_PATH)
     expected = shipped_keras.get_weights()
     assert [array.shape for array in _flat(read)] == [array.shape for array in expected]
     for mine, theirs in zip(_flat(read), expected):
         np.testing.assert_array_equal(mine, theirs)
     assert [activation for _, _, activation in read.head] == ["relu", "softmax"]
-    probe = load_probe(SHIPPED)
+    probe = load_probe(SHIPPED_MODEL_PATH)
     keras_answers = shipped_keras.predict(random_digits, verbose=0)
     np.testing.assert_allclose(probe.run(random_digits).probabilities, keras_answers, atol=TOLERANCE)
     np.testing.assert_allclose(probe.predict(random_digits, batch_size=2), keras_answers, atol=TOLERANCE)

@@ -19,13 +19,13 @@ import streamlit as st
 
 from model.data import MnistUnavailableError, load_mnist
 from model.probe import Probe
+from model.shapes import MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import RunRecord, finite_or_none
 from model.training.store import ModelFileError, load_history
 from model.weights import load_probe
 from ui import settings
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-SHIPPED_MODEL = REPOSITORY / "assets" / "lstm_mnist.keras"
+SHIPPED_MODEL = SHIPPED_MODEL_PATH  # A module attribute, so that tests can serve another file.
 RUNS_DIRECTORY = settings.runs_directory()  # LSTM_DEMO_RUNS_DIR, from the environment or secrets.
 ACTIVE_MODEL_KEY = "active_model_path"
 PUBLIC_DATA_MESSAGE = "The MNIST digits are not available on this server at the moment."
@@ -86,7 +86,7 @@ def is_servable_model(path: object) -> bool:
             return True
         listed = RUNS_DIRECTORY / candidate.name
         return (
-            candidate.suffix == ".keras"
+            candidate.suffix == MODEL_SUFFIX
             and not candidate.name.startswith(".")
             and candidate.parent.resolve() == RUNS_DIRECTORY.resolve()
             and not listed.is_symlink()
@@ -133,7 +133,7 @@ def active_classifier() -> LoadedModel | None:
         st.error(
             f"The {'shipped ' if shipped else ''}model could not be loaded: {error}\n\n"
             "Train one in the **Train** view, or from a terminal with `python -m model.training "
-            "--out assets/lstm_mnist.keras`, then reload this page."
+            f"--out {SHIPPED_MODEL_PATH.relative_to(REPOSITORY)}`, then reload this page."
         )
         return None
 
@@ -191,11 +191,11 @@ def saved_models() -> list[tuple[Path, RunRecord | None]]:
     """The shipped model, then every saved run (newest first), each with its history if readable."""
     paths = [SHIPPED_MODEL] if SHIPPED_MODEL.is_file() else []
     if RUNS_DIRECTORY.is_dir():
-        runs = [path for path in RUNS_DIRECTORY.glob("*.keras") if not path.name.startswith(".")]
+        runs = [path for path in RUNS_DIRECTORY.glob(f"*{MODEL_SUFFIX}") if not path.name.startswith(".")]
         paths += sorted(runs, key=lambda path: path.stat().st_mtime, reverse=True)
     entries = []
     for path in paths:
-        history_file = path.with_name(path.stem + ".history.json")
+        history_file = history_path_for(path)
         # Keyed on both files' times: a record is checked again against its model when either changes.
         modified = (history_file.stat().st_mtime if history_file.is_file() else 0.0, path.stat().st_mtime)
         entries.append((path, _history(str(path), modified)))

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-IMAGE_SIDE = 28
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
+
 TEST_IMAGE_COUNT = 10_000
 MAXIMUM_ENCODED_LENGTH = 2_000  # A 28×28 byte image never compresses to more than ~1,100 characters.
-ROWS = IMAGE_SIDE
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 # Query parameter names, short because they live in the address bar.
 DRAWING_PARAMETER = "drawing"
@@ -42,8 +42,8 @@ def quantise(image: np.ndarray) -> np.ndarray:
 def encode_image(image: np.ndarray) -> str:
     """A 28×28 image with values in [0, 1] as a compact URL-safe string."""
     image = np.asarray(image, dtype=np.float64)
-    if image.shape != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"The image must be {IMAGE_SIDE}×{IMAGE_SIDE}, got shape {image.shape}.")
+    if image.shape != (IMAGE_ROWS, IMAGE_COLUMNS):
+        raise ValueError(f"The image must be {IMAGE_ROWS}×{IMAGE_COLUMNS}, got shape {image.shape}.")
     if not np.isfinite(image).all():
         raise ValueError("The image contains NaN or infinite values.")
     pixels = (quantise(image) * 255.0).astype(np.uint8)
@@ -63,7 +63,7 @@ def decode_image(text: str) -> np.ndarray:
         compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as error:
         raise ValueError("The drawing in the address is not valid base64.") from error
-    expected = IMAGE_SIDE * IMAGE_SIDE
+    expected = IMAGE_ROWS * IMAGE_COLUMNS
     decompressor = zlib.decompressobj()
     try:
         # Never inflate more than one image's worth, however the data claims to expand.
@@ -71,8 +71,8 @@ def decode_image(text: str) -> np.ndarray:
     except zlib.error as error:
         raise ValueError("The drawing in the address is damaged (it does not decompress).") from error
     if len(pixels) != expected or decompressor.unconsumed_tail or decompressor.unused_data or not decompressor.eof:
-        raise ValueError(f"The drawing in the address is not a {IMAGE_SIDE}×{IMAGE_SIDE} image (it may have been cut short).")
-    return np.frombuffer(pixels, dtype=np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE).astype(np.float32) / 255.0
+        raise ValueError(f"The drawing in the address is not a {IMAGE_ROWS}×{IMAGE_COLUMNS} image (it may have been cut short).")
+    return np.frombuffer(pixels, dtype=np.uint8).reshape(IMAGE_ROWS, IMAGE_COLUMNS).astype(np.float32) / 255.0
 
 
 def parse_index(text: str, count: int = TEST_IMAGE_COUNT) -> int:
@@ -87,8 +87,8 @@ def parse_index(text: str, count: int = TEST_IMAGE_COUNT) -> int:
 
 def parse_row(text: str) -> int:
     """A row written in the address: a whole number from 1 to 28."""
-    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > 2 or not 1 <= int(text) <= ROWS:
-        raise ValueError(f"The row in the address must be a number from 1 to {ROWS}.")
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > 2 or not 1 <= int(text) <= IMAGE_ROWS:
+        raise ValueError(f"The row in the address must be a number from 1 to {IMAGE_ROWS}.")
     return int(text)
 
 
@@ -100,7 +100,7 @@ class SharedReading:
     test_index: int | None = None
     mistake: bool = False
     model_name: str | None = None
-    row: int = ROWS
+    row: int = IMAGE_ROWS
 
     @property
     def has_digit(self) -> bool:
@@ -133,7 +133,7 @@ def parse_address(parameters: dict[str, str], model_names: list[str]) -> tuple[S
     if model_name is not None and model_name not in model_names:
         problems.append("The model named in the address is not on this server; the current model is used.")
         model_name = None
-    row = ROWS
+    row = IMAGE_ROWS
     if parameters.get(ROW_PARAMETER):
         try:
             row = parse_row(parameters[ROW_PARAMETER])
@@ -152,6 +152,6 @@ def address_parameters(image: np.ndarray | None, test_index: int | None, mistake
     has_digit = bool(parameters)
     if model_name:
         parameters[MODEL_PARAMETER] = model_name
-    if has_digit and row != ROWS:
+    if has_digit and row != IMAGE_ROWS:
         parameters[ROW_PARAMETER] = str(int(row))
     return parameters

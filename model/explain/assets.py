@@ -24,8 +24,8 @@ import numpy as np
 from model.explain.backprop import replay
 from model.explain.novelty import NoveltyDetector, fit_detector
 from model.files import write_atomically
+from model.shapes import NUMBER_OF_CLASSES, REPOSITORY, SHIPPED_MODEL_PATH, TEMPORARY_NPZ_SUFFIX, explain_assets_path_for
 
-ASSETS_SUFFIX = ".explain.npz"
 FORMAT_VERSION = 1
 
 
@@ -65,12 +65,6 @@ class ExplainAssets:
     def project(self, top_hidden: np.ndarray) -> np.ndarray:
         """Map coordinates of top-layer hidden states (..., units) → (..., 2)."""
         return (np.asarray(top_hidden, dtype=np.float64) - self.pca_mean) @ self.pca_components.T
-
-
-def assets_path_for(model_path: str | os.PathLike) -> Path:
-    """Where a model's explanation assets live: `name.keras` → `name.explain.npz`."""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + ASSETS_SUFFIX)
 
 
 def weights_digest(probe) -> str:
@@ -113,7 +107,7 @@ def compute_assets(probe, test_images, test_labels, train_images, train_labels, 
     test_final, test_peaks, test_peak_rows = _states(probe, test_images, defaults.batch_size)
     mean, components, explained = _pca(test_final)
     test_map = (test_final - mean) @ components.T
-    classes = np.arange(10)
+    classes = np.arange(NUMBER_OF_CLASSES)
     centres = np.stack([np.median(test_map[test_labels == digit], axis=0) for digit in classes])
     sample = np.concatenate(
         [generator.choice(np.flatnonzero(test_labels == digit), defaults.map_points_per_digit, replace=False) for digit in classes]
@@ -151,7 +145,7 @@ def compute_assets(probe, test_images, test_labels, train_images, train_labels, 
 
 def save_assets(arrays: dict, path: str | os.PathLike) -> Path:
     """Write the assets as a compressed `.npz`, atomically (a temporary file moved into place)."""
-    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), ".tmp.npz")
+    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), TEMPORARY_NPZ_SUFFIX)
 
 
 def load_assets(path: str | os.PathLike) -> ExplainAssets:
@@ -198,12 +192,12 @@ def build_assets_file(model_path: str | os.PathLike, data_path: str | os.PathLik
     probe = load_probe(model_path)
     (x_train, y_train), (x_test, y_test) = load_mnist(data_path)
     arrays = compute_assets(probe, x_test, y_test, x_train, y_train, weights_digest(probe))
-    return save_assets(arrays, out or assets_path_for(model_path))
+    return save_assets(arrays, out or explain_assets_path_for(model_path))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="assets/lstm_mnist.keras", help="the .keras model file")
+    parser.add_argument("--model", default=str(SHIPPED_MODEL_PATH.relative_to(REPOSITORY)), help="the .keras model file")
     parser.add_argument("--data", default=None, help="MNIST .npz (default: $MNIST_NPZ, else Keras's download)")
     parser.add_argument("--out", default=None, help="where to write (default: next to the model, name.explain.npz)")
     arguments = parser.parse_args(argv)

@@ -16,10 +16,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-MODEL_SUFFIX = ".keras"
-SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "assets" / "lstm_mnist.keras"  # Never pruned.
-# What a killed atomic save leaves: `model.training.store` writes `.NAME.<random>` + one of these suffixes.
-TEMPORARY_SUFFIXES = (".tmp.keras", ".json.tmp", ".tmp.npz", ".npz.tmp", ".tmp")
+from model.shapes import MODEL_SUFFIX, SHIPPED_MODEL_PATH, TEMPORARY_SUFFIXES
+
 # A temporary file younger than this may belong to a save going on right now in another replica
 # sharing the folder; a save takes seconds.
 TEMPORARY_FILE_MIN_AGE_SECONDS = 600
@@ -61,7 +59,7 @@ def prune_runs(runs_directory: str | os.PathLike, keep: int | None, protected: I
         return []
     if keep < 0:
         raise ValueError(f"The number of runs to keep cannot be negative, got {keep}")
-    shielded = {Path(path).resolve() for path in (*protected, SHIPPED_MODEL)}
+    shielded = {Path(path).resolve() for path in (*protected, SHIPPED_MODEL_PATH)}
     runs = saved_runs(runs_directory)
     excess = len(runs) - keep
     removable = [path for path in runs if path.resolve() not in shielded][: max(0, excess)]

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+from model.shapes import REPOSITORY
+
 SETTING_PREFIX = "LSTM_DEMO_"
 DATA_SETTING = "MNIST_NPZ"  # The server's own MNIST location; read beside the LSTM_DEMO_* names.
 MODES = ("local", "public")

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from model.config import TrainConfig
+from model.shapes import IMAGE_ROWS
 from model.training.record import RunRecord
 
 MNIST_TRAIN_IMAGES = 60000
 MNIST_TEST_IMAGES = 10000
-IMAGE_ROWS = 28
 VALIDATION_WORK_PER_IMAGE = 1 / 3  # A forward pass only, in big batches.
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
+from model.shapes import history_path_for
 
-HISTORY_SUFFIX = ".history.json"
 # The SHA-256 of the model file a record was saved with (written by `model.training.store.save_run`).
 MODEL_DIGEST_KEY = "model_sha256"
 FORMAT_VERSION = 2  # 2 added snapshots, the run's kind and the fine-tune outcome.
@@ -104,11 +104,6 @@ class RunRecord:
             return _parse_dataclass(cls, {**data, "format": FORMAT_VERSION}, "")
         except (TypeError, ValueError) as error:
             raise RunRecordError(f"{source} is malformed: {error}") from None
-
-
-def history_path_for(model_path: str | os.PathLike) -> Path:
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + HISTORY_SUFFIX)
 
 
 def read_run_record(model_path: str | os.PathLike) -> RunRecord | None:

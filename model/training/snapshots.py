@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from model.files import write_atomically
+from model.shapes import TEMPORARY_NPZ_SUFFIX
 
-SNAPSHOTS_SUFFIX = ".snapshots.npz"
 FIRST_EPOCH_FRACTIONS = (0.125, 0.25, 0.5)
 MAX_EPOCH_SNAPSHOTS = 30  # Longer runs keep evenly spaced epochs, so the file stays a few MB.
 STORED_DTYPE = np.float16
@@ -65,11 +65,6 @@ class Snapshots:
         return lstm, head
 
 
-def snapshot_path_for(model_path: str | os.PathLike) -> Path:
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + SNAPSHOTS_SUFFIX)
-
-
 def moments_to_keep(epochs: int) -> list[float]:
     """The epochs-done values a run of `epochs` epochs snapshots, the untrained network first."""
     if epochs <= MAX_EPOCH_SNAPSHOTS:
@@ -92,7 +87,7 @@ def save_snapshots(snapshots: list[WeightSnapshot], path: str | os.PathLike) -> 
         arrays[f"dense{layer_index}_kernel"] = np.stack([s.head[layer_index][0] for s in snapshots]).astype(STORED_DTYPE)
         arrays[f"dense{layer_index}_bias"] = np.stack([s.head[layer_index][1] for s in snapshots]).astype(STORED_DTYPE)
         arrays[f"dense{layer_index}_activation"] = np.array(activation)
-    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), ".tmp.npz")
+    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), TEMPORARY_NPZ_SUFFIX)
 
 
 def load_snapshots(path: str | os.PathLike) -> Snapshots:

@@ -19,6 +19,7 @@ import numpy as np
 
 from model.config import BatchProgress, EpochProgress
 from model.network import recurrent_layers_of
+from model.shapes import NUMBER_OF_CLASSES
 from model.training.augment import augment_batch
 from model.training.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep
 
@@ -176,8 +177,8 @@ def validate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Vali
     predictions = probabilities.argmax(axis=1)
     right = predictions == labels
     confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
-    counts = np.bincount(labels, minlength=10)
-    hits = np.bincount(labels[right], minlength=10)
+    counts = np.bincount(labels, minlength=NUMBER_OF_CLASSES)
+    hits = np.bincount(labels[right], minlength=NUMBER_OF_CLASSES)
     with np.errstate(invalid="ignore", divide="ignore"):
         class_accuracy = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
     return Validation(

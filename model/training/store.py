@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.files import temporary_path_beside, write_atomically
-from model.training.record import HISTORY_SUFFIX, MODEL_DIGEST_KEY, RunRecord, RunRecordError, history_path_for, read_run_record  # noqa: F401  (re-exported)
+from model.shapes import (
+    IMAGE_COLUMNS,
+    IMAGE_ROWS,
+    MODEL_SUFFIX,
+    NUMBER_OF_CLASSES,
+    TEMPORARY_JSON_SUFFIX,
+    TEMPORARY_MODEL_SUFFIX,
+    history_path_for,
+)
+from model.training.record import MODEL_DIGEST_KEY, RunRecord, RunRecordError, read_run_record
 from model.weights import ModelFileError, file_digest  # noqa: F401  (one error for every model-file problem, Keras-free)
 
 if TYPE_CHECKING:
@@ -31,16 +40,16 @@ if TYPE_CHECKING:
 
 
 def write_json_atomically(data: Any, path: str | os.PathLike) -> None:
-    write_atomically(path, lambda stream: stream.write(json.dumps(data, indent=1).encode("utf-8")), ".json.tmp")
+    write_atomically(path, lambda stream: stream.write(json.dumps(data, indent=1).encode("utf-8")), TEMPORARY_JSON_SUFFIX)
 
 
 def save_run(model: keras.Model, history: RunRecord, model_path: str | os.PathLike) -> Path:
     """Write the model (portable) and its run record, replaced as one pair; return the model's path."""
     model_path = Path(model_path)
-    if model_path.suffix != ".keras":
-        raise ValueError(f"A model file must end in .keras, got {model_path.name}")
+    if model_path.suffix != MODEL_SUFFIX:
+        raise ValueError(f"A model file must end in {MODEL_SUFFIX}, got {model_path.name}")
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary_model = temporary_path_beside(model_path, ".tmp.keras")
+    temporary_model = temporary_path_beside(model_path, TEMPORARY_MODEL_SUFFIX)
     try:
         save_portable_model(model, temporary_model)
         # Both files are complete before either is moved into place, so each is always whole. The record
@@ -90,12 +99,12 @@ def load_model(model_path: str | os.PathLike) -> keras.Model:
     """
     import keras
 
-    from model.network import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES, detect_device, lstm_layers_of, set_cudnn_mode
+    from model.network import detect_device, lstm_layers_of, set_cudnn_mode
 
     model_path = Path(model_path)
     if not model_path.is_file():
         raise ModelFileError(f"No model file at {model_path}.")
-    if model_path.suffix != ".keras" or not zipfile.is_zipfile(model_path):
+    if model_path.suffix != MODEL_SUFFIX or not zipfile.is_zipfile(model_path):
         raise ModelFileError(f"{model_path.name} is not a Keras .keras model file.")
     try:
         model = keras.saving.load_model(model_path, compile=False, safe_mode=True)

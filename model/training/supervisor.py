@@ -34,12 +34,12 @@ from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.data import Split
 from model.hosting.runs_folder import check_disk_space, prune_runs
 from model.hosting.settings import DemoSettings
+from model.shapes import REPOSITORY
 from model.training.process import NICENESS, STOP, JobOutcome, TrainingJob, read_frame, thread_environment, write_frame
 
 ACTIVE_STATES = ("starting", "running", "stopping")
 LOCK_FILE_NAME = ".training.lock"
 POLL_SECONDS = 0.2
-REPOSITORY = Path(__file__).resolve().parents[2]
 EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
 
 

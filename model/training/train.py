@@ -28,9 +28,10 @@ import numpy as np
 from model.config import SEED_RECIPE, BatchProgress, EpochProgress, FineTuneConfig, TrainConfig  # noqa: F401  (re-exported)
 from model.data import Split
 from model.network import build_model, detect_device, lstm_layers_of
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, snapshot_path_for
 from model.training.augment import augment_batch
 from model.training.record import FineTuneOutcome, RunRecord, read_run_record
-from model.training.snapshots import WeightSnapshot, save_snapshots, snapshot_path_for
+from model.training.snapshots import WeightSnapshot, save_snapshots
 from model.training.steps import (  # noqa: F401  (network_weights and validate are re-exported)
     PROGRESS_INTERVAL_SECONDS,
     ProgressReporter,
@@ -186,8 +187,8 @@ def _check_corrections(images: np.ndarray, labels: np.ndarray, settings: FineTun
     labels = np.asarray(labels).astype(np.int64)
     if images.ndim == 2:
         images = images[None]
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"Corrections must be 28×28 images, got shape {images.shape}.")
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_ROWS, IMAGE_COLUMNS):
+        raise ValueError(f"Corrections must be {IMAGE_ROWS}×{IMAGE_COLUMNS} images, got shape {images.shape}.")
     if len(images) == 0 or len(images) != len(labels):
         raise ValueError(f"Give at least one correction, with one label each (got {len(images)} images and {len(labels)} labels).")
     if len(images) > settings.max_corrections:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from model.shapes import NUMBER_OF_CLASSES
+
 # One colour per digit, the same on every chart of the page (lines, bars, labels, unit groups): the
 # colour-blind-safe Okabe–Ito palette without its black and yellow (too faint on white), extended
 # with three colours from Paul Tol's muted scheme. Each digit is also labelled in text, so colour is
@@ -68,8 +70,9 @@ def confusion_matrix(matrix: np.ndarray) -> go.Figure:
     matrix = np.asarray(matrix)
     off_diagonal = matrix.astype(float).copy()
     np.fill_diagonal(off_diagonal, np.nan)
+    digits = [str(digit) for digit in range(NUMBER_OF_CLASSES)]
     heatmap = {
-        "type": "heatmap", "z": np.log1p(off_diagonal), "x": [str(d) for d in range(10)], "y": [str(d) for d in range(10)],
+        "type": "heatmap", "z": np.log1p(off_diagonal), "x": digits, "y": digits,
         "text": matrix, "texttemplate": "%{text}", "customdata": matrix, "colorscale": COUNTS, "showscale": False,
         "hovertemplate": "true %{y}, predicted %{x}: %{customdata}<extra></extra>",
     }  # fmt: skip

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
 from ui.components.charts import CURRENT_ROW, DECIDED_ROW, DIGIT_COLOURS, DIVERGING, INK, MARK_ON_INK, QUIET_GREY, SEQUENTIAL
 
 NOTABLE_PROBABILITY = 0.15  # A digit whose probability never reaches this after any row is drawn in grey, unlabelled.
 OTHER_DIGITS = f"digits never above {NOTABLE_PROBABILITY:.0%}"
 GATE_TITLES = ("input gate", "forget gate", "candidate", "output gate")
-ROWS = 28
 # How units are ordered along each heatmap's x axis (the page explains both in full).
 TOP_LAYER_ORDER = "units grouped by the digit each pushes up most"
 LOWER_LAYER_ORDER = "units sorted along their main outgoing-weight direction"
@@ -30,7 +30,7 @@ WAITING_ANSWER_NOTE = "Draw a digit: its answer after every row appears here"
 WAITING_LAYERS_NOTE = "Draw a digit: each layer's state after every row appears here"
 
 
-def picture_spec(image: np.ndarray | None, side: int, current_row: int = ROWS, decision_row: int | None = None) -> dict:
+def picture_spec(image: np.ndarray | None, side: int, current_row: int = IMAGE_ROWS, decision_row: int | None = None) -> dict:
     """The 28×28 input as the network sees it, `side` pixels square, with the same row marks as the other figures.
 
     Painted like a heatmap panel (white ink on black), so pointing at a row outlines it in the reading
@@ -71,11 +71,11 @@ def label_positions(running: np.ndarray, digits: list[int]) -> dict[int, tuple[i
 
 
 def _marks(current_row: int, decision_row: int | None) -> dict:
-    return {"rows": ROWS, "current_row": int(current_row), "decided_row": None if decision_row is None else int(decision_row),
+    return {"rows": IMAGE_ROWS, "current_row": int(current_row), "decided_row": None if decision_row is None else int(decision_row),
             "current_colour": CURRENT_ROW, "decided_colour": DECIDED_ROW}  # fmt: skip
 
 
-def answer_spec(running: np.ndarray, current_row: int = ROWS, decision_row: int | None = None, true_label: int | None = None) -> dict:
+def answer_spec(running: np.ndarray, current_row: int = IMAGE_ROWS, decision_row: int | None = None, true_label: int | None = None) -> dict:
     """The running answer: each digit's probability after rows 1…28 (lines labelled at their peaks), and all ten after `current_row`.
 
     Digits that never reach NOTABLE_PROBABILITY are thin grey lines without labels: they lie flat
@@ -143,7 +143,7 @@ def states_spec(
     image: np.ndarray,
     layer_states: list[np.ndarray],
     unit_orders: list[np.ndarray],
-    current_row: int = ROWS,
+    current_row: int = IMAGE_ROWS,
     decision_row: int | None = None,
     top_unit_groups: np.ndarray | None = None,
     state_name: str = "hidden state",
@@ -183,7 +183,7 @@ def states_spec(
 
 
 def gates_spec(
-    layer_gates: list[np.ndarray], unit_orders: list[np.ndarray], current_row: int = ROWS, decision_row: int | None = None
+    layer_gates: list[np.ndarray], unit_orders: list[np.ndarray], current_row: int = IMAGE_ROWS, decision_row: int | None = None
 ) -> dict:
     """Each layer's four gates after every row (28 rows × units): a row of panels per layer, gate names above the columns.
 
@@ -219,7 +219,7 @@ def gates_spec(
 
 def waiting_answer_spec() -> dict:
     """The running answer's place before anything is read: its axes, and a word on what will appear there."""
-    figure = answer_spec(np.zeros((ROWS, 10)))
+    figure = answer_spec(np.zeros((IMAGE_ROWS, NUMBER_OF_CLASSES)))
     figure.update(running=None, lines=[], quiet={**figure["quiet"], "digits": []}, bars=None, note=WAITING_ANSWER_NOTE)
     return figure
 
@@ -235,10 +235,11 @@ def waiting_heatmaps_spec(heatmaps: dict) -> dict:
 def reading_table(running: np.ndarray, image: np.ndarray, layer_values: dict[str, np.ndarray]) -> str:
     """The figures' data as CSV, one line per row read: the ten probabilities, the input row, and every named layer value."""
     running = np.asarray(running, dtype=float)
-    header = ["row", "answer"] + [f"p_{digit}" for digit in range(running.shape[1])] + [f"pixel_{column}" for column in range(1, 29)]
-    columns = [np.arange(1, ROWS + 1)[:, None], np.argmax(running, axis=1)[:, None], running, np.asarray(image, dtype=float)]
+    header = ["row", "answer"] + [f"p_{digit}" for digit in range(running.shape[1])]
+    header += [f"pixel_{column}" for column in range(1, IMAGE_COLUMNS + 1)]
+    columns = [np.arange(1, IMAGE_ROWS + 1)[:, None], np.argmax(running, axis=1)[:, None], running, np.asarray(image, dtype=float)]
     for name, values in layer_values.items():
-        values = np.asarray(values, dtype=float).reshape(ROWS, -1)
+        values = np.asarray(values, dtype=float).reshape(IMAGE_ROWS, -1)
         header += [f"{name}_{unit}" for unit in range(values.shape[1])]
         columns.append(values)
     table = np.hstack(columns)

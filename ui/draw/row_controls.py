@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from model.shapes import IMAGE_ROWS
 from ui import state as keys
 from ui.components.browser_actions import play_clock
 
-ROWS = 28
 SECONDS_PER_ROW = {"slow": 0.6, "normal": 0.25, "fast": 0.08}  # The wait before each next row, on top of its redraw.
 PLAY_TICK_KEY = "play_tick"
 PENDING_ROW = "reading_row_from_address"  # The address's row, applied when its digit is first read.
@@ -28,14 +28,14 @@ def row_in_step(signature: str) -> int:
     previous = st.session_state.get(keys.DRAWING_SIGNATURE)
     if previous != signature:
         st.session_state[keys.DRAWING_SIGNATURE] = signature
-        st.session_state[keys.ROW] = st.session_state.pop(PENDING_ROW, ROWS)
+        st.session_state[keys.ROW] = st.session_state.pop(PENDING_ROW, IMAGE_ROWS)
         st.session_state[keys.PLAYING] = False
         if previous is None:
             # The slider left the page with the last digit: a slider that comes back under the same key
             # showed its old position while the page read row 28 (the Reset-then-draw bug), so it gets a new key.
             st.session_state[keys.ROW_SLIDER_GENERATION] = st.session_state.get(keys.ROW_SLIDER_GENERATION, 0) + 1
-    row = int(np.clip(st.session_state.get(keys.ROW, ROWS), 1, ROWS))
-    if st.session_state.get(keys.PLAYING) and row >= ROWS:
+    row = int(np.clip(st.session_state.get(keys.ROW, IMAGE_ROWS), 1, IMAGE_ROWS))
+    if st.session_state.get(keys.PLAYING) and row >= IMAGE_ROWS:
         st.session_state[keys.PLAYING] = False
     st.session_state[keys.ROW] = row
     return row
@@ -47,12 +47,12 @@ def forget_digit() -> None:
 
 
 def _set_row(row: int) -> None:
-    st.session_state[keys.ROW] = int(np.clip(row, 1, ROWS))
+    st.session_state[keys.ROW] = int(np.clip(row, 1, IMAGE_ROWS))
 
 
 def _step(delta: int) -> None:
     st.session_state[keys.PLAYING] = False
-    _set_row(st.session_state.get(keys.ROW, ROWS) + delta)
+    _set_row(st.session_state.get(keys.ROW, IMAGE_ROWS) + delta)
 
 
 def _slider_moved(slider_key: str) -> None:
@@ -64,7 +64,7 @@ def _toggle_play() -> None:
     if st.session_state.get(keys.PLAYING):
         st.session_state[keys.PLAYING] = False
         return
-    if st.session_state.get(keys.ROW, ROWS) >= ROWS:
+    if st.session_state.get(keys.ROW, IMAGE_ROWS) >= IMAGE_ROWS:
         st.session_state[keys.ROW] = 1
     st.session_state[keys.PLAYING] = True
 
@@ -73,9 +73,9 @@ def _play_tick() -> None:
     """One step of Play (pressed by the browser's clock, see `browser_actions.play_clock`)."""
     if not st.session_state.get(keys.PLAYING):
         return
-    row = st.session_state.get(keys.ROW, ROWS) + 1
+    row = st.session_state.get(keys.ROW, IMAGE_ROWS) + 1
     _set_row(row)
-    if row >= ROWS:
+    if row >= IMAGE_ROWS:
         st.session_state[keys.PLAYING] = False
 
 
@@ -104,7 +104,7 @@ def row_controls(row: int, running: np.ndarray | None) -> None:
         # Pressed by Play's clock in the browser, never by hand (hidden by _PAGE_CSS).
         st.button("Next row (Play)", key=PLAY_TICK_KEY, on_click=_play_tick, disabled=waiting)
         st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right",
-                  disabled=waiting or row >= ROWS)  # fmt: skip
+                  disabled=waiting or row >= IMAGE_ROWS)  # fmt: skip
         st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
         if waiting:
             st.metric(f"Answer after row {row}", "–", width="content")
@@ -117,7 +117,7 @@ def row_controls(row: int, running: np.ndarray | None) -> None:
     st.slider(
         "Row",
         1,
-        ROWS,
+        IMAGE_ROWS,
         key=slider_key,
         on_change=_slider_moved,
         args=(slider_key,),

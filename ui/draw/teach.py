@@ -18,6 +18,7 @@ import streamlit as st
 
 from model.config import FineTuneConfig, TrainConfig
 from model.data import MnistUnavailableError
+from model.shapes import NUMBER_OF_CLASSES
 from model.training.record import RunRecordError, read_run_record
 from model.training.supervisor import RunSnapshot, TrainingBusyError
 from ui import resources, settings
@@ -63,7 +64,7 @@ def correction_buttons(image: np.ndarray | None, predicted: int | None) -> None:
     waiting = image is None or predicted is None
     label = "Misread? Teach it" if waiting else f"Not a {predicted}? Teach it"
     with st.popover(label, icon=":material/school:", disabled=waiting, help="Draw a digit first" if waiting else None):
-        others = [digit for digit in range(10) if digit != predicted]
+        others = [digit for digit in range(NUMBER_OF_CLASSES) if digit != predicted]
         st.pills("Say what it is: the drawing joins your corrections below, to teach a copy of the model.", others,
                  format_func=lambda digit: f"It's a {digit}", key=LABEL_KEY, disabled=waiting,
                  on_change=None if waiting else _picked, args=None if waiting else (image,))  # fmt: skip

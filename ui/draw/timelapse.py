@@ -15,7 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 from model.probe import Probe
-from model.training.snapshots import SnapshotFileError, describe_moment, load_snapshots, snapshot_path_for
+from model.shapes import snapshot_path_for
+from model.training.snapshots import SnapshotFileError, describe_moment, load_snapshots
 from ui import resources
 from ui import state as keys
 

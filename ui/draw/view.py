@@ -25,6 +25,7 @@ from model.data import MnistUnavailableError
 from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
 from ui import resources, share
 from ui import state as keys
 from ui.components.browser_actions import reading_actions
@@ -39,14 +40,13 @@ from ui.explain import what_if
 
 CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 140
-ROWS = 28
 DEFAULT_BRUSH_WIDTH = 20
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 ANSWER_CHART_KEY = "reading_answer"
 INPUT_PICTURE_KEY = "reading_input"
 STATES_CHART_KEY = "reading_states"
 _ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
-_PICTURE_CAPTION = "What the network sees: 28×28, centred as MNIST was"
+_PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centred as MNIST was"
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def render() -> None:
         return
     st.caption(
         f"Using the {loaded.label}. The network reads your drawing the way it read MNIST: "
-        "as 28 rows of 28 pixels, top to bottom, one row at a time."
+        f"as {IMAGE_ROWS} rows of {IMAGE_COLUMNS} pixels, top to bottom, one row at a time."
     )
     drawing_section(loaded)
     teach_view.teach_panel()  # The visitor's corrections and Teach it (ui/draw/teach.py).
@@ -275,21 +275,21 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
 def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_column) -> None:
     """The reading's place before anything is read, element for element as `drawing_section` lays out a digit."""
     rows.forget_digit()
-    _write_address(None, ROWS)
+    _write_address(None, IMAGE_ROWS)
     with answer_column:
         st.metric("Prediction", "–")
         st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
         empty_picture = reading_charts.picture_spec(None, INPUT_PICTURE_SIDE)
-        reading_figure(empty_picture, key=INPUT_PICTURE_KEY, alt="The network's 28×28 input: empty.")
+        reading_figure(empty_picture, key=INPUT_PICTURE_KEY, alt=f"The network's {IMAGE_ROWS}×{IMAGE_COLUMNS} input: empty.")
         st.caption(_PICTURE_CAPTION)
         teach_view.correction_buttons(None, None)
     with chart_column:
         reading_figure(reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn.")
         st.caption(_ANSWER_CAPTION)
-    rows.row_controls(ROWS, None)
-    view = _states_view(loaded, None, None, ROWS, None)
-    _reading_downloads(None, None, view, ROWS)
-    explain_view.render(loaded, None, None, ROWS)
+    rows.row_controls(IMAGE_ROWS, None)
+    view = _states_view(loaded, None, None, IMAGE_ROWS, None)
+    _reading_downloads(None, None, view, IMAGE_ROWS)
+    explain_view.render(loaded, None, None, IMAGE_ROWS)
 
 
 def _canvas_buttons() -> None:
@@ -315,7 +315,7 @@ def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: 
     reading_figure(
         reading_charts.picture_spec(digit.image, INPUT_PICTURE_SIDE, row, decided),
         key=INPUT_PICTURE_KEY,
-        alt=f"The 28×28 image the network reads: {digit.description}",
+        alt=f"The {IMAGE_ROWS}×{IMAGE_COLUMNS} image the network reads: {digit.description}",
     )
     st.caption(_PICTURE_CAPTION)
 
@@ -353,12 +353,12 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: Pro
     view = st.segmented_control("Show", STATE_VIEWS, default=STATE_VIEWS[0], key=keys.STATE_VIEW) or STATE_VIEWS[0]
     probe = loaded.probe
     if digit is None or result is None:
-        empty = _states_figure(probe, np.zeros((ROWS, ROWS)), _nothing_read(probe), view, ROWS, None, scaled=False)
+        empty = _states_figure(probe, np.zeros((IMAGE_ROWS, IMAGE_COLUMNS)), _nothing_read(probe), view, IMAGE_ROWS, None, scaled=False)
         figure = reading_charts.waiting_heatmaps_spec(empty)
         alt = f"Heatmaps of each layer's {view.lower()} after each row, empty until a digit is drawn."
     else:
         figure = _states_figure(probe, digit.image, result, view, row, decided)
-        alt = f"Heatmaps of each layer's {view.lower()} after each of the 28 rows."
+        alt = f"Heatmaps of each layer's {view.lower()} after each of the {IMAGE_ROWS} rows."
     figure_column, note_column = st.columns([3.2, 1], gap="medium")
     with figure_column:
         reading_figure(figure, key=STATES_CHART_KEY, alt=alt)
@@ -369,9 +369,11 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: Pro
 
 def _nothing_read(probe) -> ProbeResult:
     """Zeros in the shapes of a reading, to lay the panels out before there is a digit (never shown as values)."""
-    layers = [np.zeros((ROWS, len(order)), dtype=np.float32) for order in probe.unit_order]
-    gates = [np.zeros((ROWS, 4, len(order)), dtype=np.float32) for order in probe.unit_order]
-    return ProbeResult(np.zeros(10), np.zeros((ROWS, 10)), np.stack(layers), np.stack(layers), np.stack(gates))
+    layers = [np.zeros((IMAGE_ROWS, len(order)), dtype=np.float32) for order in probe.unit_order]
+    gates = [np.zeros((IMAGE_ROWS, 4, len(order)), dtype=np.float32) for order in probe.unit_order]
+    return ProbeResult(
+        np.zeros(NUMBER_OF_CLASSES), np.zeros((IMAGE_ROWS, NUMBER_OF_CLASSES)), np.stack(layers), np.stack(layers), np.stack(gates)
+    )
 
 
 def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row: int, decided: int | None, scaled: bool = True) -> dict:

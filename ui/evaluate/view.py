@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from model.data import MnistUnavailableError
+from model.shapes import NUMBER_OF_CLASSES
 from ui import resources
 from ui.components import charts
 from ui.draw import view as draw_view
@@ -35,7 +36,7 @@ def evaluate(model_path: str, modified_time: float, data_path: str | None) -> di
     probabilities = loaded.probe.predict(images.astype(np.float32) / 255.0, batch_size=EVALUATION_BATCH_SIZE)
     predicted = probabilities.argmax(axis=1)
     confidence_in_truth = np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, 1.0)
-    matrix = np.zeros((10, 10), dtype=int)
+    matrix = np.zeros((NUMBER_OF_CLASSES, NUMBER_OF_CLASSES), dtype=int)
     np.add.at(matrix, (labels, predicted), 1)
     mistakes = np.flatnonzero(predicted != labels)
     # The most confident mistakes first: they are the most telling.

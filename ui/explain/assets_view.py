@@ -15,7 +15,8 @@ import threading
 import streamlit as st
 
 from model.data import MnistUnavailableError
-from model.explain.assets import AssetDefaults, ExplainAssets, assets_path_for, compute_assets, load_assets, save_assets, weights_digest
+from model.explain.assets import AssetDefaults, ExplainAssets, compute_assets, load_assets, save_assets, weights_digest
+from model.shapes import explain_assets_path_for
 from ui import resources, settings
 
 ON_DEMAND_DIGITS = 10000  # Training digits the novelty centroids are fitted on when a run's assets are computed in the page.
@@ -36,7 +37,7 @@ def _weights_digest(path: str, modified_time: float, probe_id: int, _probe) -> s
 
 def assets_for(loaded: resources.LoadedModel) -> tuple[ExplainAssets | None, str]:
     """The model's assets if they exist and belong to its weights; else None and why not."""
-    path = assets_path_for(loaded.path)
+    path = explain_assets_path_for(loaded.path)
     if not path.is_file():
         return None, "The map, the unit examples and the not-a-digit check have not been computed for this model yet."
     assets = _load_assets(str(path), path.stat().st_mtime)
@@ -140,4 +141,4 @@ def _compute_and_save_assets(loaded: resources.LoadedModel, x_train, y_train, x_
             weights_digest(loaded.probe),
             AssetDefaults(training_digits=ON_DEMAND_DIGITS),
         )
-        save_assets(arrays, assets_path_for(loaded.path))
+        save_assets(arrays, explain_assets_path_for(loaded.path))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
 from ui.components.charts import CURRENT_ROW, DIGIT_COLOURS, DIVERGING, INK, QUIET_GREY, base_layout
 
 SUPPORTS = "#b2182b"  # Rows that support the digit.
@@ -19,17 +20,17 @@ OPPOSES = "#2166ac"  # Rows that speak against it.
 BLANKED = "rgba(213, 94, 0, 0.45)"
 GATE_NAMES = ("input gate i", "forget gate f", "candidate g", "output gate o")
 GATE_COLOURS = ("#009E73", "#0072B2", "#CC79A7", "#E69F00")
-ROWS = np.arange(1, 29)
+ROW_NUMBERS = np.arange(1, IMAGE_ROWS + 1)  # Rows as a reader counts them.
 _INVISIBLE = {"opacity": 0, "size": 9}
-_ROW_AXIS = {"autorange": "reversed", "title": {"text": "row"}, "tickvals": [1, 7, 14, 21, 28], "zeroline": False}
+_ROW_AXIS = {"autorange": "reversed", "title": {"text": "row"}, "tickvals": [1, 7, 14, 21, IMAGE_ROWS], "zeroline": False}
 
 
 def _image_heatmap(image: np.ndarray, axis: str = "") -> dict:
     return {
         "type": "heatmap",
         "z": np.asarray(image, dtype=float),
-        "x": np.arange(1, 29),
-        "y": ROWS,
+        "x": np.arange(1, IMAGE_COLUMNS + 1),
+        "y": ROW_NUMBERS,
         "colorscale": INK,
         "zmin": 0,
         "zmax": 1,
@@ -68,7 +69,7 @@ def row_importance_figure(image: np.ndarray, scores: dict[str, np.ndarray], digi
                 "type": "bar",
                 "orientation": "h",
                 "x": values,
-                "y": ROWS,
+                "y": ROW_NUMBERS,
                 "marker": {"color": _bar_colours(values)},
                 "xaxis": f"x{axis}",
                 "yaxis": f"y{axis}",
@@ -151,18 +152,25 @@ def what_if_figure(image: np.ndarray, blanked_rows) -> go.Figure:
         "showticklabels": False,
         "showgrid": False,
         "zeroline": False,
-        "range": [0.5, 28.5],
+        "range": [0.5, IMAGE_COLUMNS + 0.5],
         "fixedrange": True,
         "constrain": "domain",
     }
-    layout["yaxis"] = {**_ROW_AXIS, "scaleanchor": "x", "range": [28.5, 0.5], "autorange": False, "fixedrange": True, "constrain": "domain"}
+    layout["yaxis"] = {
+        **_ROW_AXIS,
+        "scaleanchor": "x",
+        "range": [IMAGE_ROWS + 0.5, 0.5],
+        "autorange": False,
+        "fixedrange": True,
+        "constrain": "domain",
+    }
     layout["shapes"] = [
         {
             "type": "rect",
             "xref": "x",
             "yref": "y",
             "x0": 0.5,
-            "x1": 28.5,
+            "x1": IMAGE_COLUMNS + 0.5,
             "y0": row + 0.5,
             "y1": row + 1.5,
             "fillcolor": BLANKED,
@@ -170,7 +178,7 @@ def what_if_figure(image: np.ndarray, blanked_rows) -> go.Figure:
         }
         for row in sorted(blanked_rows)
     ]
-    return go.Figure({"data": [_image_heatmap(image), _click_grid(28, 28)], "layout": layout})
+    return go.Figure({"data": [_image_heatmap(image), _click_grid(IMAGE_COLUMNS, IMAGE_ROWS)], "layout": layout})
 
 
 def unit_picker_figure(hidden: np.ndarray, order: np.ndarray, selected_unit: int | None, layer: int) -> go.Figure:
@@ -185,19 +193,19 @@ def unit_picker_figure(hidden: np.ndarray, order: np.ndarray, selected_unit: int
         "range": [0.5, units + 0.5],
         "fixedrange": True,
     }
-    layout["yaxis"] = {**_ROW_AXIS, "range": [28.5, 0.5], "autorange": False, "fixedrange": True}
+    layout["yaxis"] = {**_ROW_AXIS, "range": [IMAGE_ROWS + 0.5, 0.5], "autorange": False, "fixedrange": True}
     heatmap = {
         "type": "heatmap",
         "z": ordered,
         "x": np.arange(1, units + 1),
-        "y": ROWS,
+        "y": ROW_NUMBERS,
         "colorscale": DIVERGING,
         "zmin": -1,
         "zmax": 1,
         "showscale": False,
         "hoverinfo": "skip",
     }
-    grid = _click_grid(units, 28)
+    grid = _click_grid(units, IMAGE_ROWS)
     positions = np.asarray(grid["customdata"])
     grid["customdata"] = np.stack([positions[:, 0], np.asarray(order)[positions[:, 1]]], axis=1).tolist()
     grid["hovertemplate"] = "unit %{customdata[1]}, row %{y}<extra></extra>"
@@ -211,7 +219,7 @@ def unit_picker_figure(hidden: np.ndarray, order: np.ndarray, selected_unit: int
                 "x0": position - 0.5,
                 "x1": position + 0.5,
                 "y0": 0.5,
-                "y1": 28.5,
+                "y1": IMAGE_ROWS + 0.5,
                 "line": {"color": CURRENT_ROW, "width": 2},
             }
         ]
@@ -224,7 +232,7 @@ def unit_trace_figure(hidden: np.ndarray, cell: np.ndarray, gates: np.ndarray, r
         {
             "type": "scatter",
             "mode": "lines",
-            "x": ROWS,
+            "x": ROW_NUMBERS,
             "y": np.asarray(hidden),
             "name": "hidden h",
             "line": {"color": CURRENT_ROW, "width": 3},
@@ -232,7 +240,7 @@ def unit_trace_figure(hidden: np.ndarray, cell: np.ndarray, gates: np.ndarray, r
         {
             "type": "scatter",
             "mode": "lines",
-            "x": ROWS,
+            "x": ROW_NUMBERS,
             "y": np.asarray(cell),
             "name": "cell c",
             "line": {"color": "#882255", "width": 2, "dash": "dash"},
@@ -243,7 +251,7 @@ def unit_trace_figure(hidden: np.ndarray, cell: np.ndarray, gates: np.ndarray, r
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": ROWS,
+                "x": ROW_NUMBERS,
                 "y": np.asarray(gates[:, index]),
                 "name": name,
                 "line": {"color": colour, "width": 2},
@@ -254,7 +262,7 @@ def unit_trace_figure(hidden: np.ndarray, cell: np.ndarray, gates: np.ndarray, r
     layout = base_layout(f"Unit {unit} of layer {layer + 1}, row by row", 380, showlegend=True)
     layout["xaxis"] = {"domain": [0, 1], "anchor": "y", "matches": "x2", "showticklabels": False}
     layout["yaxis"] = {"domain": [0.55, 1], "title": {"text": "state"}, "zeroline": True}
-    layout["xaxis2"] = {"domain": [0, 1], "anchor": "y2", "title": {"text": "row"}, "range": [0.5, 28.5]}
+    layout["xaxis2"] = {"domain": [0, 1], "anchor": "y2", "title": {"text": "row"}, "range": [0.5, IMAGE_ROWS + 0.5]}
     layout["yaxis2"] = {"domain": [0, 0.45], "title": {"text": "gate"}, "range": [-1.05, 1.05]}
     layout["shapes"] = [
         {
@@ -309,7 +317,7 @@ def state_map_figure(points, labels, centres, path: np.ndarray, row: int, explai
             "marker": {"color": DIGIT_COLOURS[digit], "size": 5, "opacity": 0.35},
             "hoverinfo": "skip",
         }
-        for digit in range(10)
+        for digit in range(NUMBER_OF_CLASSES)
     ]
     data.append(
         {
@@ -317,7 +325,7 @@ def state_map_figure(points, labels, centres, path: np.ndarray, row: int, explai
             "mode": "text",
             "x": np.asarray(centres)[:, 0],
             "y": np.asarray(centres)[:, 1],
-            "text": [str(digit) for digit in range(10)],
+            "text": [str(digit) for digit in range(NUMBER_OF_CLASSES)],
             "textfont": {"size": 22, "color": DIGIT_COLOURS},
             "hoverinfo": "skip",
         }
@@ -343,7 +351,7 @@ def state_map_figure(points, labels, centres, path: np.ndarray, row: int, explai
             "name": "this drawing",
             "line": {"color": CURRENT_ROW, "width": 2},
             "marker": {"size": 5, "color": CURRENT_ROW},
-            "text": [f"row {r}" for r in ROWS],
+            "text": [f"row {r}" for r in ROW_NUMBERS],
             "hovertemplate": "%{text}<extra></extra>",
         }
     )

@@ -19,6 +19,7 @@ import streamlit as st
 from model.explain import attribution as explain
 from model.explain.assets import ExplainAssets
 from model.probe import ProbeResult
+from model.shapes import IMAGE_ROWS
 from ui import resources
 from ui.components.live_chart import live_plotly_chart
 from ui.explain import assets_view as explain_assets_view
@@ -107,7 +108,7 @@ METHOD_NOTES = (
     "**Occlusion** blanks one row at a time and measures how far the answer's probability drops. It is direct, but it "
     "misses rows that matter only together: if two rows carry the same stroke, blanking either alone changes little, "
     "and once the network is certain most single rows score near zero.\n\n"
-    "**Integrated gradients** add up the gradients along the way from a blank image to this one. Their 28 row scores "
+    f"**Integrated gradients** add up the gradients along the way from a blank image to this one. Their {IMAGE_ROWS} row scores "
     "add up to exactly how much this drawing raises the probability over a blank image, but they measure against that "
     "blank, and a stroke the network reads as evidence against the digit scores negative (blue).\n\n"
     "**Why not plain gradients?** The gradient at the drawing alone over-credits the last rows: a recurrent network's "
@@ -263,7 +264,7 @@ def _state_map_panel(loaded, result: ProbeResult, row: int) -> None:
         st.markdown(
             "Each faint dot is one MNIST test digit's final top-layer state, flattened to two dimensions (PCA, fitted on "
             f"the test digits); the big numbers mark where each digit's cluster lies. The dark line is this reading, row by "
-            f"row; the yellow dot is row {row}, and it follows the row slider and Play. After row 28 it lies nearest the "
+            f"row; the yellow dot is row {row}, and it follows the row slider and Play. After row {IMAGE_ROWS} it lies nearest the "
             f"**{nearest}** cluster." + (" The dotted grey line is the unedited reading." if other_path is not None else "")
         )
         st.caption(

@@ -19,6 +19,7 @@ import streamlit as st
 
 from model.explain import attribution as explain
 from model.probe import ProbeResult
+from model.shapes import IMAGE_ROWS
 from ui import resources
 from ui.explain import charts as explain_charts
 
@@ -31,7 +32,6 @@ MODEL_KEY = "explain_model"  # The model (or training snapshot) reading the digi
 DIGIT_KEY = "explain_digit"  # Signature of the unedited digit the edits were made on.
 ROWS_CHART = "explain_rows_chart"
 UNITS_CHART = "explain_units_chart"
-IMAGE_ROWS = 28  # Rows of a digit, the ones a click may blank.
 PLOTLY_CONFIG = {"displayModeBar": False}
 
 

@@ -16,7 +16,8 @@ import pandas
 import streamlit as st
 
 from model.hosting.runs_folder import run_files
-from model.training.record import RunRecord, RunRecordError, finite_or_none, history_path_for, read_run_record
+from model.shapes import history_path_for
+from model.training.record import RunRecord, RunRecordError, finite_or_none, read_run_record
 from ui import resources, settings
 from ui.train import charts as training_charts
 
