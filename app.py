@@ -13,7 +13,8 @@ import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow 
 from model.hosting.runs_folder import prune_runs, sweep_temporary_files
 from model.hosting.settings import DemoSettings
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
-from ui import resources, server_memory, settings
+from ui import resources, server_memory, settings, state
+from ui.compare import view as compare_view
 from ui.draw import view as draw_view
 from ui.evaluate import view as evaluate_view
 from ui.train import view as train_view
@@ -75,8 +76,11 @@ def main() -> None:
     server_memory.watch_server_memory()  # Freed memory back to the OS once visitors have gone (ui/server_memory.py).
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
     st.session_state["draw_page"] = draw_page
+    compare_page = st.Page(compare_view.render_page, title="Why an LSTM?", icon=":material/compare_arrows:", url_path="why-lstm")
+    st.session_state[state.COMPARE_PAGE] = compare_page
     pages = [
         draw_page,
+        compare_page,
         st.Page(train_view.render, title="Train", icon=":material/monitoring:", url_path="train"),
         st.Page(evaluate_view.render, title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
     ]

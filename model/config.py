@@ -83,7 +83,7 @@ FIELD_HELP = {
     "validation_split": "The share of training images held out for validation when validation is split.",
     "augment": "Distort each training image a little (rotation, slant, scale, stroke width) so drawings are read better.",
     "cell": "The recurrent cell: lstm (gated memory, the tutorial's), gru (a lighter gated cell) or rnn (plain, no gates).",
-    "max_blank_rows": "Follow each training batch with 0 to this many blank rows, so the answer must be remembered across the gap.",
+    "max_blank_rows": "Follow half the training batches with 1 to this many blank rows, so the answer must be remembered across the gap.",
     "gradient_clip_norm": "Scale each update's gradient down to at most this length (0: off); steadies a plain RNN on long sequences.",
 }
 

@@ -124,6 +124,8 @@ def cell_of(model: keras.Model) -> str:
 
 
 def set_cudnn_mode(model: keras.Model, use_cudnn: bool | str) -> None:
-    """Set every LSTM layer's cuDNN mode, e.g. after loading a GPU-trained model on a CPU."""
-    for layer in lstm_layers_of(model):
+    """Set every LSTM and GRU layer's cuDNN mode, e.g. after loading a GPU-trained model on a CPU."""
+    for layer in recurrent_layers_of(model):
+        if not hasattr(layer, "use_cudnn"):
+            continue  # A SimpleRNN has no cuDNN kernel.
         layer.use_cudnn = use_cudnn

@@ -2,8 +2,9 @@
 
 A `.keras` file is a zip archive holding `config.json` (the layers and their settings) and
 `model.weights.h5` (the arrays, in HDF5). `read_weights()` opens both with `zipfile`, `json` and
-`h5py` only, checks that the network is this app's classifier (28 rows of 28 pixels in, LSTM layers,
-Dense layers, 10 classes out) and returns its arrays; `load_probe()` builds a `Probe` from them.
+`h5py` only, checks that the network is this app's classifier (rows of 28 pixels in, recurrent
+layers of one cell, LSTM, GRU or plain RNN, then Dense layers, 10 classes out) and returns its
+arrays; `load_probe()` builds a `Probe` from them.
 This is how the serving process gets its model without importing TensorFlow. Every way a file
 can be wrong (missing, not a zip, oversized members, a damaged archive, another network) ends in
 one `ModelFileError` with a plain message. Saving and loading through Keras is `model.training.store`'s job.
@@ -22,6 +23,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from model.cells import cell_weights
 from model.probe import Probe
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, MODEL_SUFFIX, NUMBER_OF_CLASSES
 
@@ -43,8 +45,9 @@ class ModelFileError(ValueError):
 class NetworkWeights:
     """The arrays of one classifier, in the form `Probe.from_weights` takes."""
 
-    lstm: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (kernel, recurrent_kernel, bias) per layer
+    recurrent: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (kernel, recurrent_kernel, bias) per layer
     head: list[tuple[np.ndarray, np.ndarray, str]]  # (kernel, bias, activation) per Dense layer
+    cell: str = "lstm"  # The recurrent layers' cell: "lstm", "gru" or "rnn".
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -60,13 +63,13 @@ def load_probe(path: str | os.PathLike) -> Probe:
     """The NumPy probe of the classifier in a `.keras` file; raises ModelFileError."""
     weights = read_weights(path)
     try:
-        return Probe.from_weights(weights.lstm, weights.head)
+        return Probe.from_weights(weights.recurrent, weights.head, weights.cell)
     except ValueError as error:
         raise ModelFileError(f"{Path(path).name} holds weights the probe cannot use: {error}") from error
 
 
 def read_weights(path: str | os.PathLike) -> NetworkWeights:
-    """Read and check the arrays of the LSTM classifier in a `.keras` file, without Keras."""
+    """Read and check the arrays of the recurrent classifier in a `.keras` file, without Keras."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"No model file at {path}.")
@@ -81,10 +84,10 @@ def read_weights(path: str | os.PathLike) -> NetworkWeights:
         config = json.loads(config_bytes)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{path.name} has an unreadable {CONFIG_MEMBER}: {error}") from error
-    layers = _classifier_layers(config, path.name)
+    layers, cell = _classifier_layers(config, path.name)
     try:
         with h5py.File(io.BytesIO(weights_bytes), "r") as weights_file:
-            return _read_arrays(weights_file, layers, path.name)
+            return _read_arrays(weights_file, layers, cell, path.name)
     except ModelFileError:
         raise
     except (OSError, KeyError, ValueError, TypeError) as error:  # h5py reports a damaged file as any of these.
@@ -118,11 +121,14 @@ class _Layer:
 
 
 def _not_ours(name: str, reason: str) -> ModelFileError:
-    return ModelFileError(f"{name} is not an MNIST row-reading LSTM: {reason}.")
+    return ModelFileError(f"{name} is not an MNIST row-reading recurrent network: {reason}.")
 
 
-def _classifier_layers(config: object, name: str) -> list[_Layer]:
-    """The LSTM and Dense layers, in order, after checking the config describes this app's classifier."""
+RECURRENT_CLASSES = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
+
+
+def _classifier_layers(config: object, name: str) -> tuple[list[_Layer], str]:
+    """The recurrent and Dense layers, in order, and the recurrent cell, after checking the config describes this app's classifier."""
     model_config = config.get("config") if isinstance(config, dict) else None
     raw_layers = model_config.get("layers") if isinstance(model_config, dict) else None
     if not isinstance(raw_layers, list) or config.get("class_name") not in ("Sequential", "Functional"):
@@ -133,35 +139,43 @@ def _classifier_layers(config: object, name: str) -> list[_Layer]:
             raise _not_ours(name, "its config holds a malformed layer")
         layers.append(_Layer(str(raw.get("class_name")), str(raw["config"].get("name", "")), raw["config"]))
     input_shape = _input_shape(layers, raw_layers)
-    if input_shape != [None, IMAGE_ROWS, IMAGE_COLUMNS]:
-        raise _not_ours(name, f"it takes inputs of shape {input_shape}, not {IMAGE_ROWS} rows of {IMAGE_COLUMNS} pixels")
+    if input_shape not in ([None, IMAGE_ROWS, IMAGE_COLUMNS], [None, None, IMAGE_COLUMNS]):
+        raise _not_ours(name, f"it takes inputs of shape {input_shape}, not rows of {IMAGE_COLUMNS} pixels")
     kept = []
     for layer in layers:
         if layer.class_name in ("InputLayer", "Dropout"):
             continue
-        if layer.class_name not in ("LSTM", "Dense"):
+        if layer.class_name not in (*RECURRENT_CLASSES, "Dense"):
             raise _not_ours(name, f"it has a {layer.class_name} layer ({layer.name})")
         kept.append(layer)
-    lstm_count = next((index for index, layer in enumerate(kept) if layer.class_name != "LSTM"), len(kept))
-    if lstm_count == 0 or lstm_count == len(kept) or any(layer.class_name != "Dense" for layer in kept[lstm_count:]):
-        raise _not_ours(name, "it is not LSTM layers followed by Dense layers")
-    for position, layer in enumerate(kept[:lstm_count]):
-        settings = layer.config
-        wants_sequences = position < lstm_count - 1
-        if settings.get("activation") != "tanh" or settings.get("recurrent_activation") != "sigmoid":
-            raise _not_ours(name, f"LSTM {layer.name} does not use tanh and sigmoid")
-        if not settings.get("use_bias", True) or settings.get("go_backwards") or settings.get("return_state"):
-            raise _not_ours(name, f"LSTM {layer.name} lacks a bias, reads backwards or returns its state")
-        if bool(settings.get("return_sequences")) != wants_sequences:
-            raise _not_ours(name, f"LSTM {layer.name} {'does not return' if wants_sequences else 'returns'} its sequence")
-    for layer in kept[lstm_count:]:
+    recurrent_count = next((index for index, layer in enumerate(kept) if layer.class_name == "Dense"), len(kept))
+    if recurrent_count == 0 or recurrent_count == len(kept) or any(layer.class_name != "Dense" for layer in kept[recurrent_count:]):
+        raise _not_ours(name, "it is not recurrent layers followed by Dense layers")
+    if len({layer.class_name for layer in kept[:recurrent_count]}) != 1:
+        raise _not_ours(name, "its recurrent layers do not all use the same cell")
+    for position, layer in enumerate(kept[:recurrent_count]):
+        _check_recurrent_settings(layer, wants_sequences=position < recurrent_count - 1, name=name)
+    for layer in kept[recurrent_count:]:
         activation = layer.config.get("activation")
         if activation not in PROBE_ACTIVATIONS or not layer.config.get("use_bias", True):
             raise _not_ours(name, f"Dense {layer.name} has activation {activation!r} or no bias")
     last = kept[-1].config
     if last.get("units") != NUMBER_OF_CLASSES or last.get("activation") != "softmax":
         raise _not_ours(name, f"it gives {last.get('units')} outputs through {last.get('activation')!r}, not 10 softmax classes")
-    return kept
+    return kept, RECURRENT_CLASSES[kept[0].class_name]
+
+
+def _check_recurrent_settings(layer: _Layer, wants_sequences: bool, name: str) -> None:
+    settings, kind = layer.config, layer.class_name
+    gated = kind != "SimpleRNN"
+    if settings.get("activation") != "tanh" or (gated and settings.get("recurrent_activation") != "sigmoid"):
+        raise _not_ours(name, f"{kind} {layer.name} does not use tanh{' and sigmoid' if gated else ''}")
+    if not settings.get("use_bias", True) or settings.get("go_backwards") or settings.get("return_state"):
+        raise _not_ours(name, f"{kind} {layer.name} lacks a bias, reads backwards or returns its state")
+    if kind == "GRU" and not settings.get("reset_after", True):
+        raise _not_ours(name, f"GRU {layer.name} applies its reset gate before the recurrent product")
+    if bool(settings.get("return_sequences")) != wants_sequences:
+        raise _not_ours(name, f"{kind} {layer.name} {'does not return' if wants_sequences else 'returns'} its sequence")
 
 
 def _input_shape(layers: list[_Layer], raw_layers: list[dict]) -> list | None:
@@ -172,25 +186,29 @@ def _input_shape(layers: list[_Layer], raw_layers: list[dict]) -> list | None:
     return build.get("input_shape") if isinstance(build, dict) else None
 
 
-def _read_arrays(weights_file: h5py.File, layers: list[_Layer], name: str) -> NetworkWeights:
+def _read_arrays(weights_file: h5py.File, layers: list[_Layer], cell: str, name: str) -> NetworkWeights:
     groups = _layer_groups(weights_file, layers, name)
-    lstm, head = [], []
+    recurrent, head = [], []
     for layer, group in zip(layers, groups):
-        if layer.class_name == "LSTM":
+        if layer.class_name in RECURRENT_CLASSES:
             variables = group["cell"]["vars"] if "cell" in group else group["vars"]
-            lstm.append(tuple(_array(variables, index, name, layer.name) for index in range(3)))
+            recurrent.append(tuple(_array(variables, index, name, layer.name) for index in range(3)))
         else:
             variables = group["vars"]
             head.append((_array(variables, 0, name, layer.name), _array(variables, 1, name, layer.name), layer.config["activation"]))
-    for (kernel, recurrent_kernel, bias), layer in zip(lstm, layers):
-        units = layer.config.get("units")
-        if recurrent_kernel.shape != (units, 4 * units) or bias.shape != (4 * units,) or kernel.shape[-1:] != (4 * units,):
-            raise _not_ours(name, f"LSTM {layer.name}'s weights do not match its {units} units")
-    if lstm[0][0].shape[0] != IMAGE_COLUMNS:
-        raise _not_ours(name, f"its first LSTM reads rows of {lstm[0][0].shape[0]} pixels")
+    width = IMAGE_COLUMNS
+    for number, (arrays, layer) in enumerate(zip(recurrent, layers), start=1):
+        try:
+            width = cell_weights(cell, *arrays, input_width=width, layer_number=number).units
+        except ValueError as error:
+            raise _not_ours(
+                name, f"{layer.name}'s weights do not fit a {cell.upper()} reading rows of {IMAGE_COLUMNS} pixels ({error})"
+            ) from error
+        if width != layer.config.get("units"):
+            raise _not_ours(name, f"{layer.name}'s weights do not match its {layer.config.get('units')} units")
     if head[-1][0].shape[-1:] != (NUMBER_OF_CLASSES,):
         raise _not_ours(name, f"its classifier's weights give {head[-1][0].shape[-1:]} outputs")
-    return NetworkWeights(lstm=lstm, head=head)
+    return NetworkWeights(recurrent=recurrent, head=head, cell=cell)
 
 
 def _layer_groups(weights_file: h5py.File, layers: list[_Layer], name: str) -> list[h5py.Group]:
@@ -206,8 +224,8 @@ def _layer_groups(weights_file: h5py.File, layers: list[_Layer], name: str) -> l
             by_recorded_name[recorded.decode() if isinstance(recorded, bytes) else str(recorded)] = key
     groups, counters = [], {}
     for layer in layers:
-        # Keras names a model's layers in the file by class, in order: lstm, lstm_1, dense, dense_1, …
-        base = layer.class_name.lower()
+        # Keras names a model's layers in the file by class, in order: lstm, lstm_1, simple_rnn, dense, dense_1, …
+        base = "simple_rnn" if layer.class_name == "SimpleRNN" else layer.class_name.lower()
         count = counters.get(base, -1) + 1
         counters[base] = count
         key = by_recorded_name.get(layer.name) or (base if count == 0 else f"{base}_{count}")

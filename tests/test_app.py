@@ -310,7 +310,7 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
     inputs = {widget.label: widget for widget in app.number_input}
     inputs["Epochs"].set_value(1)
     inputs["Training images (0 = all 60,000)"].set_value(1000)
-    app.select_slider[1].set_value(16)  # LSTM units per layer
+    app.select_slider[1].set_value(16)  # Units per layer
     app.run()
     app.button(key="start_training").click().run()
     assert not app.exception

@@ -50,10 +50,10 @@ def test_a_run_from_the_page_is_kept_downloadable_deletable_and_time_lapsed(tmp_
         # A small run: one epoch on 1,000 images with 16 units per layer.
         _set_number(page, re.compile("Training images"), 1000)
         _set_number(page, "Epochs", 1)
-        units = page.locator('[data-testid="stSlider"]').filter(has_text="LSTM units per layer").get_by_role("slider")
+        units = page.locator('[data-testid="stSlider"]').filter(has_text="Units per layer").get_by_role("slider")
         units.focus()
         units.press("Home")
-        page.get_by_text("LSTM units per layer").wait_for()
+        page.get_by_text("Units per layer").wait_for()
         time.sleep(1)
         page.locator(".st-key-start_training button").click()
         page.get_by_text(re.compile(r"Run run-\S+ finished: [\d.]+% accuracy")).wait_for(timeout=TRAINING_TIMEOUT_MS)

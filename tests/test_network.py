@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import pytest
 
-from model.network import build_model, detect_device, is_cudnn_eligible, lstm_layers_of
+from model.network import build_model, cell_of, detect_device, is_cudnn_eligible, lstm_layers_of, recurrent_layers_of
 
 
 def test_default_is_the_seed_architecture():
@@ -17,7 +17,7 @@ def test_default_is_the_seed_architecture():
     assert [layer.rate for layer in network.layers if isinstance(layer, keras.layers.Dropout)] == [0.2, 0.2]
     assert network.layers[3].activation is keras.activations.relu
     assert network.layers[5].activation is keras.activations.softmax
-    assert network.input_shape == (None, 28, 28) and network.output_shape == (None, 10)
+    assert network.input_shape == (None, None, 28) and network.output_shape == (None, 10)  # Rows of 28 pixels, any number of them.
     assert isinstance(network.optimizer, keras.optimizers.Adam)
     assert network.loss == "sparse_categorical_crossentropy"
 
@@ -59,3 +59,13 @@ def test_cudnn_is_demanded_exactly_when_a_gpu_is_visible():
 def test_bad_arguments_raise_value_error(arguments, message):
     with pytest.raises(ValueError, match=message):
         build_model(**arguments)
+
+
+@pytest.mark.parametrize(("cell", "kind"), [("gru", "GRU"), ("rnn", "SimpleRNN")])
+def test_the_twins_differ_from_the_seed_only_in_their_cell(cell, kind):
+    network = build_model(cell=cell)
+    kinds = [(type(layer).__name__, getattr(layer, "units", None)) for layer in network.layers]
+    assert kinds == [(kind, 128), ("Dropout", None), (kind, 128), ("Dense", 64), ("Dropout", None), ("Dense", 10)]
+    assert cell_of(network) == cell and len(recurrent_layers_of(network)) == 2
+    with pytest.raises(ValueError, match="cell must be one of"):
+        build_model(cell="transformer")

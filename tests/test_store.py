@@ -94,7 +94,7 @@ def test_model_of_another_shape(tmp_path):
     other = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(3)])
     path = tmp_path / "other.keras"
     other.save(path)
-    with pytest.raises(ModelFileError, match="not an MNIST row-reading LSTM"):
+    with pytest.raises(ModelFileError, match="not an MNIST row-reading recurrent network"):
         load_model(path)
 
 

@@ -19,7 +19,7 @@ TOLERANCE = 1e-5
 
 
 def _flat(network_weights) -> list[np.ndarray]:
-    arrays = [array for layer in network_weights.lstm for array in layer]
+    arrays = [array for layer in network_weights.recurrent for array in layer]
     return arrays + [array for kernel, bias, _ in network_weights.head for array in (kernel, bias)]
 
 
@@ -60,7 +60,7 @@ def test_a_fresh_small_model_read_from_its_file_matches_keras(small_model, small
     np.testing.assert_allclose(from_file.run(random_digits).probabilities, keras_answers, atol=TOLERANCE)
     np.testing.assert_allclose(from_file.predict(random_digits), keras_answers, atol=TOLERANCE)
     assert [order.tolist() for order in from_file.unit_order] == [order.tolist() for order in from_keras.unit_order]
-    for mine, theirs in zip(from_file._lstms, from_keras._lstms):
+    for mine, theirs in zip(from_file.layers, from_keras.layers):
         assert mine.kernel.dtype == np.float64
         np.testing.assert_array_equal(mine.recurrent_kernel, theirs.recurrent_kernel)
 
@@ -78,8 +78,8 @@ def test_one_and_three_layer_models_are_read_in_layer_order(tmp_path, random_dig
 
 def test_from_weights_checks_that_the_shapes_chain(small_model):
     probe = Probe(small_model)
-    lstm = [(w.kernel, w.recurrent_kernel, w.bias) for w in probe._lstms]
-    head = [(d.kernel, d.bias, d.activation) for d in probe._head]
+    lstm = [(w.kernel, w.recurrent_kernel, w.bias) for w in probe.layers]
+    head = [(d.kernel, d.bias, d.activation) for d in probe.head]
     rebuilt = Probe.from_weights(lstm, head)
     assert rebuilt.units == probe.units and rebuilt.input_width == 28
     with pytest.raises(ValueError, match="LSTM layer 2"):
@@ -88,7 +88,7 @@ def test_from_weights_checks_that_the_shapes_chain(small_model):
         Probe.from_weights(lstm, [(head[0][0][:3], head[0][1], "relu"), head[1]])
     with pytest.raises(ValueError, match="activation 'gelu'"):
         Probe.from_weights(lstm, [(head[0][0], head[0][1], "gelu"), head[1]])
-    with pytest.raises(ValueError, match="no LSTM"):
+    with pytest.raises(ValueError, match="no recurrent"):
         Probe.from_weights([], head)
     with pytest.raises(ValueError, match="shape"):
         probe.predict(np.zeros((2, 28, 27)))
@@ -135,9 +135,9 @@ def test_another_network_is_refused(tmp_path):
     other = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(3)])
     path = tmp_path / "other.keras"
     other.save(path)
-    with pytest.raises(ModelFileError, match="not an MNIST row-reading LSTM"):
+    with pytest.raises(ModelFileError, match="not an MNIST row-reading recurrent network"):
         read_weights(path)
     wide = keras.Sequential([keras.Input((28, 30)), keras.layers.LSTM(4), keras.layers.Dense(10, activation="softmax")])
     wide.save(tmp_path / "wide.keras")
-    with pytest.raises(ModelFileError, match="28 rows of 28 pixels"):
+    with pytest.raises(ModelFileError, match="not rows of 28 pixels"):
         read_weights(tmp_path / "wide.keras")

@@ -10,6 +10,7 @@ views use is that visitor's own choice (session state).
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import streamlit as st
 
 from model.data import MnistUnavailableError, load_mnist
 from model.probe import Probe
-from model.shapes import MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
+from model.shapes import MEMORY_TEST_PATH, MEMORY_TWIN_PATHS, MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import RunRecord, finite_or_none
 from model.training.store import ModelFileError, load_history
 from model.weights import load_probe
@@ -127,7 +128,15 @@ def active_classifier() -> LoadedModel | None:
     """The visitor's active model, or None after showing a plain message saying why it is unavailable."""
     path = active_model_path()
     try:
-        return load_classifier(path)
+        loaded = load_classifier(path)
+        if loaded.probe.cell != "lstm":
+            # The row-by-row panels (cell state, four gates, the unit inspector's equations) are the LSTM's.
+            st.info(
+                f"**{path.stem}** reads with a {'plain RNN' if loaded.probe.cell == 'rnn' else 'GRU'} cell; the row-by-row views "
+                "open LSTMs, so this page uses the shipped model. The **Why an LSTM?** page compares the cells."
+            )
+            return load_classifier(SHIPPED_MODEL)
+        return loaded
     except ModelFileError as error:
         shipped = path.resolve() == SHIPPED_MODEL.resolve()
         st.error(
@@ -200,3 +209,40 @@ def saved_models() -> list[tuple[Path, RunRecord | None]]:
         modified = (history_file.stat().st_mtime if history_file.is_file() else 0.0, path.stat().st_mtime)
         entries.append((path, _history(str(path), modified)))
     return entries
+
+
+@st.cache_resource(show_spinner="Loading the three cells…", max_entries=2)
+def _memory_twins(modified_times: tuple[float, ...]) -> tuple[dict[str, Probe], tuple[str, ...]]:
+    twins, problems = {}, []
+    for cell, path in MEMORY_TWIN_PATHS.items():
+        try:
+            twins[cell] = load_probe(path)
+        except ModelFileError as error:
+            problems.append(f"The {cell.upper() if cell != 'rnn' else 'plain RNN'} network of the comparison cannot be read: {error}")
+    return twins, tuple(problems)
+
+
+def memory_twins() -> tuple[dict[str, Probe], tuple[str, ...]]:
+    """The "Why an LSTM?" networks by cell ("rnn", "gru", "lstm") as probes, and a plain message for each that cannot be read."""
+    modified = tuple(path.stat().st_mtime if path.is_file() else 0.0 for path in MEMORY_TWIN_PATHS.values())
+    return _memory_twins(modified)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _memory_test_figures(modified_time: float) -> tuple[dict | None, str | None]:
+    try:
+        figures = json.loads(MEMORY_TEST_PATH.read_text())
+        for key in ("blank_rows", "accuracy", "parameters", "images"):
+            figures[key]  # noqa: B018  (a missing key is a damaged file)
+        return figures, None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"memory test figures unreadable: {error!r}", file=sys.stderr)
+        return (
+            None,
+            "The measured memory test (MNIST accuracy after blank rows) is missing on this server: run `python bench/memory_test.py`.",
+        )
+
+
+def memory_test_figures() -> tuple[dict | None, str | None]:
+    """The shipped memory test (`bench/memory_test.py`), or None and a plain message."""
+    return _memory_test_figures(MEMORY_TEST_PATH.stat().st_mtime if MEMORY_TEST_PATH.is_file() else 0.0)

@@ -40,3 +40,11 @@ def row_slider(generation: int) -> str:
 def canvas(generation: int) -> str:
     """The widget key of the canvas for the given generation."""
     return f"digit_canvas_{generation}" if generation else "digit_canvas"
+
+
+# The "Why an LSTM?" page (ui/compare/).
+COMPARE_PAGE = "compare_page"  # The page object, so the Draw page can link to it.
+LAST_DIGIT = "last_digit"  # (28×28 image, description) of the digit the Draw page read last: what the comparison reads.
+COMPARE_SOURCE = "compare_source"  # "Your last drawing" or "An example".
+COMPARE_EXAMPLE = "compare_example"  # The hand-drawn example digit (0–9) read when no drawing is chosen.
+COMPARE_BLANK_ROWS = "compare_blank_rows"  # The blank-rows slider: rows of nothing read after the drawing.

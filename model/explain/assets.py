@@ -70,10 +70,10 @@ class ExplainAssets:
 def weights_digest(probe) -> str:
     """SHA-256 of the probe's weights: ties assets to a network, however its file was re-saved."""
     digest = hashlib.sha256()
-    for layer in probe._lstms:
-        for array in (layer.kernel, layer.recurrent_kernel, layer.bias):
+    for layer in probe.layers:
+        for array in layer.arrays():
             digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
-    for dense in probe._head:
+    for dense in probe.head:
         for array in (dense.kernel, dense.bias):
             digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
     return digest.hexdigest()

@@ -24,24 +24,38 @@ from model.training.augment import augment_batch
 from model.training.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep
 
 PROGRESS_INTERVAL_SECONDS = 0.25
+NO_GAP_SHARE = 0.5  # The share of batches read with no blank rows after them when training for memory.
 
 
 class TrainingBatches(keras.utils.PyDataset):
     """Shuffled training batches, a new draw every epoch: freshly distorted images, blank rows after them, or both.
 
-    With `max_blank_rows`, each batch's images are followed by the same number of blank rows, drawn
-    from 0 to `max_blank_rows`, so the network must carry its answer across the gap. Each batch's
+    With `max_blank_rows`, each batch's images are followed by the same number of blank rows,
+    so the network must carry its answer across the gap: half the batches (`NO_GAP_SHARE`) have
+    none, the others from 1 to a limit that grows to `max_blank_rows` over the first half of the
+    run's batches (a curriculum: a network learns to read before it is asked to remember; a plain
+    RNN trained on long gaps from the start never learns to read at all). Each batch's
     randomness comes from (seed, epoch, batch index) alone, so batches prepared by parallel workers
     are reproducible and never share a draw.
     """
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool = True, max_blank_rows: int = 0):
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        batch_size: int,
+        seed: int,
+        augment: bool = True,
+        max_blank_rows: int = 0,
+        epochs: int = 1,
+    ):
         workers = max(1, min(8, (os.cpu_count() or 1) - 1))
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
         self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
-        self.augment, self.max_blank_rows = augment, max_blank_rows
+        self.augment, self.max_blank_rows, self.epochs = augment, max_blank_rows, epochs
         self.epoch = 0
         self.order = np.random.default_rng([seed, self.epoch]).permutation(len(images))
+        self.begun = False
 
     def __len__(self) -> int:
         return math.ceil(len(self.images) / self.batch_size)
@@ -54,9 +68,12 @@ class TrainingBatches(keras.utils.PyDataset):
         """
         if not self.max_blank_rows:
             return 0
-        blank_rows = int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(0, self.max_blank_rows + 1))
+        ramp_batches = max(1, self.epochs * len(self) // 2)
+        limit = round(self.max_blank_rows * min(1.0, (self.epoch * len(self) + index + 1) / ramp_batches))
+        rng = np.random.default_rng([self.seed, self.epoch, index, 1])
+        blank_rows = int(rng.integers(1, limit + 1)) if limit and rng.random() >= NO_GAP_SHARE else 0
         if index == 1 and blank_rows == self.blank_rows_of(0):
-            blank_rows = (blank_rows + 1) % (self.max_blank_rows + 1)
+            blank_rows = 1 - blank_rows if limit else 1
         return blank_rows
 
     def __getitem__(self, index: int):
@@ -69,9 +86,12 @@ class TrainingBatches(keras.utils.PyDataset):
             images = np.concatenate([images, np.zeros((len(images), blank_rows, images.shape[2]), np.float32)], axis=1)
         return images, self.labels[chosen]
 
-    def on_epoch_end(self):
-        self.epoch += 1
-        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+    def on_epoch_begin(self):
+        # Keras also calls on_epoch_end once before the first epoch, so epochs are counted here.
+        if self.begun:
+            self.epoch += 1
+            self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+        self.begun = True
 
 
 class ProgressReporter(keras.callbacks.Callback):

@@ -99,7 +99,7 @@ def load_model(model_path: str | os.PathLike) -> keras.Model:
     """
     import keras
 
-    from model.network import detect_device, lstm_layers_of, set_cudnn_mode
+    from model.network import detect_device, recurrent_layers_of, set_cudnn_mode
 
     model_path = Path(model_path)
     if not model_path.is_file():
@@ -112,8 +112,14 @@ def load_model(model_path: str | os.PathLike) -> keras.Model:
         raise ModelFileError(f"{model_path.name} could not be read as a Keras model: {error}") from error
     input_shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
     output_shape = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
-    if input_shape != (IMAGE_ROWS, IMAGE_COLUMNS) or output_shape != (NUMBER_OF_CLASSES,) or not lstm_layers_of(model):
-        raise ModelFileError(f"{model_path.name} is not an MNIST row-reading LSTM: it takes {input_shape} and gives {output_shape}.")
+    if (
+        input_shape not in ((IMAGE_ROWS, IMAGE_COLUMNS), (None, IMAGE_COLUMNS))
+        or output_shape != (NUMBER_OF_CLASSES,)
+        or not recurrent_layers_of(model)
+    ):
+        raise ModelFileError(
+            f"{model_path.name} is not an MNIST row-reading recurrent network: it takes {input_shape} and gives {output_shape}."
+        )
     # A model trained on a GPU was saved asking for cuDNN; let it run wherever it is loaded.
     set_cudnn_mode(model, True if detect_device().kind == "GPU" else "auto")
     return model

@@ -241,9 +241,12 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     with canvas_column:
         rgba = draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, DEFAULT_BRUSH_WIDTH))
         _canvas_buttons()
+        _compare_link()
     digit, problem = _current_digit(rgba)
     if problem:
         st.warning(problem)
+    if digit is not None:
+        st.session_state[keys.LAST_DIGIT] = (digit.image, digit.description)  # What "Why an LSTM?" reads.
     loaded = timelapse_view.model_at_chosen_epoch(loaded)  # The `Epoch` slider, when the model kept training snapshots.
     if digit is None:
         _waiting_for_a_digit(loaded, answer_column, chart_column)
@@ -290,6 +293,13 @@ def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_col
     view = _states_view(loaded, None, None, IMAGE_ROWS, None)
     _reading_downloads(None, None, view, IMAGE_ROWS)
     explain_view.render(loaded, None, None, IMAGE_ROWS)
+
+
+def _compare_link() -> None:
+    """One click to "Why an LSTM?": the same drawing read by a plain RNN, a GRU and an LSTM."""
+    compare_page = st.session_state.get(keys.COMPARE_PAGE)
+    if compare_page is not None:
+        st.page_link(compare_page, label="Why an LSTM? Watch a plain RNN and a GRU read it too", icon=":material/compare_arrows:")
 
 
 def _canvas_buttons() -> None:

@@ -37,8 +37,22 @@ OWNER_PARAMETER = "trainer"  # In the URL, so the visitor who started a run keep
 WATCHED_RUN_KEY = "watched_run_id"  # The run this visitor started or saw running: shown after it ends.
 FORM_RUN_KEY = "form_restored_from"  # The run whose settings were last put into the form.
 FORM_KEYS = {
-    name: f"train_{name}" for name in ("epochs", "batch_size", "learning_rate", "units", "dropout_rate", "train_subset", "seed", "augment")
+    name: f"train_{name}"
+    for name in (
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "units",
+        "dropout_rate",
+        "train_subset",
+        "seed",
+        "augment",
+        "cell",
+        "max_blank_rows",
+    )
 }
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Plain RNN"}
+MAX_BLANK_ROWS = 224
 
 
 @st.cache_resource
@@ -78,7 +92,7 @@ def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
         "Learning rate (peak)", LEARNING_RATES, key=key["learning_rate"], format_func=lambda rate: f"{rate:g}",
         help=help_of["learning_rate"], disabled=disabled,
     )  # fmt: skip
-    second.select_slider("LSTM units per layer", UNIT_CHOICES, key=key["units"], help=help_of["units"], disabled=disabled)
+    second.select_slider("Units per layer", UNIT_CHOICES, key=key["units"], help=help_of["units"], disabled=disabled)
     second.slider("Dropout", 0.0, 0.5, step=0.05, key=key["dropout_rate"], help=help_of["dropout_rate"], disabled=disabled)
     third.number_input(
         "Training images (0 = all 60,000)" if policy.max_train_subset is None else f"Training images (at most {max_subset:,})",
@@ -87,11 +101,24 @@ def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
     )  # fmt: skip
     third.number_input("Random seed", 0, 2**31 - 1, key=key["seed"], help=help_of["seed"], disabled=disabled)
     third.checkbox("Distort training images (augmentation)", key=key["augment"], help=help_of["augment"], disabled=disabled)
+    first.segmented_control(
+        "Recurrent cell", list(CELL_NAMES), format_func=CELL_NAMES.get, key=key["cell"], help=help_of["cell"], disabled=disabled
+    )
+    third.number_input(
+        "Blank rows after digits (memory)",
+        0,
+        MAX_BLANK_ROWS,
+        step=8,
+        key=key["max_blank_rows"],
+        help=help_of["max_blank_rows"],
+        disabled=disabled,
+    )
     values = {name: st.session_state[widget_key] for name, widget_key in key.items()}
     return TrainConfig(
         epochs=int(values["epochs"]), batch_size=int(values["batch_size"]), learning_rate=float(values["learning_rate"]),
         units=int(values["units"]), dropout_rate=float(values["dropout_rate"]), train_subset=int(values["train_subset"]),
-        seed=int(values["seed"]), augment=bool(values["augment"]),
+        seed=int(values["seed"]), augment=bool(values["augment"]), cell=values["cell"] or "lstm",
+        max_blank_rows=int(values["max_blank_rows"]), gradient_clip_norm=1.0 if values["max_blank_rows"] else 0.0,
     )  # fmt: skip
 
 
