@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.hosting.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names
+from model.hosting.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names, settings_table
 from model.hosting.start_limiter import StartLimiter
 from model.training.supervisor import TrainingPolicy
 from tests.conftest import REPOSITORY
@@ -91,13 +91,11 @@ def test_one_visitor_waits_between_starts_and_others_do_not():
     StartLimiter(None).check("anyone")
 
 
-def test_the_readme_table_lists_every_setting_with_its_public_default():
-    readme = (REPOSITORY / "README.md").read_text()
-    hosting = readme[readme.index("## Hosting a public demo") :].splitlines()
-    rows = {row.split("|")[1].strip(" `"): row.split("|")[2].strip(" `") for row in hosting if row.startswith(("| `LSTM_", "| `MNIST"))}
-    assert set(SETTING_DESCRIPTIONS) <= set(rows)
-    for name, value in PUBLIC_DEFAULTS.items():
-        assert rows[name] == value, name
+def test_the_hosting_docs_hold_the_table_the_settings_describe():
+    text = (REPOSITORY / "docs" / "hosting.md").read_text()
+    start, end = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
+    assert text[text.index(start) + len(start) : text.index(end)] == settings_table()
+    assert all(f"| `{name}` |" in settings_table() for name in SETTING_DESCRIPTIONS)
 
 
 def test_every_model_of_a_public_server_keeps_its_evaluation_cached():

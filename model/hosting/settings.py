@@ -55,6 +55,19 @@ SETTING_DESCRIPTIONS = {
 }
 
 
+def settings_table() -> str:
+    """The settings as the Markdown table of docs/hosting.md (a test keeps the two the same)."""
+
+    def default(defaults: dict[str, str], name: str) -> str:
+        return f"`{defaults[name]}`" if name in defaults else "–"
+
+    rows = ["| setting | public default | local default | what it does |", "| --- | --- | --- | --- |"]
+    for name, description in SETTING_DESCRIPTIONS.items():
+        what = description.replace("|", "\\|")
+        rows.append(f"| `{name}` | {default(PUBLIC_DEFAULTS, name)} | {default(LOCAL_DEFAULTS, name)} | {what} |")
+    return "\n".join(rows) + "\n"
+
+
 @dataclass(frozen=True)
 class DemoSettings:
     """Everything the server was told, typed and checked; `None` means no limit."""
