@@ -35,6 +35,7 @@ class TrainConfig:
     augment: bool = False
     cell: Literal["lstm", "gru", "rnn"] = "lstm"
     max_blank_rows: int = 0  # 0: every image is read as its 28 rows and nothing after.
+    blank_rows_curriculum: bool = True
     gradient_clip_norm: float = 0.0  # 0: no clipping.
 
     def __post_init__(self):
@@ -84,6 +85,7 @@ FIELD_HELP = {
     "augment": "Distort each training image a little (rotation, slant, scale, stroke width) so drawings are read better.",
     "cell": "The recurrent cell: lstm (gated memory, the tutorial's), gru (a lighter gated cell) or rnn (plain, no gates).",
     "max_blank_rows": "Follow half the training batches with 1 to this many blank rows, so the answer must be remembered across the gap.",
+    "blank_rows_curriculum": "Grow the blank rows from none to the most over the first half of the run (off: the most from the start).",
     "gradient_clip_norm": "Scale each update's gradient down to at most this length (0: off); steadies a plain RNN on long sequences.",
 }
 

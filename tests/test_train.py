@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.training.steps import TrainingBatches
 from model.training.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, split_data, train
 
 TINY = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
@@ -90,3 +91,21 @@ def test_should_stop_ends_training_cleanly(mnist):
 def test_augmented_training_runs(mnist):
     result = train(TINY.with_overrides(epochs=1, augment=True), mnist)
     assert result.history.status == "finished" and result.history.config.augment is True
+
+
+def test_blank_rows_follow_half_the_batches_and_grow_with_the_curriculum():
+    images, labels = np.ones((1280, 28, 28), np.float32), np.zeros(1280, dtype=int)
+    config = TrainConfig(batch_size=128, epochs=4, max_blank_rows=112, seed=3)
+    batches = TrainingBatches(images, labels, config)  # 10 batches an epoch, the limit reaching 112 after 20.
+    first_epoch = [batches.blank_rows_of(index) for index in range(10)]
+    assert first_epoch[0] != first_epoch[1]  # Keras reads the rows axis as variable from the first two batches.
+    assert all(blank <= round(112 * (index + 1) / 20) for index, blank in enumerate(first_epoch))
+    x, y = batches[4]
+    assert x.shape == (128, 28 + first_epoch[4], 28) and np.all(x[:, 28:] == 0) and np.all(x[:, :28] == 1)
+    all_at_once = TrainingBatches(
+        np.ones((6400, 28, 28), np.float32), np.zeros(6400, dtype=int), config.with_overrides(blank_rows_curriculum=False)
+    )
+    all_at_once.on_epoch_begin()  # Keras counts epochs by calling on_epoch_begin.
+    later = [all_at_once.blank_rows_of(index) for index in range(50)]
+    assert 0 in later and max(later) > 56  # Half the batches have none; the others range up to 112.
+    assert TrainingBatches(images, labels, TrainConfig(batch_size=128)).blank_rows_of(3) == 0

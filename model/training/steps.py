@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from model.config import BatchProgress, EpochProgress
+from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.network import recurrent_layers_of
 from model.shapes import NUMBER_OF_CLASSES
 from model.training.augment import augment_batch
@@ -33,28 +33,19 @@ class TrainingBatches(keras.utils.PyDataset):
     With `max_blank_rows`, each batch's images are followed by the same number of blank rows,
     so the network must carry its answer across the gap: half the batches (`NO_GAP_SHARE`) have
     none, the others from 1 to a limit that grows to `max_blank_rows` over the first half of the
-    run's batches (a curriculum: a network learns to read before it is asked to remember; a plain
-    RNN trained on long gaps from the start never learns to read at all). Each batch's
+    run's batches (`blank_rows_curriculum`: a network learns to read before it is asked to
+    remember; without it, the limit is `max_blank_rows` from the first batch). Each batch's
     randomness comes from (seed, epoch, batch index) alone, so batches prepared by parallel workers
     are reproducible and never share a draw.
     """
 
-    def __init__(
-        self,
-        images: np.ndarray,
-        labels: np.ndarray,
-        batch_size: int,
-        seed: int,
-        augment: bool = True,
-        max_blank_rows: int = 0,
-        epochs: int = 1,
-    ):
+    def __init__(self, images: np.ndarray, labels: np.ndarray, config: TrainConfig):
         workers = max(1, min(8, (os.cpu_count() or 1) - 1))
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
-        self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
-        self.augment, self.max_blank_rows, self.epochs = augment, max_blank_rows, epochs
+        self.images, self.labels, self.config = images, labels, config
+        self.batch_size, self.seed = config.batch_size, config.seed
         self.epoch = 0
-        self.order = np.random.default_rng([seed, self.epoch]).permutation(len(images))
+        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(images))
         self.begun = False
 
     def __len__(self) -> int:
@@ -66,10 +57,11 @@ class TrainingBatches(keras.utils.PyDataset):
         Keras takes the batches' shape from the first two it sees, so those two always differ in
         length: the rows axis is then variable, and no later length is refused.
         """
-        if not self.max_blank_rows:
+        most = self.config.max_blank_rows
+        if not most:
             return 0
-        ramp_batches = max(1, self.epochs * len(self) // 2)
-        limit = round(self.max_blank_rows * min(1.0, (self.epoch * len(self) + index + 1) / ramp_batches))
+        ramp_batches = max(1, self.config.epochs * len(self) // 2) if self.config.blank_rows_curriculum else 1
+        limit = round(most * min(1.0, (self.epoch * len(self) + index + 1) / ramp_batches))
         rng = np.random.default_rng([self.seed, self.epoch, index, 1])
         blank_rows = int(rng.integers(1, limit + 1)) if limit and rng.random() >= NO_GAP_SHARE else 0
         if index == 1 and blank_rows == self.blank_rows_of(0):
@@ -79,7 +71,7 @@ class TrainingBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int):
         chosen = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         images = self.images[chosen].astype(np.float32, copy=False)
-        if self.augment:
+        if self.config.augment:
             images = augment_batch(images, np.random.default_rng([self.seed, self.epoch, index]))
         blank_rows = self.blank_rows_of(index)
         if blank_rows:

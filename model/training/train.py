@@ -151,9 +151,7 @@ def train(
         config, batches_per_epoch, len(x_train), on_progress, should_stop, (x_validation, y_validation), watched_images
     )
     if config.augment or config.max_blank_rows:
-        fit_data = {
-            "x": TrainingBatches(x_train, y_train, config.batch_size, config.seed, config.augment, config.max_blank_rows, config.epochs)
-        }
+        fit_data = {"x": TrainingBatches(x_train, y_train, config)}
     else:
         fit_data = {"x": x_train, "y": y_train, "batch_size": config.batch_size, "shuffle": True}
     started = time.perf_counter()
