@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"python bench/memory_training.py --images {arguments.images} --epochs {arguments.epochs} "
         f"--test-images {len(x_test)}",
-        f"{platform.machine()} CPU; each run: batch 128, Adam 1e-3 cosine, gradient clipping 1.0, blank rows up to 112 after half the batches",
+        f"{platform.machine()} CPU; each run: batch 128, Adam 1e-3 cosine, gradient clipping 1.0, "
+        "blank rows up to 112 after half the batches",
         "",
         f"{'cell':<6}{'curriculum':<12}{'0 blank rows':>14}{f'{TEST_GAP} blank rows':>16}{'seconds':>9}",
     ]
