@@ -61,7 +61,7 @@ def test_the_gradient_sentence_counts_orders_of_magnitude():
     profiles = {"rnn": np.geomspace(1e-6, 1.0, 40), "lstm": np.full(40, 0.5)}
     sentence = summary.gradient_sentence(profiles)
     assert "the LSTM's is about as strong at row 14" in sentence
-    assert "the Plain RNN's is 10^4× weaker at row 14" in sentence
+    assert "the Plain RNN's is about 10,000× weaker at row 14" in sentence
 
 
 def test_the_lstm_memory_sentence_reads_the_gates_of_the_blank_rows():

@@ -82,7 +82,9 @@ def _orders_of_magnitude(orders: float) -> str:
         return "about as strong"
     if orders < 1:
         return f"{10**orders:.0f}× weaker"
-    return f"10^{orders:.0f}× weaker" if orders >= 3 else f"{10**orders:,.0f}× weaker"
+    if orders < 7:
+        return f"about {10 ** round(orders):,}× weaker"
+    return f"about 10^{round(orders)}× weaker"
 
 
 def lstm_memory_sentence(forget_gate: np.ndarray, input_gate: np.ndarray, cell_state: np.ndarray) -> str:
