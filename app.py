@@ -13,7 +13,8 @@ import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow 
 from model.hosting.runs_folder import prune_runs, sweep_temporary_files
 from model.hosting.settings import DemoSettings
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
-from ui import resources, server_memory, settings, state
+from ui import navigation, resources, server_memory, settings
+from ui import state as keys
 from ui.compare import view as compare_view
 from ui.draw import view as draw_view
 from ui.evaluate import view as evaluate_view
@@ -31,19 +32,19 @@ def sidebar(server: DemoSettings) -> None:
             active = str(resources.active_model_path())
             if active in paths:
                 # Keep the box in step when another view (e.g. "Use for drawing") changed the model.
-                st.session_state["model_choice"] = active
+                st.session_state[keys.MODEL_CHOICE] = active
             st.selectbox(
                 "Model",
                 paths,
                 format_func=labels.get,
-                key="model_choice",
-                on_change=lambda: resources.set_active_model(resources.Path(st.session_state["model_choice"])),
+                key=keys.MODEL_CHOICE,
+                on_change=lambda: resources.set_active_model(resources.Path(st.session_state[keys.MODEL_CHOICE])),
             )
         if server.public:
             return  # No visitor hands a public server a path: data comes from its own MNIST_NPZ setting.
         st.text_input(
             "MNIST data (optional)",
-            key="mnist_path",
+            key=keys.MNIST_PATH,
             placeholder="path to mnist.npz or an IDX folder",
             help="Used for test digits, evaluation and training. Empty: the MNIST_NPZ variable, else Keras's cache or download.",
         )
@@ -75,18 +76,18 @@ def main() -> None:
     tidy_runs_folder(str(resources.RUNS_DIRECTORY), server.max_saved_runs)
     server_memory.watch_server_memory()  # Freed memory back to the OS once visitors have gone (ui/server_memory.py).
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)
-    st.session_state["draw_page"] = draw_page
+    navigation.remember_draw_page(draw_page)
     compare_page = st.Page(compare_view.render_page, title="Why an LSTM?", icon=":material/compare_arrows:", url_path="why-lstm")
-    st.session_state[state.COMPARE_PAGE] = compare_page
+    st.session_state[keys.COMPARE_PAGE] = compare_page
     pages = [
         draw_page,
         compare_page,
         st.Page(train_view.render, title="Train", icon=":material/monitoring:", url_path="train"),
         st.Page(evaluate_view.render, title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
     ]
-    navigation = st.navigation(pages)
+    current_page = st.navigation(pages)
     sidebar(server)
-    navigation.run()
+    current_page.run()
 
 
 main()

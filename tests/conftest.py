@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import model  # noqa: F401  (quietens TensorFlow before anything imports it)
-
-REPOSITORY = Path(__file__).resolve().parent.parent
-SHARED_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
-
-
-def mnist_path() -> Path | None:
-    configured = os.environ.get("MNIST_NPZ")
-    if configured and Path(configured).is_file():
-        return Path(configured)
-    return SHARED_MNIST if SHARED_MNIST.is_file() else None
+from tests.helpers import mnist_path
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPOSITORY, mnist_path
+from tests.helpers import REPOSITORY, mnist_path
+from ui import resources
 
 PRELUDE = f"""
 import os, sys
@@ -302,9 +303,8 @@ def test_missing_shipped_model_is_explained(environment, monkeypatch, tmp_path):
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch, tmp_path):
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
-    from ui.train import view as train_view
 
-    train_view.supervisor.clear()
+    resources.training_supervisor.clear()
     app = _run(TRAIN_SCRIPT)
     assert any("How the shipped model learned" in header.value for header in app.subheader)
     inputs = {widget.label: widget for widget in app.number_input}
@@ -314,7 +314,7 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
     app.run()
     app.button(key="start_training").click().run()
     assert not app.exception
-    run = train_view.supervisor().current()
+    run = resources.training_supervisor().current()
     assert run is not None and run.wait(TIMEOUT)
     app.run()
     assert not app.exception
@@ -329,10 +329,11 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
 def test_a_second_visitor_watches_a_running_training_read_only(environment, monkeypatch, tmp_path, mnist):
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
     from model.training.train import TrainConfig
-    from ui.train import view as train_view
 
-    train_view.supervisor.clear()
-    run = train_view.supervisor().start(TrainConfig(epochs=100, units=8, dense_units=8, train_subset=512), mnist, owner="someone-else")
+    resources.training_supervisor.clear()
+    run = resources.training_supervisor().start(
+        TrainConfig(epochs=100, units=8, dense_units=8, train_subset=512), mnist, owner="someone-else"
+    )
     try:
         app = _run(TRAIN_SCRIPT)
         assert any("Another visitor started this run" in info.value for info in app.info)

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, ONE, SEVEN, ZERO, draw_strokes, draw_touch_strokes, streamlit_server
-from tests.conftest import mnist_path
+from tests.helpers import mnist_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")

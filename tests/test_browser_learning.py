@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SEVEN, draw_strokes, streamlit_server
-from tests.conftest import mnist_path
+from tests.helpers import mnist_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [

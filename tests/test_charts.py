@@ -8,6 +8,7 @@ import pytest
 
 from tests.test_run_record import make_record
 from ui.components import charts
+from ui.evaluate import charts as evaluate_charts
 from ui.train import charts as training_charts
 
 
@@ -23,7 +24,7 @@ def test_smoothing():
 def test_confusion_matrix():
     matrix = np.diag(np.full(10, 98))
     matrix[4, 9] = 2
-    figure = charts.confusion_matrix(matrix)
+    figure = evaluate_charts.confusion_matrix(matrix)
     assert isinstance(figure, go.Figure)
     np.testing.assert_array_equal(figure.data[0].customdata, matrix)
 
@@ -32,9 +33,9 @@ def _every_figure():
     record = make_record()
     return {
         "training_curves": training_charts.training_curves(record.batches, record.epochs),
-        "compare_runs": training_charts.compare_runs({"a": record, "b": record}),
-        "class_accuracy_bars": training_charts.class_accuracy_bars([0.9] * 10),
-        "confusion_matrix": charts.confusion_matrix(np.eye(10, dtype=int) * 5),
+        "compare_runs": evaluate_charts.compare_runs({"a": record, "b": record}),
+        "class_accuracy_bars": evaluate_charts.class_accuracy_bars([0.9] * 10),
+        "confusion_matrix": evaluate_charts.confusion_matrix(np.eye(10, dtype=int) * 5),
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 from model.training.__main__ import ProgressBar, build_parser, main
 from model.training.store import load_history, load_model
 from model.training.train import BatchProgress, TrainConfig
-from tests.conftest import mnist_path
+from tests.helpers import mnist_path
 
 
 def test_every_config_field_has_a_flag():

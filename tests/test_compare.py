@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from model.shapes import MEMORY_TEST_PATH
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 from ui.compare import charts, summary
 
 COMPARE_SCRIPT = f"""

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import APP_ANSWERED, CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SEVEN, draw_strokes, free_port, streamlit_server
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 
 DOCKERFILE = REPOSITORY / "Dockerfile"
 NGINX_SITE = REPOSITORY / "deploy" / "nginx.conf"

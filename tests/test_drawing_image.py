@@ -15,7 +15,7 @@ from PIL import Image
 
 from model.drawing_image import MAXIMUM_DRAWING_BYTES, decode_drawing, png_size
 from model.shapes import SHIPPED_MODEL_PATH
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 
 
 def _png(array: np.ndarray, **options) -> bytes:

@@ -12,7 +12,7 @@ from model.explain import attribution as explain
 from model.explain.backprop import probability_gradient, replay
 from model.probe import Probe
 from model.shapes import SHIPPED_MODEL_PATH
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 
 
 @pytest.fixture(scope="module")

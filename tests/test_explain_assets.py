@@ -15,7 +15,7 @@ from model.explain.novelty import fit_detector
 from model.preprocess import canvas_to_mnist
 from model.shapes import SHIPPED_MODEL_PATH, explain_assets_path_for
 from model.weights import load_probe
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 
 
 @pytest.fixture(scope="module")

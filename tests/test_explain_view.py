@@ -17,9 +17,9 @@ from model.shapes import SHIPPED_MODEL_PATH
 from model.weights import load_probe
 from tests.test_app import APP_SCRIPT, _canvas_of, _metric, _run
 from ui import settings
+from ui import state as keys
 from ui.explain import assets_view as explain_assets_view
-from ui.explain import view as explain_view
-from ui.explain import what_if
+from ui.explain import panels as explain_panels
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def seven(environment, mnist):  # noqa: F811
 
 
 def _open(app, panel: str):
-    app.button_group(key=explain_view.PANEL_KEY).set_value(panel).run()
+    app.button_group(key=keys.EXPLAIN_PANEL).set_value(panel).run()
     assert not app.exception, app.exception
     return app
 
@@ -66,7 +66,7 @@ def test_which_rows_mattered_is_computed_on_demand_and_checked(seven):
 
 def test_row_importance_waits_while_the_server_is_explaining_enough_readings(seven, monkeypatch):
     slots = threading.BoundedSemaphore(1)
-    monkeypatch.setattr(explain_view, "_importance_slots", lambda: slots)
+    monkeypatch.setattr(explain_panels, "_importance_slots", lambda: slots)
     slots.acquire()  # Another visitor's computation is running.
     app = _open(_run(APP_SCRIPT), "Which rows mattered")
     app.button(key="explain_rows_button").click().run()
@@ -82,18 +82,18 @@ def test_row_importance_waits_while_the_server_is_explaining_enough_readings(sev
 def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
     app = _open(_run(APP_SCRIPT), "What if")
     assert app.get("plotly_chart"), "the clickable image is shown"
-    chart_key = f"{what_if.ROWS_CHART}_0"
+    chart_key = f"{keys.ROWS_CHART}_0"
     # A click on the invisible marker over row 12, as the browser reports it.
     app.session_state[chart_key] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
     app.run()
     assert not app.exception, app.exception
-    assert app.session_state[what_if.BLANKED_KEY] == [11]
+    assert app.session_state[keys.BLANKED_ROWS] == [11]
     expected = probe.run(explain.blank_rows(seven, [11])).probabilities
     np.testing.assert_allclose(_reading(app).probabilities, expected, atol=1e-3)
     assert any("What-if edits in force" in text.value for text in app.markdown)
 
     app.button(key="explain_undo").click().run()
-    assert app.session_state[what_if.BLANKED_KEY] == []
+    assert app.session_state[keys.BLANKED_ROWS] == []
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
 
 
@@ -108,53 +108,53 @@ def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
 )
 def test_forged_clicks_are_ignored(seven, probe, points):
     app = _open(_run(APP_SCRIPT), "What if")
-    app.session_state[f"{what_if.ROWS_CHART}_0"] = {"selection": {"points": points}}
+    app.session_state[f"{keys.ROWS_CHART}_0"] = {"selection": {"points": points}}
     app.run()
     assert not app.exception, app.exception
-    assert what_if.BLANKED_KEY not in app.session_state or app.session_state[what_if.BLANKED_KEY] == []
+    assert keys.BLANKED_ROWS not in app.session_state or app.session_state[keys.BLANKED_ROWS] == []
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
 
 
 def test_a_forged_unit_click_beyond_the_layer_is_ignored(seven):
     app = _open(_run(APP_SCRIPT), "Unit inspector")
-    shown = app.session_state[what_if.UNIT_KEY]
+    shown = app.session_state[keys.INSPECTED_UNIT]
     for unit in (128, -3, 10**30):
-        app.session_state[f"{what_if.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [0, unit]}]}}
+        app.session_state[f"{keys.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [0, unit]}]}}
         app.run()
         assert not app.exception, app.exception
-        assert app.session_state[what_if.UNIT_KEY] == shown
+        assert app.session_state[keys.INSPECTED_UNIT] == shown
 
 
 def test_blanking_the_top_half_and_reading_bottom_up_change_the_answer(seven, probe):
     app = _run(APP_SCRIPT)
-    app.session_state[what_if.BLANKED_KEY] = list(range(14))
+    app.session_state[keys.BLANKED_ROWS] = list(range(14))
     app.run()
     expected = probe.run(explain.blank_rows(seven, range(14))).probabilities
     assert _metric(app, "Prediction").value == str(int(np.argmax(expected)))
-    app.session_state[what_if.BLANKED_KEY] = []
+    app.session_state[keys.BLANKED_ROWS] = []
     _open(app, "What if")
     app.toggle(key="explain_bottom_up_toggle").set_value(True).run()
-    assert app.session_state[what_if.BOTTOM_UP_KEY] is True
+    assert app.session_state[keys.BOTTOM_UP] is True
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven[::-1].copy()).probabilities, atol=1e-3)
 
 
 def test_a_new_drawing_opens_without_the_previous_digits_edits(seven, environment, mnist, probe):  # noqa: F811
     app = _open(_run(APP_SCRIPT), "What if")
-    app.session_state[f"{what_if.ROWS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
+    app.session_state[f"{keys.ROWS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [11, 4]}]}}
     app.run()
     app.toggle(key="explain_bottom_up_toggle").set_value(True).run()
-    app.session_state[what_if.SILENCED_KEY] = True
+    app.session_state[keys.SILENCED] = True
     app.run()
-    assert app.session_state[what_if.BLANKED_KEY] == [11], "edits stay while the digit stays"
-    assert app.session_state[what_if.BOTTOM_UP_KEY] and app.session_state[what_if.SILENCED_KEY]
+    assert app.session_state[keys.BLANKED_ROWS] == [11], "edits stay while the digit stays"
+    assert app.session_state[keys.BOTTOM_UP] and app.session_state[keys.SILENCED]
 
     (_, _), (x_test, _) = mnist
     environment(_canvas_of(x_test[1]))  # A new drawing.
     app.run()
     assert not app.exception, app.exception
-    assert app.session_state[what_if.BLANKED_KEY] == []
-    assert not app.session_state[what_if.BOTTOM_UP_KEY]
-    assert not app.session_state[what_if.SILENCED_KEY]
+    assert app.session_state[keys.BLANKED_ROWS] == []
+    assert not app.session_state[keys.BOTTOM_UP]
+    assert not app.session_state[keys.SILENCED]
     assert app.toggle(key="explain_bottom_up_toggle").value is False, "the switch shows the fresh state"
     assert not any("What-if edits in force" in text.value for text in app.markdown)
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(canvas_to_mnist(_canvas_of(x_test[1]))).probabilities, atol=1e-3)
@@ -162,15 +162,15 @@ def test_a_new_drawing_opens_without_the_previous_digits_edits(seven, environmen
 
 def test_unit_inspector_shows_equations_drivers_and_silences_a_unit(seven, probe):
     app = _open(_run(APP_SCRIPT), "Unit inspector")
-    layer, unit = app.session_state[what_if.UNIT_KEY]
+    layer, unit = app.session_state[keys.INSPECTED_UNIT]
     assert layer == 1
     (equation,) = app.get("latex")
     assert r"c_{28} &= f \cdot c_{27} + i \cdot g" in equation.proto.body
     assert len(app.get("image")) == 4, "the four digits that drive the unit"
     # A click on a unit column of the picker opens that unit.
-    app.session_state[f"{what_if.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [3, 42]}]}}
+    app.session_state[f"{keys.UNITS_CHART}_0"] = {"selection": {"points": [{"curve_number": 1, "customdata": [3, 42]}]}}
     app.run()
-    assert app.session_state[what_if.UNIT_KEY] == (1, 42)
+    assert app.session_state[keys.INSPECTED_UNIT] == (1, 42)
     assert "Unit 42 of layer 2" in app.get("latex")[0].proto.body or any("Unit 42 of layer 2" in text.value for text in app.markdown)
     app.toggle(key="explain_silence_toggle").set_value(True).run()
     assert not app.exception, app.exception

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from model.shapes import SHIPPED_MODEL_PATH, history_path_for, snapshot_path_for
-from tests.conftest import mnist_path
+from tests.helpers import mnist_path
 from tests.test_app import (
     APP_SCRIPT,
     EVALUATE_SCRIPT,
@@ -25,6 +25,8 @@ from tests.test_app import (
     _run,
 )
 from tests.test_run_record import make_record
+from ui import resources
+from ui import state as keys
 
 needs_mnist = pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 
@@ -48,9 +50,8 @@ def runs_folder(monkeypatch, tmp_path):
     folder = tmp_path / "runs"
     folder.mkdir()
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", folder)
-    from ui.train import view as train_view
 
-    train_view.supervisor.clear()
+    resources.training_supervisor.clear()
     return folder
 
 
@@ -72,7 +73,7 @@ def test_a_malformed_history_never_breaks_a_page(environment, runs_folder, mnist
         from streamlit.testing.v1 import AppTest
 
         app = AppTest.from_string(script, default_timeout=120)
-        app.session_state["active_model_path"] = str(path)
+        app.session_state[keys.ACTIVE_MODEL] = str(path)
         app.run()
         assert not app.exception, (script[-40:], app.exception)
         if script is APP_SCRIPT:
@@ -111,15 +112,13 @@ def test_an_idle_train_page_shows_the_shipped_model_with_settings_help_and_runs(
 def test_on_a_public_server_only_the_operator_deletes_runs(environment, runs_folder, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from ui.train import runs as runs_view
-
     monkeypatch.setenv("LSTM_DEMO_MODE", "public")
     monkeypatch.setenv("LSTM_DEMO_OPERATOR_TOKEN", "the-operator-s-long-secret")
     _add_run(runs_folder, "run-good", make_record().to_json())
     visitor = _run(TRAIN_SCRIPT)
     assert not [button for button in visitor.button if button.label.startswith("Delete")]
     assert any("only its operator deletes runs" in caption.value for caption in visitor.caption)
-    visitor.session_state[runs_view.CONFIRM_DELETE_KEY] = str(runs_folder / "run-good.keras")  # A forged confirm.
+    visitor.session_state[keys.CONFIRM_DELETE] = str(runs_folder / "run-good.keras")  # A forged confirm.
     visitor.run()
     assert not [button for button in visitor.button if button.key == "confirm_delete"]
     assert (runs_folder / "run-good.keras").exists()
@@ -152,7 +151,7 @@ def test_the_epoch_slider_replays_the_reading_through_the_snapshots(environment,
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_string(APP_SCRIPT, default_timeout=120)
-    app.session_state["active_model_path"] = str(path)
+    app.session_state[keys.ACTIVE_MODEL] = str(path)
     environment(None)  # Before a digit the slider already stands in its place (the page keeps its layout on the first stroke).
     app.run()
     assert [slider.label for slider in app.select_slider] == ["Epoch"]
@@ -181,7 +180,6 @@ def test_the_shipped_model_has_no_epoch_slider(environment, mnist):
 @needs_mnist
 def test_corrections_are_collected_removed_and_taught(environment, runs_folder, monkeypatch, mnist):
     from model.config import FineTuneConfig
-    from ui.train import view as train_view
 
     monkeypatch.setattr("ui.draw.teach.SETTINGS", FineTuneConfig(steps=10))
     (x_train, _), _ = mnist
@@ -200,7 +198,7 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
     app.button_group(key="teach_label").set_value(2).run()
     app.button(key="teach_it").click().run()
     assert not app.exception, app.exception
-    run = train_view.supervisor().current()
+    run = resources.training_supervisor().current()
     assert run is not None and run.wait(300)
     app.run()
     assert not app.exception
@@ -230,7 +228,7 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
     from ui.train import view as train_view
 
     config = TrainConfig(epochs=2, units=16, train_subset=256, learning_rate=5e-3)
-    run = train_view.supervisor().start_job("stand_in", config, owner="me", runner="tests.test_learning_pages:finished_stand_in")
+    run = resources.training_supervisor().start_job("stand_in", config, owner="me", runner="tests.test_learning_pages:finished_stand_in")
     assert run.wait(120) and run.snapshot().status == "finished", run.snapshot().error
 
     owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
@@ -266,9 +264,9 @@ def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environ
 
     if public:
         monkeypatch.setenv("LSTM_DEMO_MODE", "public")
-    train_view.supervisor.clear()  # Its policy follows the mode.
+    resources.training_supervisor.clear()  # Its policy follows the mode.
     config = TrainConfig(epochs=1, units=16, train_subset=256)
-    run = train_view.supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:raise_error")
+    run = resources.training_supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:raise_error")
     assert run.wait(60) and run.snapshot().status == "failed"
 
     owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
@@ -278,7 +276,7 @@ def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environ
     (error,) = [error.value for error in owner.error]
     assert ("the disk caught fire" in error) is not public
     assert ("unexpected error on the server" in error) is public
-    train_view.supervisor.clear()
+    resources.training_supervisor.clear()
 
 
 def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_reads_the_diagonal():

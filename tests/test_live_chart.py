@@ -12,7 +12,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 from ui.components import live_chart
 
 _DTYPES = {

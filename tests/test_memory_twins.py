@@ -15,7 +15,7 @@ from model.network import build_model, cell_of
 from model.probe import Probe
 from model.shapes import MEMORY_TWIN_PATHS
 from model.weights import load_probe, read_weights
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 
 TOLERANCE = 1e-5
 

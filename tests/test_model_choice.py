@@ -8,8 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from model.shapes import SHIPPED_MODEL_PATH
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 from ui import resources
+from ui import state as keys
 
 SCRIPT = f"""
 import sys
@@ -60,9 +61,9 @@ def test_a_tampered_model_choice_falls_back_to_the_shipped_model(tmp_path, runs)
     planted = tmp_path / "planted.keras"
     shutil.copy(resources.SHIPPED_MODEL, planted)
     app = AppTest.from_string(SCRIPT, default_timeout=120)
-    app.session_state[resources.ACTIVE_MODEL_KEY] = str(planted)
+    app.session_state[keys.ACTIVE_MODEL] = str(planted)
     app.run()
     assert not app.exception, app.exception
-    assert app.session_state[resources.ACTIVE_MODEL_KEY] == str(resources.SHIPPED_MODEL)
+    assert app.session_state[keys.ACTIVE_MODEL] == str(resources.SHIPPED_MODEL)
     assert any("not one of this server's models" in toast.value for toast in app.toast)
     assert any("Using the shipped model" in caption.value for caption in app.caption)

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPOSITORY, mnist_path
+from tests.helpers import REPOSITORY, mnist_path
 
 PROGRAM = """
 import json, sys

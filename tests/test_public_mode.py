@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from model.config import TrainConfig
 from model.shapes import SHIPPED_MODEL_PATH
 from model.training.supervisor import TrainingSupervisor
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 from ui import resources
 from ui.train import view as train_view
 
@@ -117,7 +117,7 @@ def test_the_operator_token_shows_stop_for_anyone_s_run(monkeypatch, tmp_path, t
     monkeypatch.setenv("LSTM_DEMO_OPERATOR_TOKEN", "the-operator-s-long-secret")
     boss = TrainingSupervisor(tmp_path)
     run = boss.start_job("train", TrainConfig(epochs=1), owner="another visitor", runner="tests.worker_jobs:report_until_stopped")
-    monkeypatch.setattr(train_view, "supervisor", lambda: boss)
+    monkeypatch.setattr(resources, "training_supervisor", lambda: boss)
     try:
         app = AppTest.from_string(TRAIN_PAGE, default_timeout=120)
         app.query_params[train_view.settings.OPERATOR_PARAMETER] = token

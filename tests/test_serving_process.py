@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPOSITORY, mnist_path
+from tests.helpers import REPOSITORY, mnist_path
 
 HEAVY_MODULES = ["tensorflow", "keras", "torch", "jax"]
 

@@ -7,7 +7,7 @@ import pytest
 from model.hosting.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names, settings_table
 from model.hosting.start_limiter import StartLimiter
 from model.training.supervisor import TrainingPolicy
-from tests.conftest import REPOSITORY
+from tests.helpers import REPOSITORY
 
 
 def test_local_mode_caps_nothing():

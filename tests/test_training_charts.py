@@ -8,16 +8,18 @@ import pytest
 
 from model.config import BatchProgress
 from tests.test_run_record import make_record
+from ui.components import charts
+from ui.evaluate import charts as evaluate_charts
 from ui.train import charts as training_charts
 
 RECORD = make_record()
 
 
 def test_log_ticks_always_give_at_least_two_labels():
-    assert training_charts.log_ticks([0.05, 0.4]) == [0.05, 0.1, 0.2]
-    assert len(training_charts.log_ticks([0.11, 0.13])) >= 2
-    assert training_charts.log_ticks([0.02, 2.3]) == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
-    assert training_charts.log_ticks([float("nan")]) == [0.1, 1.0]
+    assert charts.log_ticks([0.05, 0.4]) == [0.05, 0.1, 0.2]
+    assert len(charts.log_ticks([0.11, 0.13])) >= 2
+    assert charts.log_ticks([0.02, 2.3]) == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
+    assert charts.log_ticks([float("nan")]) == [0.1, 1.0]
 
 
 def test_the_first_live_report_draws_a_point_in_a_frame_of_the_whole_run():
@@ -40,14 +42,14 @@ def test_training_curves_of_a_record():
 
 
 def test_compare_runs_draws_training_and_validation_for_each_run():
-    figure = training_charts.compare_runs({"a": RECORD, "b": make_record(test_accuracy=0.5)})
+    figure = evaluate_charts.compare_runs({"a": RECORD, "b": make_record(test_accuracy=0.5)})
     names = {trace.name for trace in figure.data}
     assert names == {"a: validation", "a: training", "b: validation", "b: training"}
     assert len(figure.data) == 8  # Two runs × two kinds × (accuracy, loss).
 
 
 def test_per_digit_accuracy_charts():
-    bars = training_charts.class_accuracy_bars([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93, 0.92, 0.91, 0.9])
+    bars = evaluate_charts.class_accuracy_bars([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93, 0.92, 0.91, 0.9])
     assert list(bars.data[0].x) == [str(d) for d in range(10)] and bars.data[0].y[0] == 0.99
     grid = training_charts.class_accuracy_by_epoch(RECORD.epochs)
     assert np.asarray(grid.data[0].z).shape == (2, 10) and list(grid.data[0].y) == ["epoch 1", "epoch 2"]
@@ -64,8 +66,8 @@ def test_watched_digits_grid_marks_right_and_wrong_answers():
 def _every_figure():
     return {
         "training_curves": training_charts.training_curves(RECORD.batches, RECORD.epochs, x_end=512),
-        "compare_runs": training_charts.compare_runs({"a": RECORD, "b": RECORD}, "seconds"),
-        "class_accuracy_bars": training_charts.class_accuracy_bars([0.9] * 10),
+        "compare_runs": evaluate_charts.compare_runs({"a": RECORD, "b": RECORD}, "seconds"),
+        "class_accuracy_bars": evaluate_charts.class_accuracy_bars([0.9] * 10),
         "class_accuracy_by_epoch": training_charts.class_accuracy_by_epoch(RECORD.epochs),
         "watched_digits_grid": training_charts.watched_digits_grid(np.zeros((2, 28, 28)), [0, 1], [np.eye(10)[[0, 1]]], ["epoch 1"]),
     }

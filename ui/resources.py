@@ -23,12 +23,13 @@ from model.probe import Probe
 from model.shapes import MEMORY_TEST_PATH, MEMORY_TWIN_PATHS, MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import RunRecord, finite_or_none
 from model.training.store import ModelFileError, load_history
+from model.training.supervisor import TrainingPolicy, TrainingSupervisor
 from model.weights import load_probe
 from ui import settings
+from ui import state as keys
 
 SHIPPED_MODEL = SHIPPED_MODEL_PATH  # A module attribute, so that tests can serve another file.
 RUNS_DIRECTORY = settings.runs_directory()  # LSTM_DEMO_RUNS_DIR, from the environment or secrets.
-ACTIVE_MODEL_KEY = "active_model_path"
 PUBLIC_DATA_MESSAGE = "The MNIST digits are not available on this server at the moment."
 
 
@@ -45,8 +46,16 @@ class LoadedModel:
         return describe_model(self.path, self.history)
 
 
+def is_shipped(path: Path) -> bool:
+    return path.resolve() == SHIPPED_MODEL.resolve()
+
+
+def run_name(path: Path) -> str:
+    return "shipped model" if is_shipped(path) else path.stem
+
+
 def describe_model(path: Path, history: RunRecord | None) -> str:
-    name = "shipped model" if path.resolve() == SHIPPED_MODEL.resolve() else path.stem
+    name = run_name(path)
     accuracy = finite_or_none(history.test_accuracy) if history is not None else None
     if accuracy is not None:
         return f"{name} ({accuracy:.2%} test accuracy)"
@@ -108,10 +117,10 @@ def load_classifier(path: Path) -> LoadedModel:
 
 def active_model_path() -> Path:
     """The visitor's model; a choice that is not one of this server's models falls back to the shipped one."""
-    chosen = st.session_state.get(ACTIVE_MODEL_KEY, SHIPPED_MODEL)
+    chosen = st.session_state.get(keys.ACTIVE_MODEL, SHIPPED_MODEL)
     if is_servable_model(chosen):
         return Path(str(chosen))
-    st.session_state[ACTIVE_MODEL_KEY] = str(SHIPPED_MODEL)
+    st.session_state[keys.ACTIVE_MODEL] = str(SHIPPED_MODEL)
     st.toast("That model is not one of this server's models (or was removed): back to the shipped model.")
     return SHIPPED_MODEL
 
@@ -119,7 +128,7 @@ def active_model_path() -> Path:
 def set_active_model(path: Path) -> None:
     """Make `path` the visitor's model, if it is one of this server's models."""
     if is_servable_model(path):
-        st.session_state[ACTIVE_MODEL_KEY] = str(path)
+        st.session_state[keys.ACTIVE_MODEL] = str(path)
     else:
         st.toast("That model is not one of this server's models: the choice is unchanged.")
 
@@ -150,7 +159,7 @@ def active_classifier() -> LoadedModel | None:
 def data_path_setting() -> str | None:
     """The MNIST location the visitor gave in the sidebar (never in public mode), else `MNIST_NPZ`, else None (Keras)."""
     server = settings.demo_settings()
-    visitor_path = None if server.public else st.session_state.get("mnist_path")
+    visitor_path = None if server.public else st.session_state.get(keys.MNIST_PATH)
     return visitor_path or server.data_path or None
 
 
@@ -246,3 +255,9 @@ def _memory_test_figures(modified_time: float) -> tuple[dict | None, str | None]
 def memory_test_figures() -> tuple[dict | None, str | None]:
     """The shipped memory test (`bench/memory_test.py`), or None and a plain message."""
     return _memory_test_figures(MEMORY_TEST_PATH.stat().st_mtime if MEMORY_TEST_PATH.is_file() else 0.0)
+
+
+@st.cache_resource
+def training_supervisor() -> TrainingSupervisor:
+    """The one training supervisor of this server process, shared by every session and page (Train, Teach it)."""
+    return TrainingSupervisor(RUNS_DIRECTORY, TrainingPolicy.from_settings(settings.demo_settings()))

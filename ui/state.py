@@ -1,13 +1,20 @@
-"""The names of everything the drawing page keeps in `st.session_state`, in one place.
+"""The names of everything the pages keep in `st.session_state`, in one place.
 
 Widgets and callbacks of several modules meet in session state; a key spelled twice is a bug
-waiting to happen, so each is spelled here once and imported. Other views may add their own keys
-below, each with a line saying what it holds.
+waiting to happen, so each is spelled here once and imported, with a line saying what it holds.
+A button's key that nothing reads back stays beside its button.
 """
 
 from __future__ import annotations
 
-# What is being read.
+# The app and what its pages share.
+ACTIVE_MODEL = "active_model_path"  # The visitor's model: the shipped one or a run in the runs folder.
+MODEL_CHOICE = "model_choice"  # The sidebar's model box (kept in step with ACTIVE_MODEL).
+MNIST_PATH = "mnist_path"  # The sidebar's MNIST location (never on a public server).
+DRAW_PAGE = "draw_page"  # The Draw page's object, so another page can switch to it.
+SWITCH_TO_DRAW = "switch_to_draw"  # Set by a callback that opened a digit for the Draw page: switch there on the next run.
+
+# The Draw page: what is being read.
 SOURCE = "digit_source"  # "canvas", "test" (an MNIST test digit) or "shared" (a drawing from the address).
 TEST_INDEX = "test_digit_index"  # The MNIST test digit's index when SOURCE is "test".
 FROM_MISTAKES = "test_digit_is_mistake"  # True when that test digit was opened from the Evaluate view's mistakes.
@@ -31,6 +38,39 @@ ADDRESS_NOTICE = "address_notice"  # A short note on a part of the address that 
 # Cached per session.
 READING_CACHE = "reading_cache"  # (signature, ProbeResult, decision row) of the digit last read.
 
+# The reading's figures and Play's clock, which the browser's actions address by key.
+PENDING_ROW = "reading_row_from_address"  # The address's row, applied when its digit is first read.
+PLAY_TICK = "play_tick"  # Play's hidden "next row" button, pressed by the browser's clock.
+ANSWER_CHART = "reading_answer"
+INPUT_PICTURE = "reading_input"
+STATES_CHART = "reading_states"
+
+# Teach it (the Draw page's corrections).
+TEACH_CORRECTIONS = "teach_corrections"  # [(28×28 uint8 image, label)], this visitor's corrected drawings.
+TEACH_LABEL = "teach_label"  # The "It's a …" pick.
+TEACH_CHANGED = "teach_corrections_changed"  # Set by a correction button inside the drawing fragment: rerun the page.
+TEACH_RUN = "teach_run_id"  # The fine-tune this visitor started.
+TEACH_ERROR = "teach_error"  # Why the last Teach it could not start.
+
+# The explanations under a reading (plain keys, not widget keys, so closing a panel does not undo an edit).
+EXPLAIN_PANEL = "explain_panel"  # The panel chosen.
+EXPLAIN_IMPORTANCE = "explain_importance"  # (image signature, computed row importance)
+BLANKED_ROWS = "explain_blanked_rows"  # Sorted 0-based rows of the drawing that are blanked.
+BOTTOM_UP = "explain_bottom_up"  # True while the rows are read bottom to top.
+INSPECTED_UNIT = "explain_unit"  # (layer, unit) open in the inspector.
+SILENCED = "explain_silenced"  # True while the inspected unit is silenced.
+ORIGINAL_IMAGE = "explain_original_image"  # The digit before the what-if edits.
+EXPLAIN_MODEL = "explain_model"  # The model (or training snapshot) reading the digit on show.
+EXPLAIN_DIGIT = "explain_digit"  # Signature of the unedited digit the edits were made on.
+ROWS_CHART = "explain_rows_chart"  # The clickable rows of What if (a new widget per generation, see `chart`).
+UNITS_CHART = "explain_units_chart"  # The clickable units of the inspector.
+
+# The Train page.
+TRAIN_ERROR = "train_error"  # Why the last Start could not start a run.
+WATCHED_RUN = "watched_run_id"  # The run this visitor started or saw running: shown after it ends.
+FORM_RUN = "form_restored_from"  # The run whose settings were last put into the form.
+CONFIRM_DELETE = "confirm_delete_run"  # The run a visitor asked to delete, until they confirm or cancel.
+
 
 def row_slider(generation: int) -> str:
     """The widget key of the Row slider for the given drawing generation."""
@@ -40,6 +80,26 @@ def row_slider(generation: int) -> str:
 def canvas(generation: int) -> str:
     """The widget key of the canvas for the given generation."""
     return f"digit_canvas_{generation}" if generation else "digit_canvas"
+
+
+def chart_generation(name: str) -> str:
+    """The key counting the widgets of clickable chart `name` (a new one lets the same point be clicked again)."""
+    return f"{name}_generation"
+
+
+def chart(name: str, generation: int) -> str:
+    """The widget key of clickable chart `name` in its given generation."""
+    return f"{name}_{generation}"
+
+
+def train_form(field_name: str) -> str:
+    """The widget key of the Train form's field for `TrainConfig.<field_name>`."""
+    return f"train_{field_name}"
+
+
+def timelapse(model_stem: str) -> str:
+    """The Epoch slider's key for one model (a model of its own keeps its own moment)."""
+    return f"timelapse_{model_stem}"
 
 
 # The "Why an LSTM?" page (ui/compare/).

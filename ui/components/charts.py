@@ -1,19 +1,20 @@
-"""The palette and base layout all figures share, smoothing, and the confusion matrix.
+"""What every figure shares: the palette, the base layout, panels side by side, log ticks, and smoothing.
 
-Pure functions from arrays to Plotly figures, testable without Streamlit; nothing reads widgets
-or session state. The figures are written as plain Plotly specs and wrapped without Plotly's
-per-property validation, which costs more than building them; the tests validate every builder's
-output in full. The learning curves, run comparisons and per-digit charts are in
-`ui/train/charts.py`. The row-by-row reading figures (`ui/draw/reading_charts.py`) are specs for a
-canvas renderer, not Plotly figures; they share this palette.
+Pure functions, testable without Streamlit; nothing reads widgets or session state. The figures
+are written as plain Plotly specs and wrapped without Plotly's per-property validation, which costs
+more than building them; the tests validate every builder's output in full. Each page's builders
+live beside its view (`ui/train/charts.py`, `ui/evaluate/charts.py`, `ui/explain/charts.py`); the
+row-by-row reading figures (`ui/draw/reading_charts.py`) are specs for a canvas renderer, not
+Plotly figures, and share this palette.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
-
-from model.shapes import NUMBER_OF_CLASSES
 
 # One colour per digit, the same on every chart of the page (lines, bars, labels, unit groups): the
 # colour-blind-safe Okabe–Ito palette without its black and yellow (too faint on white), extended
@@ -65,20 +66,34 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
     return smoothed
 
 
-def confusion_matrix(matrix: np.ndarray) -> go.Figure:
-    """Counts of true (rows) against predicted (columns) digits; the diagonal is right answers."""
-    matrix = np.asarray(matrix)
-    off_diagonal = matrix.astype(float).copy()
-    np.fill_diagonal(off_diagonal, np.nan)
-    digits = [str(digit) for digit in range(NUMBER_OF_CLASSES)]
-    heatmap = {
-        "type": "heatmap", "z": np.log1p(off_diagonal), "x": digits, "y": digits,
-        "text": matrix, "texttemplate": "%{text}", "customdata": matrix, "colorscale": COUNTS, "showscale": False,
-        "hovertemplate": "true %{y}, predicted %{x}: %{customdata}<extra></extra>",
-    }  # fmt: skip
-    layout = base_layout(
-        "", 460,
-        xaxis={"title": {"text": "predicted digit"}, "type": "category", "side": "top"},
-        yaxis={"title": {"text": "true digit"}, "type": "category", "autorange": "reversed", "scaleanchor": "x"},
-    )  # fmt: skip
-    return unvalidated_figure([heatmap], layout)
+def panels(titles: tuple[str, ...], spacing: float = 0.08) -> dict:
+    """Layout entries for panels side by side in one row, each with its own axes and a title."""
+    count = len(titles)
+    width = (1 - spacing * (count - 1)) / count
+    layout: dict = {"annotations": []}
+    for index, title in enumerate(titles):
+        suffix = "" if index == 0 else str(index + 1)
+        start = index * (width + spacing)
+        layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+        layout["annotations"].append(
+            {"text": title, "x": start + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}}
+        )  # fmt: skip
+    return layout
+
+
+def log_ticks(values: Sequence[float]) -> list[float]:
+    """Ticks at 1, 2 and 5 times each power of ten spanning the finite positive `values` (at least two)."""
+    finite = [value for value in values if value is not None and math.isfinite(value) and value > 0]
+    if not finite:
+        return [0.1, 1.0]
+    low, high = min(finite), max(finite)
+    ticks = []
+    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            ticks.append(float(f"{mantissa}e{exponent}"))
+    inside = [tick for tick in ticks if low <= tick <= high]
+    below = [tick for tick in ticks if tick < low][-1:]
+    above = [tick for tick in ticks if tick > high][:1]
+    return inside if len(inside) >= 2 else below + inside + above

@@ -17,10 +17,8 @@ from ui import state as keys
 from ui.components.browser_actions import play_clock
 
 SECONDS_PER_ROW = {"slow": 0.6, "normal": 0.25, "fast": 0.08}  # The wait before each next row, on top of its redraw.
-PLAY_TICK_KEY = "play_tick"
-PENDING_ROW = "reading_row_from_address"  # The address's row, applied when its digit is first read.
 # Play's step button is for the browser's clock alone.
-HIDDEN_TICK_CSS = f"<style>.st-key-{PLAY_TICK_KEY} {{ display: none !important; }}</style>"
+HIDDEN_TICK_CSS = f"<style>.st-key-{keys.PLAY_TICK} {{ display: none !important; }}</style>"
 
 
 def row_in_step(signature: str) -> int:
@@ -28,7 +26,7 @@ def row_in_step(signature: str) -> int:
     previous = st.session_state.get(keys.DRAWING_SIGNATURE)
     if previous != signature:
         st.session_state[keys.DRAWING_SIGNATURE] = signature
-        st.session_state[keys.ROW] = st.session_state.pop(PENDING_ROW, IMAGE_ROWS)
+        st.session_state[keys.ROW] = st.session_state.pop(keys.PENDING_ROW, IMAGE_ROWS)
         st.session_state[keys.PLAYING] = False
         if previous is None:
             # The slider left the page with the last digit: a slider that comes back under the same key
@@ -102,7 +100,7 @@ def row_controls(row: int, running: np.ndarray | None) -> None:
             disabled=waiting,
         )
         # Pressed by Play's clock in the browser, never by hand (hidden by _PAGE_CSS).
-        st.button("Next row (Play)", key=PLAY_TICK_KEY, on_click=_play_tick, disabled=waiting)
+        st.button("Next row (Play)", key=keys.PLAY_TICK, on_click=_play_tick, disabled=waiting)
         st.button("▶", key="row_forward", on_click=_step, args=(1,), help="One row forward (→ key)", shortcut="Right",
                   disabled=waiting or row >= IMAGE_ROWS)  # fmt: skip
         st.segmented_control("Speed", list(SECONDS_PER_ROW), default="normal", key=keys.PLAY_SPEED, help="How fast Play reads")
@@ -130,4 +128,4 @@ def clock(row: int) -> dict:
     """What Play's clock in the browser needs (`browser_actions.play_clock`): while playing, ask for
     the next row after one step of the chosen speed."""
     speed = SECONDS_PER_ROW[st.session_state.get(keys.PLAY_SPEED) or "normal"]
-    return play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, PLAY_TICK_KEY)
+    return play_clock(bool(st.session_state.get(keys.PLAYING)), speed, row, keys.PLAY_TICK)

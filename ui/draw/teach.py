@@ -22,29 +22,24 @@ from model.shapes import NUMBER_OF_CLASSES
 from model.training.record import RunRecordError, read_run_record
 from model.training.supervisor import RunSnapshot, TrainingBusyError
 from ui import resources, settings
-from ui.train import view as train_view
+from ui import state as keys
 
-CORRECTIONS_KEY = "teach_corrections"  # [(28×28 uint8 image, label)], this visitor's corrected drawings.
-LABEL_KEY = "teach_label"  # The "It's a …" pick.
-CHANGED_KEY = "teach_corrections_changed"  # Set by a correction button inside the drawing fragment: rerun the page.
-RUN_KEY = "teach_run_id"  # The fine-tune this visitor started.
-ERROR_KEY = "teach_error"
 POLL_SECONDS = 1.0
 THUMBNAIL_COLUMNS = 8
 SETTINGS = FineTuneConfig()
 
 
 def corrections() -> list[tuple[np.ndarray, int]]:
-    return st.session_state.setdefault(CORRECTIONS_KEY, [])
+    return st.session_state.setdefault(keys.TEACH_CORRECTIONS, [])
 
 
 def _add(image: np.ndarray, label: int) -> None:
     collected = corrections()
     if len(collected) >= SETTINGS.max_corrections:
-        st.session_state[ERROR_KEY] = f"At most {SETTINGS.max_corrections} drawings can be taught at once; remove some first."
+        st.session_state[keys.TEACH_ERROR] = f"At most {SETTINGS.max_corrections} drawings can be taught at once; remove some first."
         return
     collected.append((np.clip(np.rint(image * 255), 0, 255).astype(np.uint8), int(label)))
-    st.session_state[CHANGED_KEY] = True
+    st.session_state[keys.TEACH_CHANGED] = True
 
 
 def _remove(index: int) -> None:
@@ -59,27 +54,27 @@ def correction_buttons(image: np.ndarray | None, predicted: int | None) -> None:
     One pills widget, not nine buttons: it is drawn again on every stroke (inside the drawing fragment).
     Before there is a drawing (`image` None) it stands in its place, disabled.
     """
-    if st.session_state.pop(CHANGED_KEY, False):
+    if st.session_state.pop(keys.TEACH_CHANGED, False):
         st.rerun()  # The pick came from inside the drawing fragment: show the new thumbnail below at once.
     waiting = image is None or predicted is None
     label = "Misread? Teach it" if waiting else f"Not a {predicted}? Teach it"
     with st.popover(label, icon=":material/school:", disabled=waiting, help="Draw a digit first" if waiting else None):
         others = [digit for digit in range(NUMBER_OF_CLASSES) if digit != predicted]
         st.pills("Say what it is: the drawing joins your corrections below, to teach a copy of the model.", others,
-                 format_func=lambda digit: f"It's a {digit}", key=LABEL_KEY, disabled=waiting,
+                 format_func=lambda digit: f"It's a {digit}", key=keys.TEACH_LABEL, disabled=waiting,
                  on_change=None if waiting else _picked, args=None if waiting else (image,))  # fmt: skip
 
 
 def _picked(image: np.ndarray) -> None:
-    label = st.session_state.get(LABEL_KEY)
-    st.session_state[LABEL_KEY] = None  # A choice to make again for the next drawing, not a setting.
+    label = st.session_state.get(keys.TEACH_LABEL)
+    st.session_state[keys.TEACH_LABEL] = None  # A choice to make again for the next drawing, not a setting.
     if label is not None:
         _add(image, int(label))
 
 
 def _start_teaching() -> None:
     collected = corrections()
-    boss = train_view.supervisor()
+    boss = resources.training_supervisor()
     policy = boss.policy
     try:
         limiter = settings.start_limiter(policy.min_seconds_between_starts)
@@ -96,17 +91,17 @@ def _start_teaching() -> None:
         }
         run = boss.start_job("fine_tune", config, owner=secrets.token_urlsafe(8), data=data, options=options)
         limiter.record(settings.visitor_key())
-        st.session_state[RUN_KEY] = run.run_id
-        st.session_state.pop(ERROR_KEY, None)
+        st.session_state[keys.TEACH_RUN] = run.run_id
+        st.session_state.pop(keys.TEACH_ERROR, None)
     except (TrainingBusyError, ValueError, MnistUnavailableError) as error:
-        st.session_state[ERROR_KEY] = str(error)
+        st.session_state[keys.TEACH_ERROR] = str(error)
 
 
 def teach_panel() -> None:
     """The visitor's corrections, the Teach it button, and the outcome of their fine-tune."""
     collected = corrections()
-    run = train_view.supervisor().current()
-    mine = run is not None and run.run_id == st.session_state.get(RUN_KEY)
+    run = resources.training_supervisor().current()
+    mine = run is not None and run.run_id == st.session_state.get(keys.TEACH_RUN)
     if not collected and not mine:
         return
     st.divider()
@@ -115,7 +110,7 @@ def teach_panel() -> None:
         _thumbnails(collected)
     snapshot = run.snapshot() if mine else None
     busy = run is not None and run.snapshot().active
-    policy = train_view.supervisor().policy
+    policy = resources.training_supervisor().policy
     if not policy.enabled:
         st.info("Training is turned off on this server, so it cannot be taught here.")
     elif collected:
@@ -125,8 +120,8 @@ def teach_panel() -> None:
         )  # fmt: skip
         if busy and not mine:
             st.caption("Another training run is going on; Teach it when it ends.")
-    if ERROR_KEY in st.session_state:
-        st.error(st.session_state[ERROR_KEY])
+    if keys.TEACH_ERROR in st.session_state:
+        st.error(st.session_state[keys.TEACH_ERROR])
     if snapshot is not None and snapshot.active:
         teach_progress()
     elif snapshot is not None:
@@ -146,7 +141,7 @@ def _thumbnails(collected: list[tuple[np.ndarray, int]]) -> None:
 @st.fragment(run_every=POLL_SECONDS)
 def teach_progress() -> None:
     """Polls the fine-tune while it runs; when it ends, one full rerun shows the outcome and stops polling."""
-    run = train_view.supervisor().current()
+    run = resources.training_supervisor().current()
     snapshot = run.snapshot() if run is not None else None
     if snapshot is None or not snapshot.active:
         st.rerun()

@@ -64,7 +64,7 @@ def model_at_chosen_epoch(loaded: resources.LoadedModel) -> resources.LoadedMode
     record = loaded.history
     completed = record.epochs_completed if record is not None and record.status == "finished" else None
     names = moment_names(moments, completed)
-    key = f"timelapse_{loaded.path.stem}"
+    key = keys.timelapse(loaded.path.stem)
     if st.session_state.get(key) not in range(len(names)):
         st.session_state[key] = len(names) - 1
     chosen = st.select_slider(

@@ -26,7 +26,7 @@ from model.drawing_image import decode_drawing
 from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
-from ui import resources, share
+from ui import navigation, resources, share
 from ui import state as keys
 from ui.components.browser_actions import reading_actions
 from ui.components.reading_figure import reading_figure
@@ -35,16 +35,13 @@ from ui.draw import row_controls as rows
 from ui.draw import teach as teach_view
 from ui.draw import timelapse as timelapse_view
 from ui.draw.reading_summary import summarise_reading
-from ui.explain import view as explain_view
+from ui.explain import panels as explain_panels
 from ui.explain import what_if
 
 CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 140
 DEFAULT_BRUSH_WIDTH = 20
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
-ANSWER_CHART_KEY = "reading_answer"
-INPUT_PICTURE_KEY = "reading_input"
-STATES_CHART_KEY = "reading_states"
 _ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
 _PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centred as MNIST was"
 
@@ -111,19 +108,7 @@ def _pick_test_digit() -> None:
     except MnistUnavailableError as error:
         st.session_state[keys.TEST_DIGIT_ERROR] = str(error)
         return
-    show_test_digit(int(np.random.default_rng().integers(len(labels))))
-
-
-def show_test_digit(index: int, mistake: bool = False) -> None:
-    """Open MNIST test image `index` in this view (the Evaluate view's mistakes pass mistake=True).
-
-    The canvas is cleared, so that the canvas and the reading never disagree.
-    """
-    st.session_state.pop(keys.TEST_DIGIT_ERROR, None)
-    st.session_state[keys.TEST_INDEX] = int(index)
-    st.session_state[keys.FROM_MISTAKES] = bool(mistake)
-    st.session_state[keys.SOURCE] = "test"
-    st.session_state[keys.CANVAS_GENERATION] = st.session_state.get(keys.CANVAS_GENERATION, 0) + 1
+    navigation.open_test_digit(int(np.random.default_rng().integers(len(labels))))
 
 
 def _current_digit(rgba: np.ndarray | None) -> tuple[Digit | None, str | None]:
@@ -169,9 +154,9 @@ def _read_address_once() -> None:
         st.session_state[keys.SOURCE] = "shared"
         st.session_state[keys.SHARED_IMAGE] = reading.image
     elif reading.test_index is not None:
-        show_test_digit(reading.test_index, reading.mistake)
+        navigation.open_test_digit(reading.test_index, reading.mistake)
     if reading.has_digit:
-        st.session_state[rows.PENDING_ROW] = reading.row
+        st.session_state[keys.PENDING_ROW] = reading.row
     if reading.model_name is not None and models[reading.model_name].resolve() != resources.active_model_path().resolve():
         resources.set_active_model(models[reading.model_name])
         st.rerun()  # Once, so that the sidebar's model box shows the model too.
@@ -263,7 +248,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     with chart_column:
         reading_figure(
             reading_charts.answer_spec(running, row, decided, digit.true_label),
-            key=ANSWER_CHART_KEY,
+            key=keys.ANSWER_CHART,
             alt=f"Chart of each digit's probability after each row. {summary}",
         )
         st.caption(_ANSWER_CAPTION)
@@ -271,7 +256,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     rows.row_controls(row, running)
     view = _states_view(loaded, digit, result, row, decided)
     _reading_downloads(digit, result, view, row)
-    explain_view.render(loaded, digit.image, result, row)
+    explain_panels.render(loaded, digit.image, result, row)
     _write_address(digit, row)
 
 
@@ -283,16 +268,16 @@ def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_col
         st.metric("Prediction", "–")
         st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
         empty_picture = reading_charts.picture_spec(None, INPUT_PICTURE_SIDE)
-        reading_figure(empty_picture, key=INPUT_PICTURE_KEY, alt=f"The network's {IMAGE_ROWS}×{IMAGE_COLUMNS} input: empty.")
+        reading_figure(empty_picture, key=keys.INPUT_PICTURE, alt=f"The network's {IMAGE_ROWS}×{IMAGE_COLUMNS} input: empty.")
         st.caption(_PICTURE_CAPTION)
         teach_view.correction_buttons(None, None)
     with chart_column:
-        reading_figure(reading_charts.waiting_answer_spec(), key=ANSWER_CHART_KEY, alt="The running answer, empty until a digit is drawn.")
+        reading_figure(reading_charts.waiting_answer_spec(), key=keys.ANSWER_CHART, alt="The running answer, empty until a digit is drawn.")
         st.caption(_ANSWER_CAPTION)
     rows.row_controls(IMAGE_ROWS, None)
     view = _states_view(loaded, None, None, IMAGE_ROWS, None)
     _reading_downloads(None, None, view, IMAGE_ROWS)
-    explain_view.render(loaded, None, None, IMAGE_ROWS)
+    explain_panels.render(loaded, None, None, IMAGE_ROWS)
 
 
 def _compare_link() -> None:
@@ -316,7 +301,7 @@ def _canvas_buttons() -> None:
 def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
     predicted = int(np.argmax(result.probabilities))
     st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
-    explain_view.novelty_note(result)  # "Does not look like a digit", when the novelty detector fires.
+    explain_panels.novelty_note(result)  # "Does not look like a digit", when the novelty detector fires.
     if digit.test_index is None and digit.description == "your drawing":
         reading = f"Reading **{digit.description}**."
     else:
@@ -324,7 +309,7 @@ def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: 
     st.markdown(f"{reading}\n\n{summary}")  # One element: a stroke updates as few as it can.
     reading_figure(
         reading_charts.picture_spec(digit.image, INPUT_PICTURE_SIDE, row, decided),
-        key=INPUT_PICTURE_KEY,
+        key=keys.INPUT_PICTURE,
         alt=f"The {IMAGE_ROWS}×{IMAGE_COLUMNS} image the network reads: {digit.description}",
     )
     st.caption(_PICTURE_CAPTION)
@@ -371,7 +356,7 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: Pro
         alt = f"Heatmaps of each layer's {view.lower()} after each of the {IMAGE_ROWS} rows."
     figure_column, note_column = st.columns([3.2, 1], gap="medium")
     with figure_column:
-        reading_figure(figure, key=STATES_CHART_KEY, alt=alt)
+        reading_figure(figure, key=keys.STATES_CHART, alt=alt)
     with note_column:
         st.markdown(_VIEW_NOTES[view])
     return view
@@ -408,7 +393,7 @@ def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: st
         return reading_charts.reading_table(result.running_probabilities, digit.image, values)
 
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        reading_actions([ANSWER_CHART_KEY, STATES_CHART_KEY], "lstm-reading.png", _canvas_key(), rows.clock(row))
+        reading_actions([keys.ANSWER_CHART, keys.STATES_CHART], "lstm-reading.png", _canvas_key(), rows.clock(row))
         st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row",
                            disabled=result is None)  # fmt: skip

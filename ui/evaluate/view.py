@@ -12,12 +12,8 @@ import streamlit as st
 
 from model.data import MnistUnavailableError
 from model.shapes import NUMBER_OF_CLASSES
-from ui import resources
-from ui.components import charts
-from ui.draw import view as draw_view
-from ui.evaluate import confusion
-from ui.train import charts as training_charts
-from ui.train import runs as runs_view
+from ui import navigation, resources
+from ui.evaluate import charts, compare, confusion
 
 GALLERY_SIZE = 24
 GALLERY_COLUMNS = 6
@@ -51,11 +47,6 @@ def evaluate(model_path: str, modified_time: float, data_path: str | None) -> di
     }
 
 
-def _open_in_draw_view(index: int) -> None:
-    draw_view.show_test_digit(index, mistake=True)
-    st.session_state["switch_to_draw"] = True
-
-
 def render() -> None:
     st.title("How good is it?")
     loaded = resources.active_classifier()
@@ -68,8 +59,7 @@ def render() -> None:
     except MnistUnavailableError as error:
         st.warning(str(error))
         return
-    if st.session_state.pop("switch_to_draw", False):
-        st.switch_page(st.session_state["draw_page"])
+    navigation.follow_switch()
     images, labels = resources.test_images()
     accuracy_column, loss_column, mistakes_column = st.columns(3)
     accuracy_column.metric("Test accuracy", f"{result['accuracy']:.2%}")
@@ -86,7 +76,7 @@ def render() -> None:
             "Each row is a true digit, each column the digit the network answered. The diagonal (uncoloured) holds "
             "the right answers; red cells show which digits it mixes up. Click a cell to see those mistakes."
         )
-        st.plotly_chart(training_charts.class_accuracy_bars(confusion.class_accuracy(result["confusion"])), key="class_accuracy")
+        st.plotly_chart(charts.class_accuracy_bars(confusion.class_accuracy(result["confusion"])), key="class_accuracy")
     with gallery_column:
         cell = confusion.chosen_cell(event)
         mistakes = result["mistakes"]
@@ -100,7 +90,7 @@ def render() -> None:
                 st.caption("None: click another cell, or click this one again to go back to all mistakes.")
         _gallery(images, labels, result, mistakes[:GALLERY_SIZE])
     st.divider()
-    runs_view.compare_runs_ui()
+    compare.compare_runs_ui()
 
 
 # On a phone, Streamlit stacks columns one under another: 24 mistakes became a 14,000-pixel column.
@@ -127,7 +117,7 @@ def _gallery_rows(images: np.ndarray, labels: np.ndarray, result: dict, mistakes
             column.button(
                 "Read",
                 key=f"open_{index}",
-                on_click=_open_in_draw_view,
+                on_click=navigation.open_mistake_in_draw_page,
                 args=(int(index),),
                 help="Open it in the row-by-row view",
                 width="stretch",

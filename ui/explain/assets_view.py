@@ -5,7 +5,7 @@ A model's map, unit driver digits and not-a-digit detector live beside it in an 
 the weights on show, and otherwise says why they are missing and offers to compute them. The
 computation is bounded per server process: one at a time, counted against the visitor's start
 limit in public mode, and not offered on a public server without training. It draws no panel;
-`ui/explain/view.py` asks it for the assets.
+`ui/explain/panels.py` asks it for the assets.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ widget keys, so closing a panel does not undo an edit). The drawing view calls
 key. Clicks on the clickable figures are taken at the start of the next run (before the probe
 reads), so an edit changes every panel in that same run; they are checked like any visitor
 input, and edits belong to one digit (a new one opens unedited). This module also draws the
-What if panel and the note of the edits in force; the other panels live in `ui/explain/view.py`.
+What if panel and the note of the edits in force; the other panels live in `ui/explain/panels.py`.
 """
 
 from __future__ import annotations
@@ -21,17 +21,9 @@ from model.explain import attribution as explain
 from model.probe import ProbeResult
 from model.shapes import IMAGE_ROWS
 from ui import resources
+from ui import state as keys
 from ui.explain import charts as explain_charts
 
-BLANKED_KEY = "explain_blanked_rows"  # Sorted 0-based rows of the drawing that are blanked.
-BOTTOM_UP_KEY = "explain_bottom_up"
-UNIT_KEY = "explain_unit"  # (layer, unit) open in the inspector.
-SILENCED_KEY = "explain_silenced"  # True while the inspected unit is silenced.
-ORIGINAL_KEY = "explain_original_image"  # The digit before the what-if edits.
-MODEL_KEY = "explain_model"  # The model (or training snapshot) reading the digit on show.
-DIGIT_KEY = "explain_digit"  # Signature of the unedited digit the edits were made on.
-ROWS_CHART = "explain_rows_chart"
-UNITS_CHART = "explain_units_chart"
 PLOTLY_CONFIG = {"displayModeBar": False}
 
 
@@ -39,16 +31,16 @@ PLOTLY_CONFIG = {"displayModeBar": False}
 
 
 def _generation(name: str) -> int:
-    return st.session_state.get(name + "_generation", 0)
+    return st.session_state.get(keys.chart_generation(name), 0)
 
 
 def chart_key(name: str) -> str:
-    return f"{name}_{_generation(name)}"
+    return keys.chart(name, _generation(name))
 
 
 def _new_chart(name: str) -> None:
     """A fresh chart widget, so the same row or unit can be clicked again."""
-    st.session_state[name + "_generation"] = _generation(name) + 1
+    st.session_state[keys.chart_generation(name)] = _generation(name) + 1
 
 
 def _clicked_points(name: str, curve: int) -> list[dict]:
@@ -75,31 +67,31 @@ def _custom_value(point: dict, index: int) -> int | None:
 
 def _take_clicks(probe) -> None:
     """Apply the clicks made on the what-if image and the unit picker since the last run (rows and units out of range are ignored)."""
-    rows = {_custom_value(point, 0) for point in _clicked_points(ROWS_CHART, curve=1)} & set(range(IMAGE_ROWS))
+    rows = {_custom_value(point, 0) for point in _clicked_points(keys.ROWS_CHART, curve=1)} & set(range(IMAGE_ROWS))
     if rows:
-        st.session_state[BLANKED_KEY] = sorted(set(st.session_state.get(BLANKED_KEY, [])) ^ rows)
-    layer = st.session_state.get(UNIT_KEY, (None, None))[0]
+        st.session_state[keys.BLANKED_ROWS] = sorted(set(st.session_state.get(keys.BLANKED_ROWS, [])) ^ rows)
+    layer = st.session_state.get(keys.INSPECTED_UNIT, (None, None))[0]
     layer = layer if isinstance(layer, int) and -len(probe.units) <= layer < len(probe.units) else -1
-    clicked = (_custom_value(point, 1) for point in _clicked_points(UNITS_CHART, curve=1))
+    clicked = (_custom_value(point, 1) for point in _clicked_points(keys.UNITS_CHART, curve=1))
     units = [unit for unit in clicked if unit is not None and 0 <= unit < probe.units[layer]]
     if units:
-        st.session_state[UNIT_KEY] = (layer, int(units[-1]))
+        st.session_state[keys.INSPECTED_UNIT] = (layer, int(units[-1]))
 
 
 def silenced_unit() -> tuple[int, int] | None:
-    unit = st.session_state.get(UNIT_KEY)
-    return tuple(unit) if unit is not None and st.session_state.get(SILENCED_KEY) else None
+    unit = st.session_state.get(keys.INSPECTED_UNIT)
+    return tuple(unit) if unit is not None and st.session_state.get(keys.SILENCED) else None
 
 
 def edits() -> tuple[tuple[int, ...], bool, tuple[int, int] | None]:
     """The what-if edits in force: blanked rows, bottom-up reading, silenced unit."""
-    return tuple(st.session_state.get(BLANKED_KEY, [])), bool(st.session_state.get(BOTTOM_UP_KEY)), silenced_unit()
+    return tuple(st.session_state.get(keys.BLANKED_ROWS, [])), bool(st.session_state.get(keys.BOTTOM_UP)), silenced_unit()
 
 
 def undo_all() -> None:
-    st.session_state[BLANKED_KEY] = []
-    st.session_state[BOTTOM_UP_KEY] = False
-    st.session_state[SILENCED_KEY] = False
+    st.session_state[keys.BLANKED_ROWS] = []
+    st.session_state[keys.BOTTOM_UP] = False
+    st.session_state[keys.SILENCED] = False
     for widget_key in ("explain_bottom_up_toggle", "explain_silence_toggle"):
         st.session_state.pop(widget_key, None)  # The switches show the undone state next time they are drawn.
 
@@ -114,12 +106,12 @@ def apply_what_if(digit, loaded: resources.LoadedModel):
     and clicks made on the previous digit's image are dropped with its edits.
     """
     _take_clicks(loaded.probe)
-    if st.session_state.get(DIGIT_KEY) != digit.signature:
-        if DIGIT_KEY in st.session_state:
+    if st.session_state.get(keys.EXPLAIN_DIGIT) != digit.signature:
+        if keys.EXPLAIN_DIGIT in st.session_state:
             undo_all()
-        st.session_state[DIGIT_KEY] = digit.signature
-    st.session_state[MODEL_KEY] = loaded
-    st.session_state[ORIGINAL_KEY] = digit.image
+        st.session_state[keys.EXPLAIN_DIGIT] = digit.signature
+    st.session_state[keys.EXPLAIN_MODEL] = loaded
+    st.session_state[keys.ORIGINAL_IMAGE] = digit.image
     blanked, bottom_up, _ = edits()
     if not blanked and not bottom_up:
         return digit
@@ -153,7 +145,7 @@ def edits_note(loaded, result: ProbeResult) -> None:
         parts.append("rows read bottom-up")
     if unit:
         parts.append(f"unit {unit[1]} of layer {unit[0] % len(loaded.probe.units) + 1} silenced")
-    original = st.session_state.get(ORIGINAL_KEY)
+    original = st.session_state.get(keys.ORIGINAL_IMAGE)
     unedited = loaded.probe.run(original).probabilities if original is not None else None
     predicted = int(np.argmax(result.probabilities))
     comparison = ""
@@ -169,7 +161,7 @@ def edits_note(loaded, result: ProbeResult) -> None:
 
 
 def what_if_panel(loaded, result: ProbeResult) -> None:
-    original = st.session_state.get(ORIGINAL_KEY)
+    original = st.session_state.get(keys.ORIGINAL_IMAGE)
     if original is None:
         return
     blanked, _, _ = edits()
@@ -177,7 +169,7 @@ def what_if_panel(loaded, result: ProbeResult) -> None:
     with image_column:
         st.plotly_chart(
             explain_charts.what_if_figure(original, blanked),
-            key=chart_key(ROWS_CHART),
+            key=chart_key(keys.ROWS_CHART),
             on_select="rerun",
             selection_mode="points",
             config=PLOTLY_CONFIG,
@@ -185,16 +177,16 @@ def what_if_panel(loaded, result: ProbeResult) -> None:
     with controls_column:
         st.toggle(
             "Read bottom-up (last row first)",
-            value=bool(st.session_state.get(BOTTOM_UP_KEY)),
+            value=bool(st.session_state.get(keys.BOTTOM_UP)),
             key="explain_bottom_up_toggle",
             on_change=copy_toggle,
-            args=("explain_bottom_up_toggle", BOTTOM_UP_KEY),
+            args=("explain_bottom_up_toggle", keys.BOTTOM_UP),
         )
         st.button(
             "Restore every row",
             key="explain_restore_rows",
             on_click=st.session_state.__setitem__,
-            args=(BLANKED_KEY, []),
+            args=(keys.BLANKED_ROWS, []),
             disabled=not blanked,
         )
         st.markdown(

@@ -1,7 +1,7 @@
-"""Chart builders for the Train and Evaluate pages: learning curves, run comparisons, per-digit accuracy.
+"""Chart builders for the Train page: learning curves, per-digit accuracy after each epoch, the watched digits.
 
-Pure functions from typed progress reports (`BatchProgress`, `EpochProgress`) and run records to
-Plotly figures, testable without Streamlit; written as plain specs like the rest of `ui/components/charts.py`,
+Pure functions from typed progress reports (`BatchProgress`, `EpochProgress`) to Plotly figures,
+testable without Streamlit; written as plain specs like the rest of `ui/components/charts.py`,
 whose palette and base layout they share. The reading figures are in `ui/draw/reading_charts.py`.
 """
 
@@ -14,43 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from model.config import BatchProgress, EpochProgress
-from model.training.record import RunRecord
-from ui.components.charts import ACCENT, DIGIT_COLOURS, INK, SEQUENTIAL, X_AXIS_TITLES, base_layout, smooth, unvalidated_figure
+from ui.components.charts import ACCENT, INK, SEQUENTIAL, X_AXIS_TITLES, base_layout, log_ticks, panels, smooth, unvalidated_figure
 
 TRAINING_BLUE, TRAINING_FAINT = "#1f77b4", "#9ecae1"
-
-
-def _panels(titles: tuple[str, ...], spacing: float = 0.08) -> dict:
-    """Layout entries for panels side by side in one row, each with its own axes and a title."""
-    count = len(titles)
-    width = (1 - spacing * (count - 1)) / count
-    layout: dict = {"annotations": []}
-    for index, title in enumerate(titles):
-        suffix = "" if index == 0 else str(index + 1)
-        start = index * (width + spacing)
-        layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
-        layout["annotations"].append(
-            {"text": title, "x": start + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}}
-        )  # fmt: skip
-    return layout
-
-
-def log_ticks(values: Sequence[float]) -> list[float]:
-    """Ticks at 1, 2 and 5 times each power of ten spanning the finite positive `values` (at least two)."""
-    finite = [value for value in values if value is not None and math.isfinite(value) and value > 0]
-    if not finite:
-        return [0.1, 1.0]
-    low, high = min(finite), max(finite)
-    ticks = []
-    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
-        for mantissa in (1, 2, 5):
-            ticks.append(float(f"{mantissa}e{exponent}"))
-    inside = [tick for tick in ticks if low <= tick <= high]
-    below = [tick for tick in ticks if tick < low][-1:]
-    above = [tick for tick in ticks if tick > high][:1]
-    return inside if len(inside) >= 2 else below + inside + above
 
 
 def training_curves(
@@ -68,7 +34,7 @@ def training_curves(
     """
     if x_axis not in X_AXIS_TITLES:
         raise ValueError(f"x_axis must be one of {sorted(X_AXIS_TITLES)}, got {x_axis!r}")
-    layout = base_layout(title, 340, showlegend=True, legend={"orientation": "h", "y": -0.25}, **_panels(("loss", "accuracy")))
+    layout = base_layout(title, 340, showlegend=True, legend={"orientation": "h", "y": -0.25}, **panels(("loss", "accuracy")))
     batch_x = [getattr(batch, x_axis) for batch in batches]
     epoch_x = [getattr(epoch, x_axis) for epoch in epochs]
     few_points = len(batches) < 3  # A line through one point draws nothing: show markers too.
@@ -108,48 +74,6 @@ def _accuracy_range(batches: Sequence[BatchProgress], epochs: Sequence[EpochProg
     values = [value for value in values if math.isfinite(value)]
     low = min(values) if values else 0.0
     return [max(0.0, min(low, 0.9) - 0.02), 1.0]
-
-
-def compare_runs(records: dict[str, RunRecord], x_axis: str = "epoch") -> go.Figure:
-    """Accuracy and loss per epoch of several runs: validation solid, training dotted, one colour per run."""
-    if x_axis not in ("epoch", "seconds"):
-        raise ValueError(f"x_axis must be epoch or seconds, got {x_axis!r}")
-    layout = base_layout("", 360, showlegend=True, legend={"orientation": "h", "y": -0.25}, **_panels(("accuracy", "loss")))
-    traces = []
-    for index, (name, record) in enumerate(records.items()):
-        colour = DIGIT_COLOURS[index % len(DIGIT_COLOURS)]
-        x = [getattr(epoch, x_axis) for epoch in record.epochs]
-        for axis, metric in (("", "accuracy"), ("2", "loss")):
-            for kind, prefix, dash in (("validation", "val_", "solid"), ("training", "", "dot")):
-                traces.append(
-                    {"type": "scatter", "mode": "lines+markers", "x": x, "y": [getattr(epoch, prefix + metric) for epoch in record.epochs],
-                     "name": f"{name}: {kind}", "legendgroup": name, "line": {"color": colour, "dash": dash},
-                     "showlegend": axis == "", "xaxis": f"x{axis}", "yaxis": f"y{axis}"}
-                )  # fmt: skip
-    for axis in ("", "2"):
-        layout[f"xaxis{axis}"]["title"] = {"text": "epoch" if x_axis == "epoch" else "seconds"}
-    layout["yaxis"]["tickformat"] = ".1%"
-    losses = [value for record in records.values() for epoch in record.epochs for value in (epoch.loss, epoch.val_loss)]
-    layout["yaxis2"].update(type="log", tickvals=log_ticks(losses), tickformat="~g")
-    return unvalidated_figure(traces, layout)
-
-
-def class_accuracy_bars(class_accuracy: Sequence[float], title: str = "Accuracy on each digit") -> go.Figure:
-    """One bar per digit: the share of that digit's test images answered right."""
-    values = [float(value) for value in class_accuracy]
-    finite = [value for value in values if math.isfinite(value)]
-    low = max(0.0, min(finite, default=0.0) - 0.02)
-    bars = {
-        "type": "bar", "x": [str(digit) for digit in range(len(values))], "y": values, "marker": {"color": DIGIT_COLOURS[: len(values)]},
-        "text": [f"{value:.1%}" for value in values], "textposition": "outside", "cliponaxis": False,
-        "hovertemplate": "digit %{x}: %{y:.2%}<extra></extra>",
-    }  # fmt: skip
-    layout = base_layout(
-        title, 300,
-        xaxis={"title": {"text": "true digit"}, "type": "category"},
-        yaxis={"range": [min(low, 0.9), 1.0], "tickformat": ".0%"},
-    )  # fmt: skip
-    return unvalidated_figure([bars], layout)
 
 
 def class_accuracy_by_epoch(epochs: Sequence[EpochProgress]) -> go.Figure:

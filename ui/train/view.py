@@ -20,8 +20,9 @@ from model.data import MnistUnavailableError
 from model.training.estimate import estimate_seconds, training_images
 from model.training.record import RunRecordError, read_run_record
 from model.training.snapshots import describe_moment
-from model.training.supervisor import RunSnapshot, TrainingBusyError, TrainingPolicy, TrainingSupervisor
+from model.training.supervisor import RunSnapshot, TrainingBusyError, TrainingPolicy
 from ui import resources, settings
+from ui import state as keys
 from ui.components import charts
 from ui.components.live_chart import live_plotly_chart
 from ui.train import charts as training_charts
@@ -34,31 +35,21 @@ LEARNING_RATES = [1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2]
 UNIT_CHOICES = [16, 32, 64, 128, 256]
 MAX_EPOCHS = 50
 OWNER_PARAMETER = "trainer"  # In the URL, so the visitor who started a run keeps Stop across a refresh.
-WATCHED_RUN_KEY = "watched_run_id"  # The run this visitor started or saw running: shown after it ends.
-FORM_RUN_KEY = "form_restored_from"  # The run whose settings were last put into the form.
-FORM_KEYS = {
-    name: f"train_{name}"
-    for name in (
-        "epochs",
-        "batch_size",
-        "learning_rate",
-        "units",
-        "dropout_rate",
-        "train_subset",
-        "seed",
-        "augment",
-        "cell",
-        "max_blank_rows",
-    )
-}
+FORM_FIELDS = (
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "units",
+    "dropout_rate",
+    "train_subset",
+    "seed",
+    "augment",
+    "cell",
+    "max_blank_rows",
+)
+FORM_KEYS = {name: keys.train_form(name) for name in FORM_FIELDS}
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Plain RNN"}
 MAX_BLANK_ROWS = 224
-
-
-@st.cache_resource
-def supervisor() -> TrainingSupervisor:
-    """The one training supervisor of this server process, shared by every session."""
-    return TrainingSupervisor(resources.RUNS_DIRECTORY, TrainingPolicy.from_settings(settings.demo_settings()))
 
 
 def _nearest(choices: list, value):
@@ -70,14 +61,14 @@ def _fill_form(policy: TrainingPolicy, shown: RunSnapshot | None) -> None:
     defaults = policy.clamp(TrainConfig())
     for name, key in FORM_KEYS.items():
         st.session_state.setdefault(key, getattr(defaults, name))
-    if shown is not None and st.session_state.get(FORM_RUN_KEY) != shown.run_id:
+    if shown is not None and st.session_state.get(keys.FORM_RUN) != shown.run_id:
         config = policy.clamp(shown.config)
         for name, key in FORM_KEYS.items():
             st.session_state[key] = getattr(config, name)
         st.session_state[FORM_KEYS["batch_size"]] = _nearest(BATCH_SIZES, config.batch_size)
         st.session_state[FORM_KEYS["learning_rate"]] = _nearest(LEARNING_RATES, config.learning_rate)
         st.session_state[FORM_KEYS["units"]] = _nearest(UNIT_CHOICES, config.units)
-        st.session_state[FORM_RUN_KEY] = shown.run_id
+        st.session_state[keys.FORM_RUN] = shown.run_id
 
 
 def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
@@ -145,20 +136,20 @@ def _watched_digits() -> tuple[np.ndarray, np.ndarray] | None:
 
 def _start(config: TrainConfig) -> None:
     try:
-        limiter = settings.start_limiter(supervisor().policy.min_seconds_between_starts)
+        limiter = settings.start_limiter(resources.training_supervisor().policy.min_seconds_between_starts)
         if not settings.is_operator():
             limiter.check(settings.visitor_key())  # The operator may start runs as often as needed.
         data = resources.load_dataset(resources.data_path_setting())
         watched = _watched_digits()
         owner = secrets.token_urlsafe(8)
-        run = supervisor().start(config, data, watched_images=None if watched is None else watched[0], owner=owner)
+        run = resources.training_supervisor().start(config, data, watched_images=None if watched is None else watched[0], owner=owner)
         limiter.record(settings.visitor_key())
         st.query_params[OWNER_PARAMETER] = owner
-        st.session_state[WATCHED_RUN_KEY] = run.run_id
-        st.session_state[FORM_RUN_KEY] = run.run_id  # The form already holds its settings.
-        st.session_state.pop("train_error", None)
+        st.session_state[keys.WATCHED_RUN] = run.run_id
+        st.session_state[keys.FORM_RUN] = run.run_id  # The form already holds its settings.
+        st.session_state.pop(keys.TRAIN_ERROR, None)
     except (TrainingBusyError, ValueError) as error:
-        st.session_state["train_error"] = str(error)
+        st.session_state[keys.TRAIN_ERROR] = str(error)
 
 
 def _caps_note(policy: TrainingPolicy) -> None:
@@ -180,7 +171,7 @@ def _caps_note(policy: TrainingPolicy) -> None:
 
 def render() -> None:
     st.title("Train the LSTM and watch it learn")
-    boss = supervisor()
+    boss = resources.training_supervisor()
     policy = boss.policy
     device = boss.device_description()
     st.caption(f"Device: **{device or 'being found out…'}**")
@@ -195,8 +186,8 @@ def render() -> None:
     busy = snapshot is not None and snapshot.active
     mine = run is not None and _holds_owner_token(run.owner)
     if busy:
-        st.session_state[WATCHED_RUN_KEY] = snapshot.run_id
-    shown = snapshot if snapshot is not None and (busy or mine or st.session_state.get(WATCHED_RUN_KEY) == snapshot.run_id) else None
+        st.session_state[keys.WATCHED_RUN] = snapshot.run_id
+    shown = snapshot if snapshot is not None and (busy or mine or st.session_state.get(keys.WATCHED_RUN) == snapshot.run_id) else None
     _fill_form(policy, shown)
     with st.expander("Hyperparameters", expanded=not busy):
         config = config_ui(policy, disabled=busy)
@@ -209,8 +200,8 @@ def render() -> None:
         st.info("Another visitor started this run: watch it live here. One run trains at a time; start yours when it ends.")
     else:
         start_column.button("Start training", type="primary", on_click=_start, args=(config,), key="start_training")
-    if "train_error" in st.session_state:
-        st.error(st.session_state["train_error"])
+    if keys.TRAIN_ERROR in st.session_state:
+        st.error(st.session_state[keys.TRAIN_ERROR])
     if busy:
         live_progress()
     elif shown is not None:
@@ -231,7 +222,7 @@ def _holds_owner_token(owner: str | None) -> bool:
 @st.fragment(run_every=POLL_SECONDS)
 def live_progress() -> None:
     """Polls the shared run while it is active; once it ends, one full rerun shows the outcome and stops the polling."""
-    run = supervisor().current()
+    run = resources.training_supervisor().current()
     snapshot = run.snapshot() if run is not None else None
     if snapshot is None or not snapshot.active:
         st.rerun()  # Re-enables Start and the settings, and replaces this polling fragment by the still view.

@@ -21,15 +21,14 @@ from model.explain.assets import ExplainAssets
 from model.probe import ProbeResult
 from model.shapes import IMAGE_ROWS
 from ui import resources
+from ui import state as keys
 from ui.components.live_chart import live_plotly_chart
 from ui.explain import assets_view as explain_assets_view
 from ui.explain import charts as explain_charts
 from ui.explain import what_if
-from ui.explain.what_if import ORIGINAL_KEY, SILENCED_KEY, UNIT_KEY, UNITS_CHART, edits
+from ui.explain.what_if import edits
 
 PANELS = ("Which rows mattered", "What if", "Unit inspector", "State map")
-PANEL_KEY = "explain_panel"
-IMPORTANCE_KEY = "explain_importance"  # (image signature, computed row importance)
 IMPORTANCE_AT_ONCE = 2  # Row-importance computations running at once, whoever asks; a visitor beyond these is asked to retry.
 _PLOTLY_CONFIG = what_if.PLOTLY_CONFIG
 
@@ -50,7 +49,7 @@ def novelty_note(result: ProbeResult) -> None:
 
 
 def _active_assets() -> ExplainAssets | None:
-    loaded = st.session_state.get(what_if.MODEL_KEY)
+    loaded = st.session_state.get(keys.EXPLAIN_MODEL)
     return explain_assets_view.assets_for(loaded)[0] if loaded is not None else None
 
 
@@ -68,7 +67,7 @@ def render(loaded: resources.LoadedModel, image: np.ndarray | None, result: Prob
     if not waiting:
         what_if.edits_note(loaded, result)
     help_text = "Draw a digit first" if waiting else "Each panel is computed only while it is open, so drawing stays fast"
-    panel = st.segmented_control("Explain", PANELS, key=PANEL_KEY, disabled=waiting, help=help_text)
+    panel = st.segmented_control("Explain", PANELS, key=keys.EXPLAIN_PANEL, disabled=waiting, help=help_text)
     if waiting:
         return
     if panel == "Which rows mattered":
@@ -123,7 +122,7 @@ METHOD_NOTES = (
 
 def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None:
     signature = _image_signature(loaded.probe, image)
-    stored = st.session_state.get(IMPORTANCE_KEY)
+    stored = st.session_state.get(keys.EXPLAIN_IMPORTANCE)
     if stored is None or stored[0] != signature:
         st.caption("Measured on demand (about a second), never on every stroke.")
         if not st.button("Explain this reading", key="explain_rows_button", icon=":material/insights:", type="primary"):
@@ -137,7 +136,7 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
                 stored = (signature, _compute_importance(loaded.probe, image))
         finally:
             slots.release()
-        st.session_state[IMPORTANCE_KEY] = stored
+        st.session_state[keys.EXPLAIN_IMPORTANCE] = stored
     computed = stored[1]
     digit, integrated = computed["digit"], computed["integrated"]
     figure_column, curve_column = st.columns([1.25, 1], gap="medium")
@@ -181,7 +180,7 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
 def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: int) -> None:
     probe = loaded.probe
     layers = len(probe.units)
-    layer, unit = st.session_state.get(UNIT_KEY, (layers - 1, int(probe.unit_order[-1][0])))
+    layer, unit = st.session_state.get(keys.INSPECTED_UNIT, (layers - 1, int(probe.unit_order[-1][0])))
     layer %= layers
     chosen_layer = st.segmented_control(
         "Layer", [f"Layer {index + 1}" for index in range(layers)], default=f"Layer {layer + 1}", key="explain_layer"
@@ -190,10 +189,10 @@ def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: i
         layer = int(chosen_layer.split()[-1]) - 1
         unit = int(probe.unit_order[layer][0])
     unit = min(unit, probe.units[layer] - 1)
-    st.session_state[UNIT_KEY] = (layer, unit)
+    st.session_state[keys.INSPECTED_UNIT] = (layer, unit)
     st.plotly_chart(
         explain_charts.unit_picker_figure(result.hidden[layer], probe.unit_order[layer], unit, layer),
-        key=what_if.chart_key(UNITS_CHART),
+        key=what_if.chart_key(keys.UNITS_CHART),
         on_select="rerun",
         selection_mode="points",
         config=_PLOTLY_CONFIG,
@@ -214,10 +213,10 @@ def _unit_inspector_panel(loaded, image: np.ndarray, result: ProbeResult, row: i
         )
         st.toggle(
             f"Silence unit {unit} (hold its output at 0) and re-read",
-            value=bool(st.session_state.get(SILENCED_KEY)),
+            value=bool(st.session_state.get(keys.SILENCED)),
             key="explain_silence_toggle",
             on_change=what_if.copy_toggle,
-            args=("explain_silence_toggle", SILENCED_KEY),
+            args=("explain_silence_toggle", keys.SILENCED),
         )
     _unit_drivers(loaded, layer, unit)
 
@@ -250,7 +249,7 @@ def _state_map_panel(loaded, result: ProbeResult, row: int) -> None:
     path = assets.project(result.hidden[-1])
     blanked, bottom_up, unit = edits()
     other_path = None
-    original = st.session_state.get(ORIGINAL_KEY)
+    original = st.session_state.get(keys.ORIGINAL_IMAGE)
     if (blanked or bottom_up or unit) and original is not None:
         other_path = assets.project(loaded.probe.run(original).hidden[-1])
     figure = explain_charts.state_map_figure(
