@@ -27,10 +27,13 @@ import model  # noqa: E402,F401  (first, as in the serving process: NumPy's BLAS
 import numpy as np  # noqa: E402
 
 from model.drawings import render  # noqa: E402
+from model.explain.backprop import row_gradients  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
-from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, SHIPPED_MODEL_PATH  # noqa: E402
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, MEMORY_TWIN_PATHS, SHIPPED_MODEL_PATH  # noqa: E402
 from model.training.store import load_model  # noqa: E402
+from model.weights import load_probe  # noqa: E402
+from ui.compare import charts as compare_charts  # noqa: E402
 from ui.components.live_chart import figure_json  # noqa: E402
 from ui.draw import reading_charts  # noqa: E402
 
@@ -46,6 +49,25 @@ def median_seconds(function, repetitions: int = REPETITIONS) -> float:
         function()
         timings.append(time.perf_counter() - started)
     return statistics.median(timings)
+
+
+def digit_of(drawing: np.ndarray) -> np.ndarray:
+    return canvas_to_mnist(drawing).astype(np.float32)
+
+
+def compare_page_seconds(image: np.ndarray, blank_rows: int = 56) -> float:
+    """What the "Why an LSTM?" page computes when opened: each twin reads the drawing and blank rows, with its gradient profile."""
+    twins = {cell: load_probe(path) for cell, path in MEMORY_TWIN_PATHS.items()}
+    extended = np.concatenate([image, np.zeros((blank_rows, IMAGE_COLUMNS), np.float32)])
+
+    def open_page() -> None:
+        readings = {cell: twin.run(extended) for cell, twin in twins.items()}
+        profiles = {cell: row_gradients(twin, extended) for cell, twin in twins.items()}
+        for cell, reading in readings.items():
+            compare_charts.cell_reading_figure(cell, reading.running_probabilities, reading.hidden[-1]).to_json()
+        compare_charts.gradient_reach_figure(profiles).to_json()
+
+    return median_seconds(open_page, repetitions=10)
 
 
 def main() -> None:
@@ -74,6 +96,8 @@ def main() -> None:
 
     stroke_time = median_seconds(stroke, repetitions=50)
     print(f"a stroke's server work (preprocess, probe, both figures built and serialised): {stroke_time * 1e3:8.2f} ms")
+    print(f"the 'Why an LSTM?' page's work on opening, 56 blank rows: {compare_page_seconds(digit_of(drawing)) * 1e3:8.2f} ms"
+          "  (three readings and three backward passes, figures built; never on a stroke)")  # fmt: skip
     test_set = np.random.default_rng(1).uniform(0, 1, (10_000, IMAGE_ROWS, IMAGE_COLUMNS)).astype(np.float32)
     evaluation = median_seconds(lambda: probe.predict(test_set), repetitions=3)
     threads = os.environ.get("OPENBLAS_NUM_THREADS")

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from model.shapes import IMAGE_ROWS, NUMBER_OF_CLASSES
-from ui.components.charts import DIGIT_COLOURS, DIVERGING, QUIET_GREY
+from ui.components.charts import DIGIT_COLOURS, DIVERGING, QUIET_GREY, unvalidated_figure
 
 CELL_LABELS = {"rnn": "Plain RNN", "gru": "GRU", "lstm": "LSTM"}
 CELL_COLOURS = {"rnn": "#D55E00", "gru": "#009E73", "lstm": "#0072B2"}  # From the page's colour-blind-safe palette.
@@ -27,9 +26,30 @@ _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 _SHOWN_DIGIT_FLOOR = 0.15  # A digit whose probability never reaches this is drawn as a thin grey line.
 
 
-def _gap_shading(figure: go.Figure, total_rows: int, **where) -> None:
-    if total_rows > IMAGE_ROWS:
-        figure.add_vrect(x0=IMAGE_ROWS + 0.5, x1=total_rows + 0.5, fillcolor=GAP_SHADE, line_width=0, layer="below", **where)
+def _gap_rectangle(total_rows: int, yref: str = "y domain") -> list[dict]:
+    """The blank rows read after the drawing, shaded behind the traces (nothing when there are none)."""
+    if total_rows <= IMAGE_ROWS:
+        return []
+    return [
+        {"type": "rect", "xref": "x", "yref": yref, "x0": IMAGE_ROWS + 0.5, "x1": total_rows + 0.5, "y0": 0, "y1": 1,
+         "fillcolor": GAP_SHADE, "line": {"width": 0}, "layer": "below"}
+    ]  # fmt: skip
+
+
+def _two_panel_layout(title: dict, height: int, top_share: float, top_axis: dict, bottom_axis: dict, x_title: str) -> dict:
+    """A figure of two panels that share the rows axis: traces on (x, y) above and (x2, y2) below."""
+    gap = 0.07
+    return {
+        "title": title,
+        "height": height,
+        "margin": _MARGIN,
+        "showlegend": False,
+        "hovermode": "closest",
+        "xaxis": {"anchor": "y", "matches": "x2", "showticklabels": False},
+        "xaxis2": {"anchor": "y2", "title": {"text": x_title}},
+        "yaxis": {"domain": [1 - top_share + gap / 2, 1], **top_axis},
+        "yaxis2": {"domain": [0, 1 - top_share - gap / 2], **bottom_axis},
+    }
 
 
 def cell_reading_figure(cell: str, running_probabilities: np.ndarray, top_hidden: np.ndarray, height: int = 430) -> go.Figure:
@@ -44,60 +64,41 @@ def cell_reading_figure(cell: str, running_probabilities: np.ndarray, top_hidden
         raise ValueError(f"Expected running answers (rows, 10) and hidden states (rows, units), got {running.shape} and {hidden.shape}.")
     total_rows = len(running)
     rows = np.arange(1, total_rows + 1)
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.5, 0.5])
     final_digit = int(running[-1].argmax())
+    data, annotations = [], []
     for digit in range(NUMBER_OF_CLASSES):
         shown = running[:, digit].max() >= _SHOWN_DIGIT_FLOOR
-        figure.add_trace(
-            go.Scatter(
-                x=rows,
-                y=running[:, digit],
-                mode="lines",
-                name=str(digit),
-                line={
-                    "color": DIGIT_COLOURS[digit] if shown else QUIET_GREY,
-                    "width": 3 if digit == final_digit else (1.6 if shown else 0.8),
-                },
-                hovertemplate=f"digit {digit}<br>after row %{{x}}: %{{y:.0%}}<extra></extra>",
-                showlegend=False,
-            ),
-            row=1,
-            col=1,
-        )
+        width = 3 if digit == final_digit else (1.6 if shown else 0.8)
+        data.append(
+            {"type": "scatter", "x": rows, "y": running[:, digit], "mode": "lines", "name": str(digit), "xaxis": "x", "yaxis": "y",
+             "line": {"color": DIGIT_COLOURS[digit] if shown else QUIET_GREY, "width": width},
+             "hovertemplate": f"digit {digit}<br>after row %{{x}}: %{{y:.0%}}<extra></extra>"}
+        )  # fmt: skip
         if shown:
             peak = int(running[:, digit].argmax())
-            figure.add_annotation(
-                x=rows[peak], y=running[peak, digit], text=f"<b>{digit}</b>", showarrow=False, yshift=9,
-                font={"color": DIGIT_COLOURS[digit], "size": 13}, row=1, col=1,
+            annotations.append(
+                {"x": int(rows[peak]), "y": float(running[peak, digit]), "xref": "x", "yref": "y", "text": f"<b>{digit}</b>",
+                 "showarrow": False, "yshift": 9, "font": {"color": DIGIT_COLOURS[digit], "size": 13}}
             )  # fmt: skip
     order = np.argsort(hidden[min(IMAGE_ROWS, total_rows) - 1], kind="stable")
-    figure.add_trace(
-        go.Heatmap(
-            x=rows,
-            z=hidden[:, order].T,
-            zmin=-1,
-            zmax=1,
-            colorscale=DIVERGING,
-            showscale=False,
-            hovertemplate="after row %{x}<br>unit %{y}: %{z:.2f}<extra></extra>",
-        ),
-        row=2,
-        col=1,
-    )
-    _gap_shading(figure, total_rows, row=1, col=1)
+    data.append(
+        {"type": "heatmap", "x": rows, "z": hidden[:, order].T, "zmin": -1, "zmax": 1, "colorscale": DIVERGING, "showscale": False,
+         "xaxis": "x2", "yaxis": "y2", "hovertemplate": "after row %{x}<br>unit %{y}: %{z:.2f}<extra></extra>"}
+    )  # fmt: skip
+    shapes = _gap_rectangle(total_rows)
     if total_rows > IMAGE_ROWS:
-        figure.add_vline(x=IMAGE_ROWS + 0.5, line={"color": "#555", "width": 1, "dash": "dot"}, row=2, col=1)
-    figure.update_yaxes(range=[0, 1.08], tickformat=".0%", title_text="answer", row=1, col=1)
-    figure.update_yaxes(title_text="hidden state", showticklabels=False, row=2, col=1)
-    figure.update_xaxes(title_text="rows read (drawing, then blank)" if total_rows > IMAGE_ROWS else "rows read", row=2, col=1)
-    figure.update_layout(
-        title={"text": CELL_LABELS.get(cell, cell), "x": 0, "xanchor": "left", "font": {"size": 15, "color": CELL_COLOURS.get(cell)}},
-        height=height,
-        margin=_MARGIN,
-        showlegend=False,
-        hovermode="closest",
-    )
-    return figure
+        shapes.append(
+            {"type": "line", "xref": "x2", "yref": "y2 domain", "x0": IMAGE_ROWS + 0.5, "x1": IMAGE_ROWS + 0.5, "y0": 0, "y1": 1,
+             "line": {"color": "#555", "width": 1, "dash": "dot"}}
+        )  # fmt: skip
+    title = {"text": CELL_LABELS.get(cell, cell), "x": 0, "xanchor": "left", "font": {"size": 15, "color": CELL_COLOURS.get(cell)}}
+    layout = _two_panel_layout(
+        title, height, 0.5,
+        {"range": [0, 1.08], "tickformat": ".0%", "title": {"text": "answer"}},
+        {"title": {"text": "hidden state"}, "showticklabels": False},
+        "rows read (drawing, then blank)" if total_rows > IMAGE_ROWS else "rows read",
+    )  # fmt: skip
+    return unvalidated_figure(data, {**layout, "shapes": shapes, "annotations": annotations})
 
 
 def memory_curve_figure(
@@ -153,7 +154,7 @@ def gradient_reach_figure(profiles: dict[str, np.ndarray], title: str = "How muc
                 hovertemplate=f"{CELL_LABELS.get(cell, cell)}<br>row %{{x}}: %{{y:.1e}}<extra></extra>",
             )
         )  # fmt: skip
-    _gap_shading(figure, total_rows)
+    figure.update_layout(shapes=_gap_rectangle(total_rows))
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}},
         height=340,
@@ -170,32 +171,25 @@ def lstm_memory_figure(forget_gate: np.ndarray, input_gate: np.ndarray, cell_sta
     forget_gate, input_gate, cell_state = (np.asarray(values, dtype=float) for values in (forget_gate, input_gate, cell_state))
     total_rows = len(cell_state)
     rows = np.arange(1, total_rows + 1)
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6])
-    for name, values, colour in (("forget gate (keep)", forget_gate, "#0072B2"), ("input gate (write)", input_gate, "#E69F00")):
-        figure.add_trace(
-            go.Scatter(
-                x=rows, y=values.mean(axis=1), mode="lines", name=name, line={"color": colour, "width": 2.5},
-                hovertemplate=f"{name}<br>row %{{x}}: mean %{{y:.2f}}<extra></extra>",
-            ),
-            row=1, col=1,
-        )  # fmt: skip
+    data = [
+        {"type": "scatter", "x": rows, "y": values.mean(axis=1), "mode": "lines", "name": name, "xaxis": "x", "yaxis": "y",
+         "line": {"color": colour, "width": 2.5}, "hovertemplate": f"{name}<br>row %{{x}}: mean %{{y:.2f}}<extra></extra>"}
+        for name, values, colour in (("forget gate (keep)", forget_gate, "#0072B2"), ("input gate (write)", input_gate, "#E69F00"))
+    ]  # fmt: skip
     scale = float(np.abs(cell_state).max()) or 1.0
     order = np.argsort(cell_state[min(IMAGE_ROWS, total_rows) - 1], kind="stable")
-    figure.add_trace(
-        go.Heatmap(
-            x=rows, z=cell_state[:, order].T, zmin=-scale, zmax=scale, colorscale=DIVERGING, showscale=False,
-            hovertemplate="after row %{x}<br>unit %{y}: %{z:.2f}<extra></extra>",
-        ),
-        row=2, col=1,
+    data.append(
+        {"type": "heatmap", "x": rows, "z": cell_state[:, order].T, "zmin": -scale, "zmax": scale, "colorscale": DIVERGING,
+         "showscale": False, "xaxis": "x2", "yaxis": "y2", "hovertemplate": "after row %{x}<br>unit %{y}: %{z:.2f}<extra></extra>"}
     )  # fmt: skip
-    _gap_shading(figure, total_rows, row=1, col=1)
-    figure.update_yaxes(range=[0, 1.02], title_text="mean gate", row=1, col=1)
-    figure.update_yaxes(title_text="cell state", showticklabels=False, row=2, col=1)
-    figure.update_xaxes(title_text="rows read", row=2, col=1)
-    figure.update_layout(
-        title={"text": "The LSTM's memory at work (layer 2)", "x": 0, "xanchor": "left", "font": {"size": 14}},
-        height=380,
-        margin=_MARGIN,
-        legend={"orientation": "h", "y": 1.12, "x": 0.45},
+    title = {"text": "The LSTM's memory at work (layer 2)", "x": 0, "xanchor": "left", "font": {"size": 14}}
+    layout = _two_panel_layout(
+        title,
+        380,
+        0.4,
+        {"range": [0, 1.02], "title": {"text": "mean gate"}},
+        {"title": {"text": "cell state"}, "showticklabels": False},
+        "rows read",
     )
-    return figure
+    layout.update(showlegend=True, legend={"orientation": "h", "y": 1.12, "x": 0.45}, shapes=_gap_rectangle(total_rows))
+    return unvalidated_figure(data, layout)
