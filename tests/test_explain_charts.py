@@ -92,3 +92,7 @@ def test_state_map_draws_clusters_the_path_and_the_current_row():
     assert (current.x[0], current.y[0]) == tuple(path[8]) and current.text[0] == "row 9"
     assert [trace.name for trace in figure.data[:10]] == [f"test {digit}s" for digit in range(10)]
     assert "20%" in figure.layout.xaxis.title.text
+    # Issue 19: the axis titles stand clear of their tick labels, with room for both inside the figure.
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):
+        assert axis.automargin and axis.title.standoff >= 8
+    assert figure.layout.margin.l >= 48 and figure.layout.margin.b >= 48

@@ -181,7 +181,20 @@ def test_unit_inspector_shows_equations_drivers_and_silences_a_unit(seven, probe
 
 def test_state_map_shows_the_path_landing_in_its_cluster(seven):
     app = _open(_run(APP_SCRIPT), "State map")
-    assert any("nearest the **7** cluster" in text.value for text in app.markdown)
+    assert any("closest to the big 7" in text.value for text in app.markdown)
+
+
+def test_the_state_map_sentence_speaks_of_the_yellow_dot_and_names_a_disagreement():
+    """Issue 19: the sentence measures where the visitor looks (the dot at the shown row, on the map) and says why the
+    answer may differ from the nearest label, instead of naming a cluster the picture does not show."""
+    centres = np.array([[float(digit), 0.0] for digit in range(10)])
+    path = np.zeros((28, 2))
+    path[:, 0] = np.linspace(0, 8, 28)  # Row 1 beside the 0, row 28 beside the 8.
+    at_row_one = explain_panels.state_map_sentence(centres, path, 1, predicted=8)
+    assert "yellow dot (row 1) is closest to the big 0" in at_row_one
+    assert "network answers **8**" in at_row_one and "all 128 units" in at_row_one
+    agreeing = explain_panels.state_map_sentence(centres, path, 28, predicted=8)
+    assert "yellow dot (row 28) is closest to the big 8" in agreeing and "network answers" not in agreeing
 
 
 def test_a_scribble_does_not_look_like_a_digit(environment):  # noqa: F811

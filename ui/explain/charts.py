@@ -381,6 +381,14 @@ def state_map_figure(points, labels, centres, path: np.ndarray, row: int, explai
     )
     explained = np.asarray(explained)
     layout = base_layout("Where the top layer's state travels as it reads", 430)
-    layout["xaxis"] = {"title": {"text": f"map axis 1 ({explained[0]:.0%} of the variance)"}, "zeroline": False}
-    layout["yaxis"] = {"title": {"text": f"map axis 2 ({explained[1]:.0%})"}, "zeroline": False, "scaleanchor": "x"}
+    # Room for the tick labels and, beyond them, the axis titles: neither overlaps nor is clipped.
+    layout["margin"] = {"l": 64, "r": 16, "t": 36, "b": 56}
+    x_title = {"text": f"map axis 1 ({explained[0]:.0%} of the variance)", "standoff": 8}
+    layout["xaxis"] = {"title": x_title, "zeroline": False, "automargin": True}
+    layout["yaxis"] = {
+        "title": {"text": f"map axis 2 ({explained[1]:.0%})", "standoff": 8},
+        "zeroline": False,
+        "scaleanchor": "x",
+        "automargin": True,
+    }
     return go.Figure({"data": data, "layout": layout})

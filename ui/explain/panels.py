@@ -259,13 +259,30 @@ def _state_map_panel(loaded, result: ProbeResult, row: int) -> None:
     with map_column:
         live_plotly_chart(figure, key="explain_state_map", alt="Map of the top layer's state: ten digit clusters and this drawing's path.")
     with note_column:
-        nearest = int(np.argmin(((assets.class_centres - path[-1]) ** 2).sum(axis=1)))
-        st.markdown(
-            "Each faint dot is one MNIST test digit's final top-layer state, flattened to two dimensions (PCA, fitted on "
-            f"the test digits); the big numbers mark where each digit's cluster lies. The dark line is this reading, row by "
-            f"row; the yellow dot is row {row}, and it follows the row slider and Play. After row {IMAGE_ROWS} it lies nearest the "
-            f"**{nearest}** cluster." + (" The dotted grey line is the unedited reading." if other_path is not None else "")
-        )
+        predicted = int(np.argmax(result.probabilities))
+        st.markdown(state_map_sentence(assets.class_centres, path, row, predicted, other_path is not None))
         st.caption(
             f"Two axes keep {assets.pca_explained.sum():.0%} of the variance of 128 units: clusters that overlap here may be apart in full."
         )
+
+
+def nearest_label(centres: np.ndarray, path: np.ndarray, row: int) -> int:
+    """The digit whose big label on the map lies closest to the yellow dot (row `row`), measured on the map itself."""
+    return int(np.argmin(((np.asarray(centres) - np.asarray(path)[row - 1]) ** 2).sum(axis=1)))
+
+
+def state_map_sentence(centres: np.ndarray, path: np.ndarray, row: int, predicted: int, edited: bool = False) -> str:
+    """What the map shows, said of the point the visitor looks at (the yellow dot), never of a place the picture cannot show."""
+    nearest = nearest_label(centres, path, row)
+    sentence = (
+        "Each faint dot is one MNIST test digit's final top-layer state, flattened to two dimensions (PCA, fitted on "
+        "the test digits); each big number sits in the middle of its digit's cluster. The dark line is this reading, "
+        f"row by row; the yellow dot is row {row}, and it follows the row slider and Play.\n\n"
+        f"**On this map, the yellow dot (row {row}) is closest to the big {nearest}.**"
+    )
+    if nearest != predicted:
+        sentence += (
+            f" The network answers **{predicted}** after row {IMAGE_ROWS}: it decides from all 128 units, and this flat "
+            "map keeps only two directions of them, so a reading can sit beside one cluster here and still be read as another digit."
+        )
+    return sentence + (" The dotted grey line is the unedited reading." if edited else "")
