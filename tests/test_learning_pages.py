@@ -191,6 +191,9 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
     picks.set_value(2).run()
     assert not app.exception
     assert any(header.value == "Teach it your handwriting" for header in app.subheader)
+    # Issue 19: the pick is acknowledged at once, where it was made: what was added, how many, and the next step.
+    note = [caption.value for caption in app.caption if "collected" in caption.value]
+    assert note and "Added as a 2" in note[0] and "1 drawing collected" in note[0] and "Teach it" in note[0]
     assert [button.key for button in app.button if button.label == "Remove"] == ["teach_remove_0"]
     app.button(key="teach_remove_0").click().run()
     assert not [button for button in app.button if button.key == "teach_it"], "nothing left to teach"
@@ -291,3 +294,10 @@ def test_a_clicked_confusion_cell_picks_those_mistakes_and_per_digit_accuracy_re
     matrix[0, 1] = 10
     accuracy = confusion.class_accuracy(matrix)
     assert accuracy[:2] == [0.9, 1.0] and np.isnan(accuracy[2])
+
+
+def test_the_teach_label_reads_with_the_right_article():
+    from ui.draw.teach import with_article
+
+    assert f"Not {with_article(8)}?" == "Not an 8?"
+    assert [with_article(digit) for digit in (0, 1, 4, 7, 9)] == ["a 0", "a 1", "a 4", "a 7", "a 9"]

@@ -33,13 +33,15 @@ def corrections() -> list[tuple[np.ndarray, int]]:
     return st.session_state.setdefault(keys.TEACH_CORRECTIONS, [])
 
 
-def _add(image: np.ndarray, label: int) -> None:
+def _add(image: np.ndarray, label: int) -> bool:
+    """Add the drawing with its label; False (and a message) when the list is full."""
     collected = corrections()
     if len(collected) >= SETTINGS.max_corrections:
         st.session_state[keys.TEACH_ERROR] = f"At most {SETTINGS.max_corrections} drawings can be taught at once; remove some first."
-        return
+        return False
     collected.append((np.clip(np.rint(image * 255), 0, 255).astype(np.uint8), int(label)))
     st.session_state[keys.TEACH_CHANGED] = True
+    return True
 
 
 def _remove(index: int) -> None:
@@ -48,21 +50,42 @@ def _remove(index: int) -> None:
         collected.pop(index)
 
 
+def with_article(digit: int) -> str:
+    """'a 4', 'an 8': the digit with the article it is read with."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
+
+
 def correction_buttons(image: np.ndarray | None, predicted: int | None) -> None:
     """'It's a …' choices for a misread digit; picking one adds the drawing, with that label, to the corrections.
 
     One pills widget, not nine buttons: it is drawn again on every stroke (inside the drawing fragment).
-    Before there is a drawing (`image` None) it stands in its place, disabled.
+    It sits in an expander, in the flow of the page, so that when open it pushes Play and Speed down
+    instead of covering them, and a pick is acknowledged at once inside it (what was added, how many,
+    what to do next). Before there is a drawing (`image` None) it stands in its place, disabled.
     """
     if st.session_state.pop(keys.TEACH_CHANGED, False):
         st.rerun()  # The pick came from inside the drawing fragment: show the new thumbnail below at once.
     waiting = image is None or predicted is None
-    label = "Misread? Teach it" if waiting else f"Not a {predicted}? Teach it"
-    with st.popover(label, icon=":material/school:", disabled=waiting, help="Draw a digit first" if waiting else None):
+    label = "Misread? Teach it" if waiting else f"Not {with_article(predicted)}? Teach it"
+    with st.expander(label, icon=":material/school:"):
         others = [digit for digit in range(NUMBER_OF_CLASSES) if digit != predicted]
-        st.pills("Say what it is: the drawing joins your corrections below, to teach a copy of the model.", others,
-                 format_func=lambda digit: f"It's a {digit}", key=keys.TEACH_LABEL, disabled=waiting,
+        st.pills("Say what it is: the drawing joins your corrections, to teach a copy of the model.", others,
+                 format_func=lambda digit: f"It's {with_article(digit)}", key=keys.TEACH_LABEL, disabled=waiting,
                  on_change=None if waiting else _picked, args=None if waiting else (image,))  # fmt: skip
+        st.caption(_collected_note(waiting))
+
+
+def _collected_note(waiting: bool) -> str:
+    """What has been collected so far and the next step, said where the visitor picked."""
+    collected = corrections()
+    if not collected:
+        return "Draw a digit first: then say what it really is." if waiting else "Nothing collected yet."
+    count = len(collected)
+    drawings = f"{count} drawing" + ("" if count == 1 else "s")
+    return (
+        f":material/check_circle: Added as {with_article(collected[-1][1])}. **{drawings} collected** (listed under "
+        "**Teach it your handwriting** at the foot of this page). Next: draw and correct more, or press **Teach it** there."
+    )
 
 
 def _picked(image: np.ndarray) -> None:
@@ -129,12 +152,14 @@ def teach_panel() -> None:
 
 
 def _thumbnails(collected: list[tuple[np.ndarray, int]]) -> None:
-    st.caption("Your corrections (kept in this browser session only):")
+    count = len(collected)
+    st.caption(f"Your corrections: {count} drawing{'' if count == 1 else 's'} (kept in this browser session only). "
+               "Press **Teach it** to fine-tune a copy of the model on them.")  # fmt: skip
     for start in range(0, len(collected), THUMBNAIL_COLUMNS):
         columns = st.columns(THUMBNAIL_COLUMNS)
         for offset, (column, (image, label)) in enumerate(zip(columns, collected[start : start + THUMBNAIL_COLUMNS])):
             index = start + offset
-            column.image(np.kron(image, np.ones((3, 3), dtype=np.uint8)), caption=f"It's a {label}", width="stretch")
+            column.image(np.kron(image, np.ones((3, 3), dtype=np.uint8)), caption=f"It's {with_article(label)}", width="stretch")
             column.button("Remove", key=f"teach_remove_{index}", on_click=_remove, args=(index,), width="stretch")
 
 
