@@ -301,3 +301,27 @@ def test_the_teach_label_reads_with_the_right_article():
 
     assert f"Not {with_article(8)}?" == "Not an 8?"
     assert [with_article(digit) for digit in (0, 1, 4, 7, 9)] == ["a 0", "a 1", "a 4", "a 7", "a 9"]
+
+
+def test_settings_that_cannot_learn_are_refused_or_warned_about_before_start(environment, runs_folder):
+    """Issue 19: one training image (fewer than a batch) is refused with the reason, Start disabled; a few hundred images
+    start, with a warning that says why they will not learn much; the default form has neither."""
+    app = _run(TRAIN_SCRIPT)
+    assert not app.button(key="start_training").disabled and not app.error
+    app.number_input(key=keys.train_form("train_subset")).set_value(1).run()
+    assert app.button(key="start_training").disabled
+    assert any("fewer than one batch" in error.value for error in app.error)
+    app.number_input(key=keys.train_form("train_subset")).set_value(300).run()
+    assert not app.button(key="start_training").disabled and not app.error
+    assert any("too few to learn" in warning.value and "chance" in warning.value for warning in app.warning)
+
+
+def test_setting_problems_say_why():
+    from model.config import TrainConfig
+    from model.training.estimate import setting_problems
+
+    assert setting_problems(TrainConfig()).refusals == () and setting_problems(TrainConfig()).warnings == ()
+    one_image = setting_problems(TrainConfig(train_subset=1, batch_size=16, epochs=1))
+    assert one_image.refusals and "1 training image is fewer than one batch of 16" in one_image.refusals[0]
+    few_steps = setting_problems(TrainConfig(train_subset=2000, batch_size=1024, epochs=1))
+    assert not few_steps.refusals and any("2 weight updates" in warning for warning in few_steps.warnings)

@@ -19,6 +19,8 @@ from model.training.record import RunRecord
 MNIST_TRAIN_IMAGES = 60000
 MNIST_TEST_IMAGES = 10000
 VALIDATION_WORK_PER_IMAGE = 1 / 3  # A forward pass only, in big batches.
+FEW_TRAINING_IMAGES = 1000  # Below this, ten digits' worth of handwriting is too little to learn from.
+FEW_WEIGHT_UPDATES = 100  # Below this many steps, a network from scratch has barely moved from its random start.
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,39 @@ def estimate_seconds(config: TrainConfig, past: Sequence[RunRecord], device: str
     seconds_per_work = reference.train_seconds / _work(reference.config, reference.samples_trained, len(reference.epochs))
     seconds = seconds_per_work * _work(config, training_images(config) * config.epochs, config.epochs)
     return Estimate(seconds=seconds, reference_started=reference.started, same_shape=similarity(reference)[0])
+
+
+@dataclass(frozen=True)
+class SettingProblems:
+    """What is wrong with a run's settings before it starts: `refusals` stop Start, `warnings` let it go with a reason."""
+
+    refusals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def setting_problems(config: TrainConfig) -> SettingProblems:
+    """Settings that cannot learn, said with the reason: fewer images than one batch is refused; a handful of images,
+    or so few weight updates that the network barely leaves its random start, is warned about."""
+    images = training_images(config)
+    if images < config.batch_size:
+        return SettingProblems(
+            refusals=(
+                f"{images:,} training image{'' if images == 1 else 's'} is fewer than one batch of {config.batch_size}: "
+                "every step would see the same few images, and the network would learn them, not handwriting. "
+                f"Choose at least {config.batch_size} images (or {FEW_TRAINING_IMAGES:,}, or 0 for all), or a smaller batch.",
+            )
+        )
+    warnings = []
+    if images < FEW_TRAINING_IMAGES:
+        warnings.append(
+            f"Only {images:,} training images: too few to learn ten digits' handwriting. Expect a test accuracy not far "
+            f"above chance (10%); {FEW_TRAINING_IMAGES:,} or more is a sensible start."
+        )
+    updates = -(-images // config.batch_size) * config.epochs
+    if updates < FEW_WEIGHT_UPDATES:
+        warnings.append(
+            f"Only {updates} weight update{'' if updates == 1 else 's'} in all ({images:,} images in batches of "
+            f"{config.batch_size}, {config.epochs} epoch{'' if config.epochs == 1 else 's'}): the network will barely move "
+            "from its random start. More images or epochs, or a smaller batch, give it more steps."
+        )
+    return SettingProblems(warnings=tuple(warnings))

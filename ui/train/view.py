@@ -17,7 +17,7 @@ import streamlit as st
 
 from model.config import FIELD_HELP, TrainConfig
 from model.data import MnistUnavailableError
-from model.training.estimate import estimate_seconds, training_images
+from model.training.estimate import estimate_seconds, setting_problems, training_images
 from model.training.record import RunRecordError, read_run_record
 from model.training.snapshots import describe_moment
 from model.training.supervisor import RunSnapshot, TrainingBusyError, TrainingPolicy
@@ -136,6 +136,9 @@ def _watched_digits() -> tuple[np.ndarray, np.ndarray] | None:
 
 def _start(config: TrainConfig) -> None:
     try:
+        refusals = setting_problems(config).refusals
+        if refusals:
+            raise ValueError(refusals[0])  # The button is disabled then; a stale click still gets the reason.
         limiter = settings.start_limiter(resources.training_supervisor().policy.min_seconds_between_starts)
         if not settings.is_operator():
             limiter.check(settings.visitor_key())  # The operator may start runs as often as needed.
@@ -191,15 +194,21 @@ def render() -> None:
     _fill_form(policy, shown)
     with st.expander("Hyperparameters", expanded=not busy):
         config = config_ui(policy, disabled=busy)
+        problems = setting_problems(config)
         if not busy:
             st.caption(_estimate_line(config, device))
+            for refusal in problems.refusals:
+                st.error(refusal, icon=":material/block:")
+            for warning in problems.warnings:
+                st.warning(warning, icon=":material/warning:")
     start_column, stop_column, _ = st.columns([1, 1, 4])
     if busy and (mine or settings.is_operator()):
         stop_column.button("Stop", type="secondary", on_click=run.request_stop, key="stop_training")
     elif busy:
         st.info("Another visitor started this run: watch it live here. One run trains at a time; start yours when it ends.")
     else:
-        start_column.button("Start training", type="primary", on_click=_start, args=(config,), key="start_training")
+        start_column.button("Start training", type="primary", on_click=_start, args=(config,), key="start_training",
+                            disabled=bool(problems.refusals), help=problems.refusals[0] if problems.refusals else None)  # fmt: skip
     if keys.TRAIN_ERROR in st.session_state:
         st.error(st.session_state[keys.TRAIN_ERROR])
     if busy:
