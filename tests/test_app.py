@@ -7,6 +7,7 @@ TEST_CANVAS_RGBA file), so the script's own logic runs exactly as in the browser
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -351,3 +352,18 @@ def test_evaluation_view_shows_accuracy_and_a_confusion_matrix(environment):
     assert accuracy is not None and float(accuracy.value.rstrip("%")) >= 99.0
     assert any('"heatmap"' in chart.proto.spec for chart in app.get("plotly_chart"))
     assert any(button.label == "Read" for button in app.button)
+
+
+def test_the_layer_panel_leads_with_what_is_visible_and_keeps_its_method_in_a_help(environment, mnist):
+    """Issue 19: the line above the heatmaps says what to look for (units that light up, where the state settles, the
+    row this drawing's answer settles at); the ordering method is in a "How is this ordered?" expander under them."""
+    (_, _), (x_test, _) = mnist
+    environment(_canvas_of(x_test[0]))
+    app = _run(APP_SCRIPT)
+    lead = [text.value for text in app.markdown if text.value.startswith("**What each layer passes on")]
+    assert lead and "respond to your digit" in lead[0] and "the state has settled" in lead[0]
+    assert re.search(r"answer stays the same from row \d+ on", lead[0])
+    assert "linearisation" not in lead[0] and "principal component" not in lead[0]
+    help_panel = next(expander for expander in app.expander if expander.label == "How is this ordered?")
+    method = " ".join(text.value for text in help_panel.markdown)
+    assert "linearisation" in method and "first principal component" in method

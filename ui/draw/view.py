@@ -315,22 +315,17 @@ def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: 
     st.caption(_PICTURE_CAPTION)
 
 
-_VIEW_NOTES = {
+# What a visitor can see in each view, said first, right above the panels; how the units are ordered is
+# method, kept in a "How is this ordered?" help under them.
+_VIEW_LEADS = {
     "Hidden state": (
-        "**What a layer passes on**, after each row: rows run down as they are read, one column per memory unit. "
-        "Red positive, blue negative, white zero; both layers share the fixed −1…+1 scale of their colour bars.\n\n"
-        "**Layer 2's units are grouped by the digit each pushes up most**: the Dense head's weight matrices are "
-        "multiplied together, ignoring its activations and dropout (a linearisation), and each unit goes to the digit "
-        "with the largest weight; inside a group, strongest first. A guide to which digit a unit votes for, not an exact vote.\n\n"
-        "**Layer 1's units are sorted along the main direction** (first principal component) of their weights into "
-        "layer 2, so units that feed layer 2 alike sit together.\n\n"
-        "Point at a row anywhere to outline it in every panel. Unread rows are faded."
+        "**What each layer passes on, row by row.** Each column is one memory unit; each row is the state after "
+        "reading that image row (rows run down as they are read). Units that turn strong red or blue respond to your "
+        "digit; where the colours stop changing, the state has settled."
     ),
     "Cell state": (
-        "**The cell state is a layer's long-term memory**: it changes only where the gates let it, so it shows what "
-        "the network keeps from the rows above. Its values are not bounded, so **each layer is scaled to its own "
-        "largest value** (its colour bar says the range). Red positive, blue negative. Units are in the same order as "
-        "in the hidden state."
+        "**Each layer's long-term memory, row by row.** It changes only where the gates let it, so it shows what the "
+        "network keeps from the rows above. Its values are not bounded, so each layer has its own scale (see its colour bar)."
     ),
     "Gates": (
         "**Gates decide, for every unit after every row**, how much new information to write (input gate), how much "
@@ -338,10 +333,23 @@ _VIEW_NOTES = {
         "the memory to show the next layer (output gate). Gates run from 0 (closed) to 1 (open)."
     ),
 }
+_ORDER_HELP = (
+    "Red is positive, blue negative, white zero. Point at a row anywhere to outline it in every panel; unread rows are faded.\n\n"
+    "**Layer 2's units are grouped by the digit each pushes up most** (the numbers under its panel): the Dense head's "
+    "weight matrices are multiplied together, ignoring its activations and dropout (a linearisation), and each unit goes "
+    "to the digit with the largest weight; inside a group, strongest first. A guide to which digit a unit votes for, not an "
+    "exact vote.\n\n"
+    "**Layer 1's units are sorted along the main direction** (first principal component) of their weights into layer 2, "
+    "so units that feed layer 2 alike sit side by side. The cell state and the gates keep the same order."
+)
+
+
+def _settled_note(decided: int | None) -> str:
+    return f" For this drawing the answer stays the same from row {decided} on (the dashed line)." if decided else ""
 
 
 def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: ProbeResult | None, row: int, decided: int | None) -> str:
-    """The layers' states (or gates) after every row, beside a short note on how to read them; returns the view shown.
+    """The layers' states (or gates) after every row, under a line on what to look for; returns the view shown.
 
     Before there is a digit (`digit` None) the panels stand empty, in their place.
     """
@@ -354,11 +362,10 @@ def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: Pro
     else:
         figure = _states_figure(probe, digit.image, result, view, row, decided)
         alt = f"Heatmaps of each layer's {view.lower()} after each of the {IMAGE_ROWS} rows."
-    figure_column, note_column = st.columns([3.2, 1], gap="medium")
-    with figure_column:
-        reading_figure(figure, key=keys.STATES_CHART, alt=alt)
-    with note_column:
-        st.markdown(_VIEW_NOTES[view])
+    st.markdown(_VIEW_LEADS[view] + _settled_note(decided if digit is not None else None))
+    reading_figure(figure, key=keys.STATES_CHART, alt=alt)
+    with st.expander("How is this ordered?", icon=":material/help:"):
+        st.markdown(_ORDER_HELP)
     return view
 
 
