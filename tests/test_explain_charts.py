@@ -26,6 +26,15 @@ def test_row_importance_bars_run_along_the_rows_coloured_by_sign(image):
         assert [colour == explain_charts.SUPPORTS for colour in bar.marker.color] == [value >= 0 for value in values]
     assert figure.layout.yaxis.autorange == "reversed", "row 1 at the top, as in the image"
     assert "7" in figure.layout.title.text
+    assert figure.layout.xaxis2.title.text == figure.layout.xaxis3.title.text == "Δ probability"
+
+
+def test_each_row_importance_chart_names_its_own_unit(image):
+    """Issue 19: occlusion and integrated gradients measure different things; each chart's axis says which."""
+    scores = {"Occlusion": np.zeros(28), "Integrated gradients": np.zeros(28)}
+    titles = {"Occlusion": "drop in p(7) if blanked", "Integrated gradients": "share of p(7)'s rise"}
+    figure = explain_charts.row_importance_figure(image, scores, 7, titles)
+    assert [figure.layout.xaxis2.title.text, figure.layout.xaxis3.title.text] == list(titles.values())
 
 
 def test_deletion_figure_plots_every_curve_from_zero_to_28_rows_blanked():

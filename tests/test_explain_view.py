@@ -62,6 +62,24 @@ def test_which_rows_mattered_is_computed_on_demand_and_checked(seven):
         assert 0.0 < float(_metric(app, label).value) <= 1.0
     assert len(app.get("plotly_chart")) == 2
     assert any("add up to" in caption.value for caption in app.caption)
+    # Issue 19: said in words before the numbers: the two charts measure different things, and what faithfulness means.
+    texts = [text.value for text in app.markdown]
+    assert any("measure different things, so their scales differ" in text for text in texts)
+    assert any("1 = perfect, 0 = no better than random" in text for text in texts)
+
+
+def test_row_importance_moves_a_progress_bar_through_its_four_steps(probe, mnist):
+    """Issue 19: the slow click shows progress: the bar moves after each of the four computations."""
+    (_, _), (x_test, _) = mnist
+    steps = []
+
+    class Progress:
+        def progress(self, value, text):
+            steps.append((value, text))
+
+    explain_panels._compute_importance(probe, x_test[0].astype(np.float32) / 255, Progress())
+    assert [value for value, _ in steps] == [0.25, 0.5, 0.75]
+    assert steps[0][1].startswith("Step 2 of 4") and "integrating gradients" in steps[0][1]
 
 
 def test_row_importance_waits_while_the_server_is_explaining_enough_readings(seven, monkeypatch):

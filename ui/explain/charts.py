@@ -45,8 +45,12 @@ def _bar_colours(scores: np.ndarray) -> list[str]:
     return [SUPPORTS if score >= 0 else OPPOSES for score in scores]
 
 
-def row_importance_figure(image: np.ndarray, scores: dict[str, np.ndarray], digit: int) -> go.Figure:
-    """The image beside one bar chart per method: how much each row supports `digit` (red) or opposes it (blue)."""
+def row_importance_figure(
+    image: np.ndarray, scores: dict[str, np.ndarray], digit: int, axis_titles: dict[str, str] | None = None
+) -> go.Figure:
+    """The image beside one bar chart per method: how much each row supports `digit` (red) or opposes it (blue).
+
+    Each method has its own scale and unit (`axis_titles`, by method name; "Δ probability" when not given)."""
     panels = 1 + len(scores)
     width = 1.0 / panels
     layout = base_layout(f"Which rows mattered for the answer {digit}", 330, bargap=0.1, annotations=[])
@@ -59,7 +63,7 @@ def row_importance_figure(image: np.ndarray, scores: dict[str, np.ndarray], digi
         start = (index - 1) * width + 0.03
         layout[f"xaxis{axis}"] = {
             "domain": [start, index * width - 0.01],
-            "title": {"text": "Δ probability", "font": {"size": 11}},
+            "title": {"text": (axis_titles or {}).get(name, "Δ probability"), "font": {"size": 11}},
             "zeroline": True,
             "zerolinecolor": "#888",
         }

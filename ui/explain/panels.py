@@ -90,16 +90,27 @@ def _importance_slots() -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(IMPORTANCE_AT_ONCE)
 
 
-def _compute_importance(probe, image: np.ndarray) -> dict:
+def _compute_importance(probe, image: np.ndarray, progress=None) -> dict:
+    """Both methods and both checks; `progress` (an `st.progress`) is moved on after each of the four steps."""
+
+    def step(done: int, text: str) -> None:
+        if progress is not None:
+            progress.progress(done / 4, text=f"Step {done + 1} of 4: {text}…")
+
     digit = explain.predicted_digit(probe, image)
     occlusion = explain.occlusion(probe, image, digit)
+    step(1, "integrating gradients from a blank image to this one")
     integrated = explain.integrated_gradients(probe, image, digit)
+    step(2, "checking occlusion's ranking by blanking rows in its order")
+    occlusion_check = explain.faithfulness(probe, image, occlusion, digit)
+    step(3, "checking integrated gradients' ranking the same way")
+    integrated_check = explain.faithfulness(probe, image, integrated.rows, digit)
     return {
         "digit": digit,
         "occlusion": occlusion,
         "integrated": integrated,
-        "occlusion_faithfulness": explain.faithfulness(probe, image, occlusion, digit),
-        "integrated_faithfulness": explain.faithfulness(probe, image, integrated.rows, digit),
+        "occlusion_faithfulness": occlusion_check,
+        "integrated_faithfulness": integrated_check,
     }
 
 
@@ -124,7 +135,7 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
     signature = _image_signature(loaded.probe, image)
     stored = st.session_state.get(keys.EXPLAIN_IMPORTANCE)
     if stored is None or stored[0] != signature:
-        st.caption("Measured on demand (about a second), never on every stroke.")
+        st.caption("Measured on demand, never on every stroke: it takes a few seconds (up to about 10 on a busy server).")
         if not st.button("Explain this reading", key="explain_rows_button", icon=":material/insights:", type="primary"):
             return
         slots = _importance_slots()
@@ -132,17 +143,27 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
             st.warning("The server is explaining other visitors' readings right now; try again in a moment.")
             return
         try:
-            with st.spinner("Blanking rows and integrating gradients…"):
-                stored = (signature, _compute_importance(loaded.probe, image))
+            progress = st.progress(0.0, text="Step 1 of 4: blanking each row in turn (occlusion)…")
+            stored = (signature, _compute_importance(loaded.probe, image, progress))
+            progress.empty()
         finally:
             slots.release()
         st.session_state[keys.EXPLAIN_IMPORTANCE] = stored
     computed = stored[1]
     digit, integrated = computed["digit"], computed["integrated"]
+    st.markdown(
+        f"**The two bar charts measure different things, so their scales differ.** *Occlusion*: how far p({digit}) drops "
+        "when that one row is blanked (often tiny once the network is sure). *Integrated gradients*: each row's share of "
+        f"how much this drawing raises p({digit}) over a blank image (the shares add up to that rise). Compare which rows "
+        "each method ranks high, not bar lengths across the two charts."
+    )
     figure_column, curve_column = st.columns([1.25, 1], gap="medium")
     with figure_column:
         scores = {"Occlusion": computed["occlusion"], "Integrated gradients": integrated.rows}
-        st.plotly_chart(explain_charts.row_importance_figure(image, scores, digit), key="explain_rows_figure", config=_PLOTLY_CONFIG)
+        axis_titles = {"Occlusion": f"drop in p({digit}) if blanked", "Integrated gradients": f"share of p({digit})'s rise"}
+        st.plotly_chart(
+            explain_charts.row_importance_figure(image, scores, digit, axis_titles), key="explain_rows_figure", config=_PLOTLY_CONFIG
+        )
         st.caption(
             f"Red rows support **{digit}**, blue rows speak against it. The integrated-gradient scores add up to "
             f"{integrated.rows.sum():+.3f}; p({digit}) of this image minus that of a blank one is "
@@ -156,6 +177,11 @@ def _rows_mattered_panel(loaded, image: np.ndarray, result: ProbeResult) -> None
             explain_charts.deletion_figure(curves, integrated_check.random_curve, digit),
             key="explain_deletion_figure",
             config=_PLOTLY_CONFIG,
+        )
+        st.markdown(
+            f"**Is each ranking right?** The curves blank rows in each method's order, most important first: the faster "
+            f"p({digit}) falls, the better the ranking. *Faithfulness* is how much of a random order's area under its curve "
+            "the ranking avoids: 1 = perfect, 0 = no better than random. *Area* is the ranking's own area (smaller = falls faster)."
         )
         with st.container(horizontal=True):
             st.metric(
