@@ -59,17 +59,14 @@ def test_a_run_from_the_page_is_kept_downloadable_deletable_and_time_lapsed(tmp_
         page.get_by_text(re.compile(r"Run run-\S+ finished: [\d.]+% accuracy")).wait_for(timeout=TRAINING_TIMEOUT_MS)
         run_name = re.search(r"Run (run-\S+) finished", page.get_by_text(re.compile(r"Run run-\S+ finished")).inner_text()).group(1)
 
-        # Its row offers a download of the model and a delete.
+        # The actions under the table apply to the newest run first: a download of the model and a delete.
         page.locator(f".st-key-use_{run_name}").wait_for(timeout=TIMEOUT_MS)
-        files_buttons = page.get_by_role("button", name="Files")
-        files_buttons.last.click()  # The newest run is listed after the shipped model, first among the runs.
         download_button = page.locator(f".st-key-download_{run_name} button")
         download_button.wait_for(timeout=TIMEOUT_MS)
         with page.expect_download() as download:
             download_button.click()
         assert download.value.suggested_filename == f"{run_name}.keras"
         assert page.locator(f".st-key-delete_{run_name} button").is_visible()
-        page.keyboard.press("Escape")
 
         # Use it, then read a drawing on the Draw page through its snapshots.
         page.locator(".st-key-use_new_model button").click()

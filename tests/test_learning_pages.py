@@ -97,8 +97,12 @@ def test_an_idle_train_page_shows_the_shipped_model_with_settings_help_and_runs(
     _add_run(runs_folder, "run-good", make_record().to_json())
     app = _run(TRAIN_SCRIPT)
     assert any("How the shipped model learned" in header.value for header in app.subheader)
-    headers = {markdown.value for markdown in app.markdown}
-    assert {"**Run**", "**Test accuracy**", "**Learning rate**", "**Training images**", "**Device**"} <= headers
+    # Issue 19: a real table (one dataframe with set column widths), the run's name beside a link that opens it on Draw.
+    table = next(frame.value for frame in app.dataframe if "Draw with it" in frame.value.columns)
+    assert {"Run", "Draw with it", "Test accuracy", "Learning rate", "Training images", "Device"} <= set(table.columns)
+    assert list(table["Run"]) == ["shipped model", "run-good"]
+    assert table["Draw with it"].iloc[1].endswith("draw?model=run-good.keras")
+    assert app.selectbox(key=keys.RUN_ACTIONS_CHOICE).value == "run-good", "the actions apply to the newest run first"
     assert all(widget.help for widget in app.number_input) and all(widget.help for widget in app.select_slider)
     assert any("Estimated time" in caption.value or "no estimate" in caption.value for caption in app.caption)
     assert [button.label for button in app.button if button.label.startswith("Delete")] == ["Delete…"], "never the shipped model"

@@ -70,6 +70,7 @@ TRAIN_ERROR = "train_error"  # Why the last Start could not start a run.
 WATCHED_RUN = "watched_run_id"  # The run this visitor started or saw running: shown after it ends.
 FORM_RUN = "form_restored_from"  # The run whose settings were last put into the form.
 CONFIRM_DELETE = "confirm_delete_run"  # The run a visitor asked to delete, until they confirm or cancel.
+RUN_ACTIONS_CHOICE = "saved_runs_chosen"  # The run the saved-runs table's actions (Use, downloads, Delete) apply to.
 
 
 def row_slider(generation: int) -> str:

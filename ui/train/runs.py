@@ -1,9 +1,11 @@
 """Saved runs as things worth keeping, on the Train page: a table of every run's settings, downloads and delete.
 
-`saved_runs_table()` lists the shipped model and every saved run with column headers and every
-setting that matters, a button to use it for drawing, downloads of its `.keras` file and history,
-and a delete with a confirm (never the shipped model; on a public server, only for its operator).
-A history that cannot be read shows a plain message in its row and never breaks the page. The
+`saved_runs_table()` lists the shipped model and every saved run in one table (st.dataframe: column
+widths, a link that opens the run on the Draw page, every setting that matters; it scrolls sideways
+on a phone instead of breaking words); under it, in one place, the actions for the run chosen: use it
+for drawing, download its `.keras` file and history, and delete with a confirm (never the shipped
+model; on a public server, only for its operator). A history that cannot be read shows a plain
+message in its line and never breaks the page. The
 comparison of runs is on the Evaluate page (`ui/evaluate/compare.py`).
 """
 
@@ -11,61 +13,85 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas
 import streamlit as st
 
 from model.hosting.runs_folder import run_files
 from model.shapes import history_path_for
-from ui import resources, saved_runs, settings
+from ui import resources, saved_runs, settings, share
 from ui import state as keys
 
-COLUMNS = {
-    "Run": 2.2, "Test accuracy": 1.1, "Status": 1, "Epochs": 0.8, "Batch": 0.8, "Learning rate": 1.2, "Units": 0.9,
-    "Training images": 1.1, "Augment": 0.8, "Seconds": 0.9, "Device": 1.6, "": 2.2,
+# The table's columns and how wide each is drawn: a real table (st.dataframe) scrolls sideways on a phone
+# instead of breaking words into letters.
+COLUMN_WIDTHS = {
+    "Run": "medium", "Draw with it": "small", "Test accuracy": "small", "Status": "small", "Epochs": "small", "Batch": "small",
+    "Learning rate": "small", "Units": "small", "Training images": "small", "Augment": "small", "Seconds": "small",
+    "Device": "large",
 }  # fmt: skip
 
 
+def draw_link(path: Path) -> str:
+    """The Draw page's address with this run's model in it (the address's `model` parameter opens it)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + (f"{base}/" if base else "") + f"draw?{share.MODEL_PARAMETER}={path.name}"
+
+
+def runs_frame(listed: list[tuple[Path, object, str | None]]) -> pandas.DataFrame:
+    """One line per run: its name, a link that opens it on the Draw page, and every setting that matters."""
+    lines = []
+    for path, record, problem in listed:
+        line = {"Run": resources.run_name(path), "Draw with it": draw_link(path)}
+        if record is not None:
+            line.update(saved_runs.run_settings(record))
+        else:
+            line["Status"] = "history unreadable (see below)" if problem else "no history saved"
+        lines.append(line)
+    return pandas.DataFrame(lines, columns=list(COLUMN_WIDTHS)).fillna("–")
+
+
 def saved_runs_table() -> None:
-    """Every saved model with its settings, and what can be done with it."""
-    entries = saved_runs.entries()
-    if not entries:
+    """Every saved model with its settings in one table, and what can be done with a run in one place under it."""
+    listed = saved_runs.entries()
+    if not listed:
         return
     st.subheader("Saved runs")
-    header = st.columns(list(COLUMNS.values()))
-    for column, title in zip(header, COLUMNS):
-        column.markdown(f"**{title}**")
-    active = resources.active_model_path().resolve()
-    for path, record, problem in entries:
-        cells = st.columns(list(COLUMNS.values()))
-        cells[0].write(resources.run_name(path))
-        if record is not None:
-            for cell, value in zip(cells[1:-1], saved_runs.run_settings(record).values()):
-                cell.write(value)
-        else:
-            cells[1].caption(f"No readable history: {problem}" if problem else "No history saved with it.")
-        _actions(cells[-1], path, path.resolve() == active)
+    config = {name: st.column_config.TextColumn(name, width=width) for name, width in COLUMN_WIDTHS.items()}
+    config["Draw with it"] = st.column_config.LinkColumn("Draw with it", width="small", display_text="open on Draw",
+                                                         help="Opens the Draw page with this model (in a new tab)")  # fmt: skip
+    st.dataframe(runs_frame(listed), column_config=config, hide_index=True, key="saved_runs_frame")
+    for path, _, problem in listed:
+        if problem:
+            st.caption(f"**{resources.run_name(path)}**: No readable history: {problem}")
+    paths = {resources.run_name(path): path for path, _, _ in listed}
+    names = list(paths)
+    default = names[1] if len(names) > 1 else names[0]  # The newest run: listed right after the shipped model.
+    if st.session_state.get(keys.RUN_ACTIONS_CHOICE) not in paths:
+        st.session_state[keys.RUN_ACTIONS_CHOICE] = default
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        chosen = st.selectbox("Run", names, key=keys.RUN_ACTIONS_CHOICE, width=260, help="The run the buttons beside apply to")
+        _actions(paths[chosen], paths[chosen].resolve() == resources.active_model_path().resolve())
     _confirm_delete()
 
 
-def _actions(cell, path: Path, active: bool) -> None:
-    use, files = cell.columns(2)
+def _actions(path: Path, active: bool) -> None:
     if active:
-        use.write("✓ in use")
+        st.button("In use on Draw", key=f"use_{path.stem}", disabled=True, icon=":material/check:")
     else:
-        use.button("Use", key=f"use_{path.stem}", on_click=resources.set_active_model, args=(path,), help="Use it on the Draw page")
-    with files.popover("Files", help="Download or delete"):
-        st.download_button(
-            "Download .keras", data=path.read_bytes, file_name=path.name, mime="application/octet-stream", key=f"download_{path.stem}"
-        )
-        history = history_path_for(path)
-        if history.is_file():
-            st.download_button("Download history", data=history.read_bytes, file_name=history.name, mime="application/json",
-                               key=f"download_history_{path.stem}")  # fmt: skip
-        if resources.is_shipped(path):
-            st.caption("The shipped model cannot be deleted.")
-        elif not may_delete():
-            st.caption("On this public server only its operator deletes runs; the oldest go first when the folder is full.")
-        else:
-            st.button("Delete…", key=f"delete_{path.stem}", on_click=st.session_state.__setitem__, args=(keys.CONFIRM_DELETE, str(path)))
+        st.button("Use for drawing", key=f"use_{path.stem}", on_click=resources.set_active_model, args=(path,),
+                  help="Use it on the Draw page")  # fmt: skip
+    st.download_button("Download .keras", data=path.read_bytes, file_name=path.name, mime="application/octet-stream",
+                       key=f"download_{path.stem}", icon=":material/download:")  # fmt: skip
+    history = history_path_for(path)
+    if history.is_file():
+        st.download_button("Download history", data=history.read_bytes, file_name=history.name, mime="application/json",
+                           key=f"download_history_{path.stem}", icon=":material/download:")  # fmt: skip
+    if resources.is_shipped(path):
+        st.caption("The shipped model cannot be deleted.")
+    elif not may_delete():
+        st.caption("On this public server only its operator deletes runs; the oldest go first when the folder is full.")
+    else:
+        st.button("Delete…", key=f"delete_{path.stem}", on_click=st.session_state.__setitem__, args=(keys.CONFIRM_DELETE, str(path)),
+                  icon=":material/delete:")  # fmt: skip
 
 
 def _confirm_delete() -> None:
