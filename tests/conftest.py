@@ -1,4 +1,4 @@
-"""Shared fixtures: the real MNIST when it is available, and small models built in seconds."""
+"""Shared fixtures (the real MNIST when it is available, small models built in seconds, the pages' runs folder) and the `slow` marker."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ import pytest
 
 import model  # noqa: F401  (quietens TensorFlow before anything imports it)
 from tests.helpers import mnist_path
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "slow: trains a network, or starts a browser, a server or another process; `pytest -m 'not slow'` runs the rest in under a minute",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +64,15 @@ def environment(monkeypatch, tmp_path):
         monkeypatch.setenv("TEST_CANVAS_RGBA", str(path))
 
     return draw
+
+
+@pytest.fixture
+def runs_folder(monkeypatch, tmp_path):
+    """An empty runs folder the pages use, with a fresh training supervisor of their own."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", folder)
+    from ui import resources
+
+    resources.training_supervisor.clear()
+    return folder

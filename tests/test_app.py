@@ -13,74 +13,32 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import REPOSITORY, mnist_path
+from tests.helpers import (
+    APP_SCRIPT,
+    EVALUATE_SCRIPT,
+    TIMEOUT,
+    TRAIN_SCRIPT,
+    canvas_of,
+    live_figures,
+    metric,
+    mnist_path,
+    painted,
+    reading_figures,
+    run_script,
+    sent_to,
+)
 from ui import resources
-
-PRELUDE = f"""
-import os, sys
-sys.path.insert(0, {str(REPOSITORY)!r})
-from pathlib import Path
-import numpy as np
-from model.shapes import SHIPPED_MODEL_PATH
-from ui import resources
-from ui.draw import view as draw_view
-canvas_file = os.environ.get("TEST_CANVAS_RGBA")
-draw_view.draw_canvas = lambda stroke_width: np.load(canvas_file) if canvas_file else None
-resources.SHIPPED_MODEL = Path(os.environ.get("TEST_SHIPPED_MODEL") or SHIPPED_MODEL_PATH)
-"""
-APP_SCRIPT = PRELUDE + f"exec(compile(open({str(REPOSITORY / 'app.py')!r}).read(), 'app.py', 'exec'))\n"
-TRAIN_SCRIPT = PRELUDE + "from ui.train import view\nview.render()\n"
-EVALUATE_SCRIPT = PRELUDE + "from ui.evaluate import view\nview.render()\n"
-TIMEOUT = 120
-
-
-def _canvas_of(digit: np.ndarray) -> np.ndarray:
-    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
-    canvas[..., :3] = np.kron(digit, np.ones((10, 10), dtype=np.uint8))[..., None]
-    canvas[..., 3] = 255
-    return canvas
-
-
-def _run(script: str) -> AppTest:
-    app = AppTest.from_string(script, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def _metric(app: AppTest, label: str):
-    return next((metric for metric in app.metric if metric.label == label), None)
-
-
-def _sent_to(app: AppTest, component: str) -> list[dict]:
-    return [json.loads(element.proto.json) for element in app.get("bidi_component") if element.proto.component_name == component]
-
-
-def _live_figures(app: AppTest) -> list[str]:
-    """The Plotly figures (JSON) sent to the live chart component (`ui/components/live_chart.py`)."""
-    return [data["figure"] for data in _sent_to(app, "lstm_demo.live_plotly_chart")]
-
-
-def _painted(app: AppTest) -> list[tuple[str, str]]:
-    """Each figure sent to the canvas renderer (`ui/components/reading_figure.py`), in page order: its kind and its JSON spec."""
-    figures = [data["figure"] for data in _sent_to(app, "lstm_demo.reading_figure")]
-    return [(json.loads(figure)["kind"], figure) for figure in figures]
-
-
-def _reading_figures(app: AppTest) -> list[str]:
-    """The reading figures (JSON specs): the running answer, then the layers."""
-    return [figure for kind, figure in _painted(app) if kind != "picture"]
 
 
 def _input_picture(app: AppTest) -> dict:
     """The spec of the 28×28 input picture beside the prediction (painted by the same renderer)."""
-    (picture,) = [json.loads(figure) for kind, figure in _painted(app) if kind == "picture"]
+    (picture,) = [json.loads(figure) for kind, figure in painted(app) if kind == "picture"]
     return picture
 
 
 def _no_prediction(app: AppTest) -> bool:
     """The page waits for a digit: the prediction's place shows a dash."""
-    return _metric(app, "Prediction").value == "–"
+    return metric(app, "Prediction").value == "–"
 
 
 def _row_slider(app: AppTest):
@@ -91,25 +49,26 @@ def _row_slider(app: AppTest):
 def _shown_row(app: AppTest) -> int:
     """The row the page shows, checked to be the same on the slider, the metric and both figures."""
     row = _row_slider(app).value
-    assert _metric(app, f"Answer after row {row}") is not None
-    answer, states = (json.loads(figure) for figure in _reading_figures(app))
+    assert metric(app, f"Answer after row {row}") is not None
+    answer, states = (json.loads(figure) for figure in reading_figures(app))
     assert answer["bars"]["title"] == f"after row {row}"
     assert answer["marks"]["current_row"] == states["marks"]["current_row"] == _input_picture(app)["marks"]["current_row"] == row
     return row
 
 
+@pytest.mark.slow
 def test_blank_canvas_shows_a_prompt_and_no_prediction(environment):
-    app = _run(APP_SCRIPT)
+    app = run_script(APP_SCRIPT)
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
     assert _no_prediction(app)
     # The reading waits in its place, empty and disabled, so the page keeps its shape when a digit arrives.
-    answer, states = (json.loads(figure) for figure in _reading_figures(app))
+    answer, states = (json.loads(figure) for figure in reading_figures(app))
     assert answer["running"] is None and answer["note"].startswith("Draw a digit")
     assert states["panels"] and all(panel["z"] is None for panel in states["panels"])
     assert _row_slider(app).disabled and app.button(key="play_rows").disabled
     assert _input_picture(app)["panels"][0]["z"] is None
     assert app.button_group(key="teach_label").disabled
-    assert not _live_figures(app)  # No Plotly.js to fetch.
+    assert not live_figures(app)  # No Plotly.js to fetch.
     assert "drawing" not in app.query_params and "test" not in app.query_params
 
 
@@ -120,28 +79,28 @@ def _widget_keys(app: AppTest) -> list[tuple[str, str]]:
 def test_the_first_digit_updates_the_waiting_page_instead_of_building_it(environment, mnist):
     """Before a digit every widget of the reading is already there, under the key it keeps (the slider too): the
     browser updates them on the first stroke rather than building them (`bench/stroke_anatomy.py --first 5`)."""
-    app = _run(APP_SCRIPT)
+    app = run_script(APP_SCRIPT)
     waiting = _widget_keys(app)
     (_, _), (x_test, _) = mnist
-    environment(_canvas_of(x_test[0]))
+    environment(canvas_of(x_test[0]))
     app.run()
     assert not _no_prediction(app)
     assert _widget_keys(app) == waiting
-    assert len(_sent_to(app, "lstm_demo.reading_figure")) == 3  # The input picture, the running answer, the layers.
+    assert len(sent_to(app, "lstm_demo.reading_figure")) == 3  # The input picture, the running answer, the layers.
 
 
 def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     (_, _), (x_test, y_test) = mnist
-    environment(_canvas_of(x_test[0]))
-    app = _run(APP_SCRIPT)
-    assert _metric(app, "Prediction").value == str(y_test[0])
+    environment(canvas_of(x_test[0]))
+    app = run_script(APP_SCRIPT)
+    assert metric(app, "Prediction").value == str(y_test[0])
     assert any("\n\nIt answered" in text.value or "\n\nIt never" in text.value for text in app.markdown)
-    answer, states = _reading_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
+    answer, states = reading_figures(app)  # The running answer beside the canvas, the layers below: each redrawn in place.
     # What the network reads, beside the prediction: the very input the layers' figure shows in its first panel.
     assert _input_picture(app)["panels"][0]["z"] == json.loads(states)["panels"][0]["z"]
     assert "Running answer" in answer and "layer 2 hidden state" in states
-    assert all(data["alt"] for data in _sent_to(app, "lstm_demo.reading_figure"))  # Each figure has an accessible name.
-    assert not app.get("plotly_chart") and not _live_figures(app)  # The reading needs no Plotly.js.
+    assert all(data["alt"] for data in sent_to(app, "lstm_demo.reading_figure"))  # Each figure has an accessible name.
+    assert not app.get("plotly_chart") and not live_figures(app)  # The reading needs no Plotly.js.
     assert _shown_row(app) == 28
 
     _row_slider(app).set_value(5).run()
@@ -152,14 +111,14 @@ def test_a_drawing_is_predicted_and_read_row_by_row(environment, mnist):
     app.button_group(key="state_view").set_value("Gates").run()
     assert not app.exception
     assert any("Gates decide" in text.value for text in app.markdown)
-    assert "output gate" in _reading_figures(app)[1]
+    assert "output gate" in reading_figures(app)[1]
     assert _shown_row(app) == 5
 
 
 def test_step_buttons_move_one_row_and_stop_at_the_ends(environment, mnist):
     (_, _), (x_test, _) = mnist
-    environment(_canvas_of(x_test[3]))
-    app = _run(APP_SCRIPT)
+    environment(canvas_of(x_test[3]))
+    app = run_script(APP_SCRIPT)
     assert app.button(key="row_forward").disabled
     app.button(key="row_back").click().run()
     app.button(key="row_back").click().run()
@@ -170,24 +129,25 @@ def test_step_buttons_move_one_row_and_stop_at_the_ends(environment, mnist):
 
 def test_a_new_drawing_opens_at_row_28(environment, mnist):
     (_, _), (x_test, y_test) = mnist
-    environment(_canvas_of(x_test[0]))
-    app = _run(APP_SCRIPT)
+    environment(canvas_of(x_test[0]))
+    app = run_script(APP_SCRIPT)
     _row_slider(app).set_value(3).run()
     assert _shown_row(app) == 3
     environment(None)  # The canvas's Reset: blank again.
     app.run()
     assert any("Draw a digit from 0 to 9" in info.value for info in app.info)
-    environment(_canvas_of(x_test[1]))  # ... then a new drawing.
+    environment(canvas_of(x_test[1]))  # ... then a new drawing.
     app.run()
     assert not app.exception
-    assert _metric(app, "Prediction").value == str(y_test[1])
+    assert metric(app, "Prediction").value == str(y_test[1])
     assert _shown_row(app) == 28
 
 
+@pytest.mark.slow
 def test_play_reads_from_the_first_row_and_pauses(environment, mnist):
     (_, _), (x_test, _) = mnist
-    environment(_canvas_of(x_test[1]))
-    app = _run(APP_SCRIPT)
+    environment(canvas_of(x_test[1]))
+    app = run_script(APP_SCRIPT)
     app.button(key="play_rows").click().run()
     assert not app.exception
     assert _shown_row(app) == 1
@@ -204,22 +164,22 @@ def test_play_reads_from_the_first_row_and_pauses(environment, mnist):
     app.button(key="play_rows").click().run()  # Resume where it paused.
     app.button(key="play_tick").click().run()
     assert _shown_row(app) == 4
-    environment(_canvas_of(x_test[2]))  # A new stroke stops Play and shows the whole read.
+    environment(canvas_of(x_test[2]))  # A new stroke stops Play and shows the whole read.
     app.run()
     assert _shown_row(app) == 28 and app.button(key="play_rows").label == "▶ Play"
 
 
 def test_a_malformed_drawing_gets_a_clear_message(environment):
     environment(np.zeros((280, 280, 3), dtype=np.uint8))
-    app = _run(APP_SCRIPT)
+    app = run_script(APP_SCRIPT)
     assert any("could not be read" in warning.value for warning in app.warning)
     assert _no_prediction(app)
 
 
 def test_try_a_test_digit_clears_the_canvas_and_says_what_is_read(environment, mnist):
     (_, _), (x_test, _) = mnist
-    environment(_canvas_of(x_test[2]))
-    app = _run(APP_SCRIPT)
+    environment(canvas_of(x_test[2]))
+    app = run_script(APP_SCRIPT)
     _row_slider(app).set_value(9).run()
     app.button(key="test_digit").click().run()
     assert not app.exception
@@ -232,7 +192,7 @@ def test_try_a_test_digit_clears_the_canvas_and_says_what_is_read(environment, m
 
 def test_try_a_test_digit_without_data_says_how_to_get_it(environment, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "missing.npz"))
-    app = _run(APP_SCRIPT)
+    app = run_script(APP_SCRIPT)
     app.button(key="test_digit").click().run()
     assert any("MNIST_NPZ" in warning.value for warning in app.warning)
 
@@ -243,12 +203,12 @@ def _value(parameter) -> str:
 
 def test_the_address_reproduces_a_drawing_its_model_and_row(environment, mnist):
     (_, _), (x_test, y_test) = mnist
-    environment(_canvas_of(x_test[4]))
-    app = _run(APP_SCRIPT)
+    environment(canvas_of(x_test[4]))
+    app = run_script(APP_SCRIPT)
     _row_slider(app).set_value(20).run()
     address = {name: _value(value) for name, value in app.query_params.items()}
     assert set(address) == {"drawing", "model", "row"} and address["model"] == "lstm_mnist.keras"
-    first_answer = _reading_figures(app)[0]
+    first_answer = reading_figures(app)[0]
 
     environment(None)  # A fresh visitor: a blank canvas, only the address.
     fresh = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
@@ -256,9 +216,9 @@ def test_the_address_reproduces_a_drawing_its_model_and_row(environment, mnist):
         fresh.query_params[name] = value
     fresh.run()
     assert not fresh.exception
-    assert _metric(fresh, "Prediction").value == str(y_test[4])
+    assert metric(fresh, "Prediction").value == str(y_test[4])
     assert _shown_row(fresh) == 20
-    assert _reading_figures(fresh)[0] == first_answer  # The very same reading, to the last digit.
+    assert reading_figures(fresh)[0] == first_answer  # The very same reading, to the last digit.
     assert any("the drawing in this page's address" in text.value for text in fresh.markdown)
 
 
@@ -297,16 +257,17 @@ def test_a_test_digit_or_mistake_in_the_address_opens_at_its_row(environment, mn
 
 def test_missing_shipped_model_is_explained(environment, monkeypatch, tmp_path):
     monkeypatch.setenv("TEST_SHIPPED_MODEL", str(tmp_path / "gone.keras"))
-    app = _run(APP_SCRIPT)
+    app = run_script(APP_SCRIPT)
     assert any("python -m model.training" in error.value for error in app.error)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch, tmp_path):
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
 
     resources.training_supervisor.clear()
-    app = _run(TRAIN_SCRIPT)
+    app = run_script(TRAIN_SCRIPT)
     assert any("How the shipped model learned" in header.value for header in app.subheader)
     inputs = {widget.label: widget for widget in app.number_input}
     inputs["Epochs"].set_value(1)
@@ -320,12 +281,13 @@ def test_training_view_runs_a_tiny_training_to_the_end(environment, monkeypatch,
     app.run()
     assert not app.exception
     assert any("finished" in success.value and "accuracy" in success.value for success in app.success)
-    live_curves = _live_figures(app)  # The run's curves, redrawn in place by the live Plotly chart.
+    live_curves = live_figures(app)  # The run's curves, redrawn in place by the live Plotly chart.
     assert any("training loss" in figure and "validation accuracy" in figure for figure in live_curves)
     assert list(tmp_path.glob("run-*.keras")), "the run was saved"
     assert any(button.label == "Use this model for drawing" for button in app.button)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_a_second_visitor_watches_a_running_training_read_only(environment, monkeypatch, tmp_path, mnist):
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", tmp_path)
@@ -336,7 +298,7 @@ def test_a_second_visitor_watches_a_running_training_read_only(environment, monk
         TrainConfig(epochs=100, units=8, dense_units=8, train_subset=512), mnist, owner="someone-else"
     )
     try:
-        app = _run(TRAIN_SCRIPT)
+        app = run_script(TRAIN_SCRIPT)
         assert any("Another visitor started this run" in info.value for info in app.info)
         labels = [button.label for button in app.button]
         assert "Stop" not in labels and "Start training" not in labels
@@ -345,10 +307,11 @@ def test_a_second_visitor_watches_a_running_training_read_only(environment, monk
         assert run.wait(TIMEOUT)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 def test_evaluation_view_shows_accuracy_and_a_confusion_matrix(environment):
-    app = _run(EVALUATE_SCRIPT)
-    accuracy = _metric(app, "Test accuracy")
+    app = run_script(EVALUATE_SCRIPT)
+    accuracy = metric(app, "Test accuracy")
     assert accuracy is not None and float(accuracy.value.rstrip("%")) >= 99.0
     assert any('"heatmap"' in chart.proto.spec for chart in app.get("plotly_chart"))
     assert any(button.label == "Read" for button in app.button)
@@ -358,8 +321,8 @@ def test_the_layer_panel_leads_with_what_is_visible_and_keeps_its_method_in_a_he
     """Issue 19: the line above the heatmaps says what to look for (units that light up, where the state settles, the
     row this drawing's answer settles at); the ordering method is in a "How is this ordered?" expander under them."""
     (_, _), (x_test, _) = mnist
-    environment(_canvas_of(x_test[0]))
-    app = _run(APP_SCRIPT)
+    environment(canvas_of(x_test[0]))
+    app = run_script(APP_SCRIPT)
     lead = [text.value for text in app.markdown if text.value.startswith("**What each layer passes on")]
     assert lead and "respond to your digit" in lead[0] and "the state has settled" in lead[0]
     assert re.search(r"answer stays the same from row \d+ on", lead[0])

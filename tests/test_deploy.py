@@ -155,6 +155,7 @@ def _replica_of_each_request(log: Path) -> dict[str, set[str]]:
     return replicas
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("nginx") is None or not Path(CHROMIUM).exists(), reason="needs Debian's nginx and chromium")
 def test_two_replicas_behind_nginx_are_sticky_and_serve_a_real_stroke(tmp_path):
     from playwright.sync_api import sync_playwright

@@ -14,6 +14,8 @@ import pytest
 
 from tests.helpers import REPOSITORY, mnist_path
 
+pytestmark = pytest.mark.slow  # Every test runs the app in a process of its own.
+
 HEAVY_MODULES = ["tensorflow", "keras", "torch", "jax"]
 
 RUN_THE_APP_THEN_IMPORT_EVERY_PAGE_MODULE = """

@@ -1,4 +1,4 @@
-"""Stand-in training jobs for tests/test_worker.py, run inside the real training process.
+"""Stand-in training jobs, run inside the real training process by the supervisor's and the pages' tests.
 
 They exercise the process mechanics (progress, stop, crashes) in well under a second, without
 loading TensorFlow; the real "train" job is tested beside them.
@@ -6,11 +6,14 @@ loading TensorFlow; the real "train" job is tested beside them.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import time
 
 from model.config import BatchProgress
+from model.shapes import SHIPPED_MODEL_PATH, history_path_for
 from model.training.process import JobOutcome
 
 
@@ -44,3 +47,21 @@ def report_priority(job, on_progress, should_stop) -> JobOutcome:
     """End at once, with the process's niceness and thread caps in place of a test accuracy."""
     settings = (os.nice(0), int(os.environ["OMP_NUM_THREADS"]), int(os.environ["TF_NUM_INTRAOP_THREADS"]))
     return JobOutcome("finished", None, test_accuracy=settings[0], test_loss=settings[1] * 1000 + settings[2])
+
+
+def finished_stand_in(job, on_progress, should_stop):
+    """A stand-in training job (runs in the training process): reports a small record's progress and saves a copy of the shipped model."""
+    from tests.helpers import make_record
+
+    record = make_record(config=job.config)
+    for report in (*record.batches, *record.epochs):
+        on_progress(report)
+    shutil.copy(SHIPPED_MODEL_PATH, job.model_path)
+    history_path_for(job.model_path).write_text(json.dumps(record.to_json()))
+    return JobOutcome("finished", job.model_path, record.test_accuracy, record.test_loss)
+
+
+def write_stand_in_run(job, on_progress, should_stop) -> JobOutcome:
+    """A training job that saves a stand-in model file at once (run in the real training process)."""
+    job.model_path.write_bytes(b"a stand-in model")
+    return JobOutcome("finished", job.model_path, 0.5, 1.0)

@@ -101,7 +101,7 @@ def drop_expired_sessions(server_runtime: object) -> bool:
     """Drop the closed sessions whose TTL has passed from Streamlit's in-memory store; False if it cannot.
 
     Streamlit no longer hands them out but keeps them until the next write to the store (a
-    disconnect). This reaches into that store as Streamlit 1.67 builds it (`tests/test_server_memory.py`
+    disconnect). This reaches into that store as Streamlit 1.67 builds it (`tests/ui/test_server_memory.py`
     checks it does); a store of another shape is left alone.
     """
     manager = getattr(server_runtime, "_session_mgr", None)

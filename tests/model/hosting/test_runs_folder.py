@@ -1,0 +1,88 @@
+"""model.hosting.runs_folder: the runs folder stays bounded (cap, disk floor) and leftover temporary files are swept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+
+from model.config import TrainConfig
+from model.hosting.runs_folder import RunsFolderFullError, check_disk_space, prune_runs, saved_runs, sweep_temporary_files
+from model.training.supervisor import TrainingPolicy, TrainingSupervisor
+
+
+def _run(folder, name, age_seconds):
+    """A saved run's files, `age_seconds` old."""
+    files = [folder / f"{name}.keras", folder / f"{name}.history.json", folder / f"{name}.snapshots.npz"]
+    when = time.time() - age_seconds
+    for path in files:
+        path.write_bytes(b"x")
+        os.utime(path, (when, when))
+    return files[0]
+
+
+def test_prune_removes_the_oldest_runs_with_their_side_files(tmp_path):
+    oldest, middle, newest = _run(tmp_path, "run-1", 300), _run(tmp_path, "run-10", 200), _run(tmp_path, "run-2", 100)
+    shipped = _run(tmp_path, "lstm_mnist", 1000)  # Oldest of all, and protected.
+    removed = prune_runs(tmp_path, keep=2, protected=[shipped])
+    assert removed == [oldest, middle]
+    assert saved_runs(tmp_path) == [shipped, newest]
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == sorted(f"{name}.{suffix}" for name in ("lstm_mnist", "run-2") for suffix in ("keras", "history.json", "snapshots.npz"))
+    assert prune_runs(tmp_path, keep=None) == [] and len(saved_runs(tmp_path)) == 2
+
+
+def test_prune_keeps_the_protected_run_even_past_the_cap(tmp_path):
+    just_saved = _run(tmp_path, "run-new", 500)
+    _run(tmp_path, "run-old", 1)
+    prune_runs(tmp_path, keep=1, protected=[just_saved])
+    assert saved_runs(tmp_path) == [just_saved]
+    with pytest.raises(ValueError, match="cannot be negative"):
+        prune_runs(tmp_path, keep=-1)
+
+
+def test_disk_check_refuses_when_the_floor_would_be_crossed(tmp_path):
+    free = shutil.disk_usage(tmp_path).free
+    check_disk_space(tmp_path, min_free_bytes=0, expected_bytes=1)
+    with pytest.raises(RunsFolderFullError, match="keeps at least"):
+        check_disk_space(tmp_path, min_free_bytes=free, expected_bytes=1)
+
+
+def test_sweep_removes_old_temporary_files_only(tmp_path):
+    leftovers = [tmp_path / ".run-1.abc123.tmp.keras", tmp_path / ".run-1.history.xyz.json.tmp"]
+    young = tmp_path / ".run-2.def456.tmp.keras"  # A save going on in another replica right now.
+    keep = [tmp_path / "run-1.keras", tmp_path / ".hidden-notes", young]
+    hour_ago = time.time() - 3600
+    for path in leftovers + keep:
+        path.write_bytes(b"x")
+    for path in leftovers + keep[:2]:
+        os.utime(path, (hour_ago, hour_ago))
+    assert sorted(sweep_temporary_files(tmp_path)) == sorted(leftovers)
+    assert sorted(tmp_path.iterdir()) == sorted(keep)
+    assert sweep_temporary_files(tmp_path / "missing") == []
+
+
+def _start_stand_in(supervisor):
+    return supervisor.start_job("train", TrainConfig(epochs=1), runner="tests.worker_jobs:write_stand_in_run")
+
+
+@pytest.mark.slow
+def test_a_finished_run_prunes_the_oldest_runs_beyond_the_cap(tmp_path):
+    kept = _run(tmp_path, "run-old", 300)
+    _run(tmp_path, "run-older", 400)
+    run = _start_stand_in(TrainingSupervisor(tmp_path, TrainingPolicy(max_saved_runs=2)))
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "finished", snapshot.error
+    assert saved_runs(tmp_path) == [kept, snapshot.model_path]
+
+
+@pytest.mark.slow
+def test_no_run_starts_when_the_disk_is_nearly_full(tmp_path):
+    free = shutil.disk_usage(tmp_path).free
+    supervisor = TrainingSupervisor(tmp_path, TrainingPolicy(min_free_disk_bytes=free))
+    with pytest.raises(RunsFolderFullError, match="No room for another run"):
+        _start_stand_in(supervisor)
+    assert supervisor.current() is None

@@ -1,0 +1,190 @@
+"""model.training.supervisor: one run at a time in its own process, progress, stop, crashes reported, the run saved atomically."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from model.training.store import load_history, load_model
+from model.training.supervisor import LOCK_FILE_NAME, TrainingBusyError, TrainingPolicy, TrainingSupervisor
+from model.training.train import TrainConfig
+
+pytestmark = pytest.mark.slow  # Every test starts the training process.
+
+TINY = TrainConfig(epochs=2, batch_size=64, units=8, dense_units=8, train_subset=512)
+LONG = TINY.with_overrides(epochs=200)
+
+
+def _wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_run_finishes_and_is_saved_with_its_history(tmp_path, mnist):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = supervisor.start(TINY, mnist, watched_images=mnist[1][0][:4] / 255.0)
+    assert run.wait(120)
+    snapshot = run.snapshot()
+    assert snapshot.status == "finished" and not snapshot.active and snapshot.error is None
+    assert [epoch.epoch for epoch in snapshot.epochs] == [1, 2]
+    assert np.array(snapshot.epochs[-1].watched_probabilities).shape == (4, 10)
+    assert snapshot.model_path.parent == tmp_path and snapshot.model_path.suffix == ".keras"
+    load_model(snapshot.model_path)
+    history = load_history(snapshot.model_path)
+    assert history.status == "finished" and history.test_accuracy == pytest.approx(snapshot.test_accuracy)
+    assert snapshot.fraction_done() == 1.0
+
+
+def test_only_one_run_at_a_time_and_stop(tmp_path, mnist):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = supervisor.start(LONG, mnist, owner="first visitor")
+    _wait_for(lambda: run.snapshot().batches)
+    assert run.snapshot().owner == "first visitor"
+    with pytest.raises(TrainingBusyError):
+        supervisor.start(TINY, mnist)
+    assert supervisor.current() is run
+    run.request_stop()
+    assert run.snapshot().status in ("stopping", "stopped")
+    assert run.wait(120)
+    snapshot = run.snapshot()
+    assert snapshot.status == "stopped"
+    assert len(snapshot.epochs) < 200
+    assert load_history(snapshot.model_path).status == "stopped"
+    # Once it has ended, a new run may start.
+    second = _start_fake(supervisor, "report_until_stopped")
+    _wait_for(lambda: second.snapshot().batches)
+    second.request_stop()
+    assert second.wait(60) and second.snapshot().status == "stopped"
+
+
+def test_snapshots_are_consistent_copies(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "report_until_stopped")
+    _wait_for(lambda: run.snapshot().batches)
+    snapshot = run.snapshot()
+    count = len(snapshot.batches)
+    _wait_for(lambda: len(run.snapshot().batches) > count)
+    run.request_stop()
+    run.wait(60)
+    assert len(snapshot.batches) == count, "a snapshot does not change after it was taken"
+
+
+def test_errors_end_the_run_with_a_clear_message(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    broken = ((np.zeros((10, 28, 28), np.uint8), np.zeros(10, np.uint8)), (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8)))
+    run = supervisor.start(TINY.with_overrides(train_subset=0, validation="split", validation_split=0.99), broken)
+    assert run.wait(120)
+    snapshot = run.snapshot()
+    assert snapshot.status == "failed" and "No training images" in snapshot.error
+    assert list(tmp_path.glob("*.keras")) == []
+
+
+def test_policy_from_settings_and_caps(tmp_path, mnist):
+    assert TrainingPolicy.from_settings({}) == TrainingPolicy(enabled=True)
+    capped = TrainingPolicy.from_settings({"LSTM_DEMO_MAX_EPOCHS": "3", "LSTM_DEMO_MAX_TRAIN_SUBSET": "5000"})
+    assert capped.max_epochs == 3 and capped.max_train_subset == 5000
+    with pytest.raises(ValueError, match="at most 3 epochs"):
+        capped.check(TINY.with_overrides(epochs=4))
+    with pytest.raises(ValueError, match="at most 5000 images"):
+        capped.check(TINY.with_overrides(train_subset=0))
+    capped.check(TINY)
+    off = TrainingPolicy.from_settings({"LSTM_DEMO_TRAINING": "off"})
+    with pytest.raises(ValueError, match="turned off"):
+        TrainingSupervisor(tmp_path, off).start(TINY, mnist)
+    with pytest.raises(ValueError, match="LSTM_DEMO_MAX_EPOCHS"):
+        TrainingPolicy.from_settings({"LSTM_DEMO_MAX_EPOCHS": "many"})
+    with pytest.raises(ValueError, match="LSTM_DEMO_TRAINING"):
+        TrainingPolicy.from_settings({"LSTM_DEMO_TRAINING": "maybe"})
+    assert capped.clamp(TrainConfig(epochs=5)).epochs == 3
+    assert capped.clamp(TrainConfig()).train_subset == 5000
+
+
+def _start_fake(supervisor, runner, **fields):
+    return supervisor.start_job("train", TINY, runner=f"tests.worker_jobs:{runner}", **fields)
+
+
+def test_progress_streams_back_and_stop_ends_the_process(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "report_until_stopped")
+    _wait_for(lambda: len(run.snapshot().batches) >= 3)
+    assert run.snapshot().status == "running"
+    run.request_stop()
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "stopped" and snapshot.error is None
+    assert [batch.batch for batch in snapshot.batches] == list(range(1, len(snapshot.batches) + 1)), "every report, in order"
+
+
+@pytest.mark.parametrize(
+    ("runner", "message"),
+    [
+        ("exit_abruptly", "ended unexpectedly (exit code 3)"),
+        ("kill_itself", "killed by SIGKILL"),
+        ("raise_error", "Training failed: RuntimeError: the disk caught fire"),
+    ],
+)
+def test_a_crash_in_the_training_process_fails_the_run_and_frees_the_slot(tmp_path, runner, message, capfd):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, runner)
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "failed" and message in snapshot.error
+    if runner == "raise_error":  # The page gets one line; the server's log gets the traceback.
+        log = capfd.readouterr().err
+        assert "Traceback (most recent call last)" in log and 'raise RuntimeError("the disk caught fire")' in log
+    assert not snapshot.active
+    again = _start_fake(supervisor, "report_until_stopped")  # The slot and the lock are free again.
+    again.request_stop()
+    assert again.wait(60)
+
+
+def test_the_time_cap_stops_a_run_like_stop(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path, TrainingPolicy(max_run_seconds=2))
+    run = _start_fake(supervisor, "report_until_stopped")
+    assert run.wait(60)
+    assert run.snapshot().status == "stopped"
+
+
+def test_the_training_process_runs_at_low_priority_with_capped_threads(tmp_path):
+    run = _start_fake(TrainingSupervisor(tmp_path), "report_priority", threads=1)
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "finished"
+    assert snapshot.test_accuracy >= 10, "niceness"
+    assert snapshot.test_loss == 1001, "OMP and TensorFlow intra-op threads capped at 1"
+
+
+def test_the_lock_file_allows_one_training_across_supervisors_of_one_folder(tmp_path):
+    first, second = TrainingSupervisor(tmp_path), TrainingSupervisor(tmp_path)  # As two server replicas would.
+    run = _start_fake(first, "report_until_stopped")
+    assert (tmp_path / LOCK_FILE_NAME).exists()
+    with pytest.raises(TrainingBusyError, match="Another server process"):
+        _start_fake(second, "report_until_stopped")
+    run.request_stop()
+    assert run.wait(60)
+    other = _start_fake(second, "report_until_stopped")  # Released when the first run's process ended.
+    other.request_stop()
+    assert other.wait(60) and other.snapshot().status == "stopped"
+
+
+def test_the_training_process_keeps_the_lock_while_it_lives(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "report_until_stopped")
+    _wait_for(lambda: run.snapshot().batches)
+    supervisor._run_lock.release()  # As if the server had died: the training process still holds it.
+    with pytest.raises(TrainingBusyError, match="Another server process"):
+        _start_fake(TrainingSupervisor(tmp_path), "report_until_stopped")
+    run.request_stop()
+    assert run.wait(60)
+
+
+def test_unknown_job_kinds_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="Unknown training job kind"):
+        TrainingSupervisor(tmp_path).start_job("dream", TINY)
+    assert not (tmp_path / LOCK_FILE_NAME).exists() or TrainingSupervisor(tmp_path)._run_lock.acquire()
