@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -151,7 +152,7 @@ def test_play_reads_from_the_first_row_and_pauses(environment, mnist):
     app.button(key="play_rows").click().run()
     assert not app.exception
     assert _shown_row(app) == 1
-    assert app.button(key="play_rows").label == "⏸ Pause"
+    assert app.button(key="play_rows").label == "Pause" and app.button(key="play_rows").icon == ":material/pause:"
     clock = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "lstm_demo.reading_actions"]
     assert len(clock) == 1 and clock[0]["clock"]["playing"]  # The browser's clock will press "next row".
     assert clock[0]["clock"]["tick_key"] == "play_tick" and clock[0]["clock"]["milliseconds_per_row"] > 0
@@ -160,13 +161,13 @@ def test_play_reads_from_the_first_row_and_pauses(environment, mnist):
     assert _shown_row(app) == 3
     app.button(key="play_rows").click().run()  # Pause.
     app.button(key="play_tick").click().run()  # A tick already on its way changes nothing.
-    assert _shown_row(app) == 3 and app.button(key="play_rows").label == "▶ Play"
+    assert _shown_row(app) == 3 and app.button(key="play_rows").label == "Play"
     app.button(key="play_rows").click().run()  # Resume where it paused.
     app.button(key="play_tick").click().run()
     assert _shown_row(app) == 4
     environment(canvas_of(x_test[2]))  # A new stroke stops Play and shows the whole read.
     app.run()
-    assert _shown_row(app) == 28 and app.button(key="play_rows").label == "▶ Play"
+    assert _shown_row(app) == 28 and app.button(key="play_rows").label == "Play"
 
 
 def test_a_malformed_drawing_gets_a_clear_message(environment):
@@ -330,3 +331,28 @@ def test_the_layer_panel_leads_with_what_is_visible_and_keeps_its_method_in_a_he
     help_panel = next(expander for expander in app.expander if expander.label == "How is this ordered?")
     method = " ".join(text.value for text in help_panel.markdown)
     assert "linearisation" in method and "first principal component" in method
+
+
+def test_the_first_screen_names_the_first_step_and_what_to_watch(environment):
+    """Issue 19 (items 8 and 10): the waiting page says what to do first and what the running answer will show, and
+    why the explanations are disabled, in the page rather than only on hover; Play's icon comes from the page's icon font."""
+    app = run_script(APP_SCRIPT)
+    assert any(info.value.startswith("**First step:** Draw a digit from 0 to 9") and "running answer" in info.value for info in app.info)
+    assert any("Each line is one digit: watch the answer form as the rows are read" in caption.value for caption in app.caption)
+    assert any(caption.value.startswith("Draw a digit first: these panels explain") for caption in app.caption)
+    assert app.button(key="play_rows").label == "Play" and app.button(key="play_rows").icon == ":material/play_arrow:"
+    answer = json.loads(reading_figures(app)[0])
+    assert answer["note"].startswith("Draw a digit")
+
+
+def test_copy_link_carries_the_reading_and_the_address_is_written_before_the_figures(environment, mnist):
+    """Issue 19 (item 9): the browser's Copy link gets the reading's own query from the server with the stroke (the
+    address bar may lag; the browser test times it), and it is the query the address is set to."""
+    (_, _), (x_test, _) = mnist
+    environment(canvas_of(x_test[0]))
+    app = run_script(APP_SCRIPT)
+    actions = sent_to(app, "lstm_demo.reading_actions")[-1]
+    query = dict(urllib.parse.parse_qsl(actions["link"]))
+    assert "drawing" in query and query["row"] == "28" and query["model"]
+    address = {name: (value[0] if isinstance(value, list) else value) for name, value in app.query_params.items()}
+    assert address["drawing"] == query["drawing"]

@@ -47,10 +47,11 @@ async function savePng(selectors, fileName) {
   link.remove();
 }
 
-// The canvas shows its toolbar (undo, redo, clear) only on hover, which a finger cannot do: on
-// screens without hover, keep it in view, in the flow under the canvas so it covers nothing.
-const TOUCH_TOOLBAR_CSS = `@media (hover: none) {
-  .dc-toolbar { opacity: 1 !important; position: static !important; padding: .25rem 0 0 0 !important; }
+// The canvas floats its toolbar (undo, redo, clear) over whatever lies above it, and only on hover,
+// which a finger cannot do: keep it in view, in the flow under the canvas, so it covers nothing (the
+// caption above the canvas included); on screens without hover, with larger buttons for a finger.
+const TOUCH_TOOLBAR_CSS = `.dc-toolbar { opacity: 1 !important; position: static !important; padding: .25rem 0 0 0 !important; }
+@media (hover: none) {
   .dc-icon-button { padding: .55rem !important; }
   .dc-icon-button svg { width: 1.25rem !important; height: 1.25rem !important; }
 }`;
@@ -102,7 +103,7 @@ export default function ({ data, parentElement }) {
       bar.appendChild(element);
       return element;
     };
-    const copy = button("Copy link", "Copy this page's address: it opens this very reading");
+    const copy = button("Copy link", "The way to share this reading: a link to this drawing, model and row");
     copy.className = "copy-link";
     const png = button("Figure (PNG)", "Save the running answer and the panels below it as one PNG picture");
     png.className = "save-png";
@@ -111,10 +112,14 @@ export default function ({ data, parentElement }) {
     status.setAttribute("aria-live", "polite");
     status.style.cssText = "font-size:.85rem;opacity:.75;";
     bar.appendChild(status);
+    // The link is built from the reading the server last drew (bar.dataset.link), never read from the
+    // address bar, which may still be catching up with the latest stroke.
     copy.addEventListener("click", () => {
-      copyText(window.location.href)
+      const query = bar.dataset.link;
+      const link = query ? window.location.origin + window.location.pathname + "?" + query : window.location.href;
+      copyText(link)
         .then(() => { status.textContent = "Link copied: it opens this drawing, model and row."; })
-        .catch(() => { window.prompt("Copy this link:", window.location.href); });
+        .catch(() => { window.prompt("Copy this link:", link); });
     });
     png.addEventListener("click", () => {
       status.textContent = "Preparing the picture…";
@@ -126,6 +131,7 @@ export default function ({ data, parentElement }) {
   }
   bar.dataset.figures = JSON.stringify(data.figures);
   bar.dataset.fileName = data.file_name;
+  bar.dataset.link = data.link || "";
 }
 """
 
@@ -135,15 +141,18 @@ def _component():
     return st.components.v2.component("lstm_demo.reading_actions", js=_ACTIONS_JS, isolate_styles=False)
 
 
-def reading_actions(figure_keys: list[str], file_name: str, canvas_key: str, clock: dict, key: str = "reading_actions") -> None:
+def reading_actions(
+    figure_keys: list[str], file_name: str, canvas_key: str, clock: dict, link: str = "", key: str = "reading_actions"
+) -> None:
     """ "Copy link" and "Figure (PNG)" buttons; the PNG stacks the reading figures with these keys, top to bottom.
 
     The same element keeps the canvas's toolbar in view on touch screens (`canvas_key` is the canvas
     it fits, drawn again with each new canvas) and keeps Play's time (`clock`, from `play_clock`):
-    one element, not three, for a stroke to update.
+    one element, not three, for a stroke to update. Copy link copies `link` (the reading's query, from
+    the server) on this page's address, so a link copied right after a stroke already holds the drawing.
     """
     selectors = [f".st-key-{figure_key}" for figure_key in figure_keys]
-    _component()(key=key, data={"figures": selectors, "file_name": file_name, "canvas": canvas_key, "clock": clock})
+    _component()(key=key, data={"figures": selectors, "file_name": file_name, "canvas": canvas_key, "clock": clock, "link": link})
 
 
 def play_clock(playing: bool, seconds_per_row: float, row: int, tick_key: str) -> dict:

@@ -242,7 +242,8 @@ function drawAnswer(g, figure, width, hoverRow) {
   for (let row = 4; row <= rows; row += 4) text(g, String(row), xOf(row), lines.y + lines.h + 4, { size: 10, baseline: "top" });
   text(g, narrow ? figure.narrow_x_title : figure.x_title, lines.x + lines.w / 2, lines.y + lines.h + 18, { size: 11, baseline: "top" });
   if (!running) {  // Nothing read yet: the axes and a word on what will appear.
-    note(g, figure.note, lines.x + lines.w / 2, lines.y + lines.h / 2, narrow ? 12 : 14);
+    // Between the 75% and 50% gridlines, so that its white box covers no tick label.
+    note(g, figure.note, lines.x + lines.w / 2, yOf(0.625), narrow ? 12 : 14);
     for (let digit = 0; digit < 10; digit++) {
       const slot = bars.w / 10;
       text(g, String(digit), bars.x + digit * slot + slot / 2, bars.y + bars.h + 4, { size: narrow ? 8 : 10, baseline: "top" });

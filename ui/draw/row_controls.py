@@ -92,8 +92,9 @@ def row_controls(row: int, running: np.ndarray | None) -> None:
         st.button("◀", key="row_back", on_click=_step, args=(-1,), help="One row back (← key)", shortcut="Left",
                   disabled=waiting or row <= 1)  # fmt: skip
         st.button(
-            "⏸ Pause" if playing else "▶ Play",
+            "Pause" if playing else "Play",
             key="play_rows",
+            icon=":material/pause:" if playing else ":material/play_arrow:",  # The page's own icon font, not a system glyph.
             on_click=_toggle_play,
             help=first_digit_help if waiting else "Pause on this row (K key)" if playing else "Read the image row by row (K key)",
             shortcut="K",

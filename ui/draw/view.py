@@ -15,6 +15,7 @@ always describes the reading (`ui/share.py`).
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,10 @@ CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 140
 DEFAULT_BRUSH_WIDTH = 20
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
-_ANSWER_CAPTION = "One line per digit, labelled at its peak. Dark line: the row shown. Dashed: from here the answer stays the same."
+_ANSWER_CAPTION = (
+    "**Each line is one digit: watch the answer form as the rows are read**, top to bottom. "
+    "Labelled at its peak; dark line: the row shown; dashed: from here the answer stays the same."
+)
 _PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centred as MNIST was"
 
 
@@ -162,8 +166,12 @@ def _read_address_once() -> None:
         st.rerun()  # Once, so that the sidebar's model box shows the model too.
 
 
-def _write_address(digit: Digit | None, row: int) -> None:
-    """Keep the address bar describing the reading on show (only this view's own parameters are touched)."""
+def _write_address(digit: Digit | None, row: int) -> str:
+    """Keep the address bar describing the reading on show (only this view's own parameters are touched).
+
+    Called as soon as the reading is known, before its figures are drawn, so the address follows a stroke
+    at once; returns the query that describes the reading, which Copy link copies whatever the address bar holds.
+    """
     image = digit.image if digit is not None and digit.test_index is None else None
     test_index = digit.test_index if digit is not None else None
     mistake = digit.mistake if digit is not None else False
@@ -174,6 +182,7 @@ def _write_address(digit: Digit | None, row: int) -> None:
                 st.query_params[name] = wanted[name]
         elif name in st.query_params:
             del st.query_params[name]
+    return urllib.parse.urlencode(wanted)
 
 
 # The page -------------------------------------------------------------------------------------
@@ -222,7 +231,8 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     """
     if keys.ADDRESS_NOTICE in st.session_state:
         st.warning(st.session_state.pop(keys.ADDRESS_NOTICE), icon=":material/link_off:")
-    canvas_column, answer_column, chart_column = st.columns([1.1, 0.95, 1.95], gap="medium")
+    # The canvas's column holds its 280 px at 1400 px (narrower, it hid the canvas's right edge).
+    canvas_column, answer_column, chart_column = st.columns([1.3, 0.95, 1.75], gap="medium")
     with canvas_column:
         rgba = draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, DEFAULT_BRUSH_WIDTH))
         _canvas_buttons()
@@ -241,6 +251,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     result, decided = _read(loaded, digit)
     running = result.running_probabilities
     row = rows.row_in_step(digit.signature)
+    link = _write_address(digit, row)
     summary = summarise_reading(running, digit.true_label)
     with answer_column:
         _answer(digit, result, summary, row, decided)
@@ -255,18 +266,21 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
 
     rows.row_controls(row, running)
     view = _states_view(loaded, digit, result, row, decided)
-    _reading_downloads(digit, result, view, row)
+    _reading_downloads(digit, result, view, row, link)
     explain_panels.render(loaded, digit.image, result, row)
-    _write_address(digit, row)
 
 
 def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_column) -> None:
     """The reading's place before anything is read, element for element as `drawing_section` lays out a digit."""
     rows.forget_digit()
-    _write_address(None, IMAGE_ROWS)
+    link = _write_address(None, IMAGE_ROWS)
     with answer_column:
         st.metric("Prediction", "–")
-        st.info("Draw a digit from 0 to 9 on the black square, or press **Test digit**.")
+        st.info(
+            "**First step:** Draw a digit from 0 to 9 on the black square (mouse or finger), or press **Test digit** "
+            "for one from MNIST. Then watch the running answer: the network's guess after every row it reads.",
+            icon=":material/draw:",
+        )
         empty_picture = reading_charts.picture_spec(None, INPUT_PICTURE_SIDE)
         reading_figure(empty_picture, key=keys.INPUT_PICTURE, alt=f"The network's {IMAGE_ROWS}×{IMAGE_COLUMNS} input: empty.")
         st.caption(_PICTURE_CAPTION)
@@ -276,7 +290,7 @@ def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_col
         st.caption(_ANSWER_CAPTION)
     rows.row_controls(IMAGE_ROWS, None)
     view = _states_view(loaded, None, None, IMAGE_ROWS, None)
-    _reading_downloads(None, None, view, IMAGE_ROWS)
+    _reading_downloads(None, None, view, IMAGE_ROWS, link)
     explain_panels.render(loaded, None, None, IMAGE_ROWS)
 
 
@@ -387,7 +401,7 @@ def _states_figure(probe, image: np.ndarray, result: ProbeResult, view: str, row
     return reading_charts.states_spec(image, list(states), probe.unit_order, row, decided, probe.top_unit_groups, view.lower(), limits)
 
 
-def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str, row: int) -> None:
+def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: str, row: int, link: str) -> None:
     """Copy link, the figures as PNG (both in the browser) and their data as CSV (built only when asked for; none before a digit).
 
     The browser's element also keeps Play's time (`rows.clock`) and the canvas's toolbar in view.
@@ -400,7 +414,7 @@ def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: st
         return reading_charts.reading_table(result.running_probabilities, digit.image, values)
 
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        reading_actions([keys.ANSWER_CHART, keys.STATES_CHART], "lstm-reading.png", _canvas_key(), rows.clock(row))
+        reading_actions([keys.ANSWER_CHART, keys.STATES_CHART], "lstm-reading.png", _canvas_key(), rows.clock(row), link)
         st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row",
                            disabled=result is None)  # fmt: skip

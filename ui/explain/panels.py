@@ -68,6 +68,12 @@ def render(loaded: resources.LoadedModel, image: np.ndarray | None, result: Prob
         what_if.edits_note(loaded, result)
     help_text = "Draw a digit first" if waiting else "Each panel is computed only while it is open, so drawing stays fast"
     panel = st.segmented_control("Explain", PANELS, key=keys.EXPLAIN_PANEL, disabled=waiting, help=help_text)
+    # Said in the page, not only on hover: why the choice is disabled, and then what opening a panel costs.
+    st.caption(
+        "Draw a digit first: these panels explain how the network read it, and stay disabled until there is a reading."
+        if waiting
+        else "Pick a panel to see why it answered as it did; each is computed only while it is open, so drawing stays fast."
+    )
     if waiting:
         return
     if panel == "Which rows mattered":

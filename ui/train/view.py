@@ -10,6 +10,7 @@ model learned. The saved-runs table and the comparison live in `ui/train/runs.py
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 import numpy as np
@@ -121,7 +122,17 @@ def _estimate_line(config: TrainConfig, device: str | None) -> str:
     minutes = estimate.seconds / 60
     duration = f"{estimate.seconds:.0f} s" if estimate.seconds < 120 else f"{minutes:.0f} min"
     basis = "a past run of the same shape" if estimate.same_shape else "a past run of another shape, scaled"
-    return f"Estimated time on this machine: about **{duration}** (from {basis}, started {estimate.reference_started})."
+    return f"Estimated time on this machine: about **{duration}** (from {basis}, started {human_time(estimate.reference_started)})."
+
+
+def human_time(moment: str) -> str:
+    """An ISO timestamp as a person says it ('28 Nov 2026 at 19:57 UTC'); left as it is when it does not parse."""
+    try:
+        parsed = datetime.datetime.fromisoformat(moment)
+    except (TypeError, ValueError):
+        return str(moment)
+    zone = " UTC" if parsed.utcoffset() == datetime.timedelta(0) else ""
+    return f"{parsed.day} {parsed:%b %Y} at {parsed:%H:%M}{zone}"
 
 
 def _watched_digits() -> tuple[np.ndarray, np.ndarray] | None:
@@ -177,7 +188,7 @@ def render() -> None:
     boss = resources.training_supervisor()
     policy = boss.policy
     device = boss.device_description()
-    st.caption(f"Device: **{device or 'being found out…'}**")
+    st.caption(f"Device: **{device}**" if device else "Device: checking which processor training will use (a few seconds)…")
     if not policy.enabled:
         st.info("Training is turned off on this hosted demo. Below are the curves of the model it ships with.")
         shipped_curves()
