@@ -170,19 +170,24 @@ class Probe:
             outputs.append(values)
         return outputs
 
-    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """The probabilities (N×10, float32) for N images (N×rows×28 in [0, 1]), in batches; no states kept."""
+    def predict(self, images: np.ndarray, batch_size: int = 1000, precise: bool = False) -> np.ndarray:
+        """The probabilities (N×10) for N images (N×rows×28 in [0, 1]), in batches; no states kept.
+
+        float32 by default; `precise` computes and returns float64, for answers near certainty
+        whose small differences float32 would round to ties.
+        """
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         images = np.asarray(images)
         if images.ndim != 3 or images.shape[2] != self.input_width:
             raise ValueError(f"Expected images of shape (N, rows, {self.input_width}), got {images.shape}.")
-        answers = np.empty((len(images), self.classes), dtype=np.float32)
+        dtype, layers, head = (np.float64, self.layers, self.head) if precise else (np.float32, self._layers32, self._head32)
+        answers = np.empty((len(images), self.classes), dtype=dtype)
         for start in range(0, len(images), batch_size):
-            batch, _ = self.check_images(images[start : start + batch_size], np.float32)
-            for layer in self._layers32:
+            batch, _ = self.check_images(images[start : start + batch_size], dtype)
+            for layer in layers:
                 batch = forward(layer, batch, record=False)
-            answers[start : start + batch_size] = self.read_head(batch[:, -1], self._head32)[-1]
+            answers[start : start + batch_size] = self.read_head(batch[:, -1], head)[-1]
         return answers
 
     def run(self, images: np.ndarray) -> ProbeResult:

@@ -62,12 +62,18 @@ def replay(probe, images: np.ndarray, silenced: dict[int, list[int]] | None = No
     row. Returns the reading (a `ProbeResult`, batched like the input) and the trace for `backward`.
     """
     images, single = probe.check_images(images)
+    trace, running = _trace(probe, images, silenced)
+    return result_of(trace.layers, running, single), trace
+
+
+def _trace(probe, images: np.ndarray, silenced: dict[int, list[int]] | None = None) -> tuple[Trace, np.ndarray]:
+    """The forward pass the backward pass needs, and the running answers (N, rows, 10); no reading assembled."""
     traces, layer_inputs = [], images
     for weights, keep in zip(probe.layers, _keep_masks(probe, silenced)):
         traces.append(forward(weights, layer_inputs, keep))
         layer_inputs = traces[-1].hidden
     head_outputs = probe.read_head(layer_inputs)
-    return result_of(traces, head_outputs[-1], single), Trace(traces, [output[:, -1] for output in head_outputs])
+    return Trace(traces, [output[:, -1] for output in head_outputs]), head_outputs[-1]
 
 
 def backward_from_answer(probe, trace: Trace, digits: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -104,7 +110,7 @@ def probability_gradient(probe, images: np.ndarray, digits, silenced: dict[int, 
     """
     images, single = probe.check_images(images)
     digits = _digits_for(probe, digits, len(images))
-    _, trace = replay(probe, images, silenced)
+    trace, _ = _trace(probe, images, silenced)
     probabilities = trace.head_outputs[-1][np.arange(len(images)), digits]
     gradients, _ = backward_from_answer(probe, trace, digits)
     return (probabilities[0], gradients[0]) if single else (probabilities, gradients)
@@ -117,8 +123,8 @@ def row_gradients(probe, images: np.ndarray, digits=None) -> np.ndarray:
     for rows read long ago; a vanishing gradient makes them fall with every row in between.
     """
     images, single = probe.check_images(images)
-    result, trace = replay(probe, images)
-    answers = np.atleast_2d(result.probabilities).argmax(axis=-1)
+    trace, running = _trace(probe, images)
+    answers = running[:, -1].argmax(axis=-1)
     digits = _digits_for(probe, answers if digits is None else digits, len(images))
     gradients, _ = backward_from_answer(probe, trace, digits)
     sizes = np.sqrt((gradients**2).sum(axis=-1))

@@ -172,3 +172,14 @@ def test_the_engine_adds_no_tensorflow_import():
     )
     output = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout.split()
     assert output[1] == output[0], "model.explain.attribution must not import TensorFlow by itself"
+
+
+@pytest.mark.slow
+def test_one_explanation_adds_little_memory_to_the_server():
+    # In a fresh process, as the server would run it: bounded batches, no kept states (was about 450 MiB).
+    completed = subprocess.run(
+        [sys.executable, str(REPOSITORY / "bench" / "explain_memory.py")], capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    added = float(completed.stdout.split("peak memory added ")[1].split(" MiB")[0])
+    assert added < 60, completed.stdout
