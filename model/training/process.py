@@ -102,12 +102,13 @@ def run_training(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
 
 
 def run_fine_tuning(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
-    """The "fine_tune" job: `model.training.train.fine_tune` of `options["base_model"]` on its corrections, mixed with the job's MNIST.
+    """The "fine_tune" job: `model.training.fine_tune.fine_tune` of `options["base_model"]` on its corrections, mixed with the job's MNIST.
 
     `options`: base_model (a path), images (N×28×28 in [0, 1]), labels (N digits), settings (a FineTuneConfig, optional).
     """
     from model.config import FineTuneConfig
-    from model.training.train import fine_tune, save_result
+    from model.training.fine_tune import fine_tune
+    from model.training.train import save_result
 
     options = job.options
     settings = options.get("settings") or FineTuneConfig()

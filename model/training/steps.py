@@ -89,8 +89,12 @@ class TrainingBatches(keras.utils.PyDataset):
 class ProgressReporter(keras.callbacks.Callback):
     """Throttled interval reports, a validation pass and snapshots after each epoch, and the stop poll."""
 
-    def __init__(self, config, batches_per_epoch, train_size, on_progress, should_stop, validation, watched_images=None):
+    def __init__(
+        self, config, batches_per_epoch, train_size, on_progress, should_stop, validation, watched_images=None, report_a_stopped_epoch=False
+    ):
+        """`report_a_stopped_epoch`: report an epoch a stop cut short too (a fine-tune's one epoch), with the samples it saw."""
         super().__init__()
+        self.report_a_stopped_epoch = report_a_stopped_epoch
         self.config, self.batches_per_epoch, self.train_size = config, batches_per_epoch, train_size
         self.on_progress, self.should_stop = on_progress, should_stop
         self.validation, self.watched_images = validation, watched_images
@@ -143,14 +147,14 @@ class ProgressReporter(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.stopped and self.reported_samples < self.train_size:
+        if self.stopped and self.reported_samples < self.train_size and not self.report_a_stopped_epoch:
             return  # A stopped, partial epoch is not reported as an epoch.
         logs = logs or {}
         validation = validate(self.model, *self.validation)
         report = EpochProgress(
             epoch=epoch + 1,
             epochs=self.config.epochs,
-            samples_seen=(epoch + 1) * self.train_size,
+            samples_seen=epoch * self.train_size + self.reported_samples,
             seconds=time.perf_counter() - self.start,
             loss=float(logs.get("loss", math.nan)),
             accuracy=float(logs.get("accuracy", math.nan)),

@@ -1,4 +1,4 @@
-"""model.training.train.fine_tune: teaching the shipped model digits it gets wrong, without forgetting MNIST."""
+"""model.training.fine_tune: teaching the shipped model digits it gets wrong, without forgetting MNIST."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 
 from model.config import FineTuneConfig
 from model.shapes import SHIPPED_MODEL_PATH
+from model.training.fine_tune import fine_tune
 from model.training.store import load_history
-from model.training.train import fine_tune, save_result
+from model.training.train import save_result
 
 pytestmark = pytest.mark.slow  # Every test fine-tunes a network.
 
