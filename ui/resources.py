@@ -23,7 +23,7 @@ from model.probe import Probe
 from model.shapes import MEMORY_TEST_PATH, MEMORY_TWIN_PATHS, MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import RunRecord, finite_or_none
 from model.training.store import ModelFileError, load_history
-from model.training.supervisor import TrainingPolicy, TrainingSupervisor
+from model.training.supervisor import TrainingSupervisor
 from model.weights import load_probe
 from ui import settings
 from ui import state as keys
@@ -260,4 +260,4 @@ def memory_test_figures() -> tuple[dict | None, str | None]:
 @st.cache_resource
 def training_supervisor() -> TrainingSupervisor:
     """The one training supervisor of this server process, shared by every session and page (Train, Teach it)."""
-    return TrainingSupervisor(RUNS_DIRECTORY, TrainingPolicy.from_settings(settings.demo_settings()))
+    return TrainingSupervisor(RUNS_DIRECTORY, settings.demo_settings())

@@ -15,7 +15,7 @@ import streamlit as st
 
 from model.hosting.settings import DemoSettings, setting_names
 from model.hosting.start_limiter import StartLimiter
-from model.training.process import UNEXPECTED_FAILURE
+from model.training.process import FailureKind, JobFailure
 
 OPERATOR_PARAMETER = "operator"
 
@@ -64,13 +64,14 @@ def is_operator() -> bool:
         return False
 
 
-def failure_for_visitor(message: str | None) -> str:
+def failure_for_visitor(failure: JobFailure | None) -> str:
     """A run's failure as a visitor may read it: on a public server an unexpected error's detail stays in the server's log."""
-    message = message or "The run failed."
+    if failure is None:
+        return "The run failed."
     try:
         public = demo_settings().public
     except ValueError:
         public = True
-    if public and message.startswith(UNEXPECTED_FAILURE):
+    if public and failure.kind is FailureKind.UNEXPECTED:
         return "Training failed because of an unexpected error on the server; its log has the details."
-    return message
+    return failure.message

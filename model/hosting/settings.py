@@ -4,17 +4,20 @@ A hosted demo is configured by environment variables, overlaid by `.streamlit/se
 of the same names (the overlay is read by `ui/settings.py`; this module only parses the mapping it
 is given). `LSTM_DEMO_MODE=public` turns on everything a public server needs, with safe defaults
 that any explicit setting still overrides. A bad value raises `ValueError` naming the setting.
-This module imports neither Keras nor Streamlit; it does not enforce anything itself (see
-`model.training.supervisor.TrainingPolicy`, `model.hosting.runs_folder` and `app.py`).
+This module imports neither Keras nor Streamlit; its `DemoSettings` is the one hosting policy, which the training supervisor,
+`model.hosting.runs_folder`, the pages and `app.py` enforce.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.config import TrainConfig
 from model.shapes import REPOSITORY
 
 SETTING_PREFIX = "LSTM_DEMO_"
@@ -70,7 +73,13 @@ def settings_table() -> str:
 
 @dataclass(frozen=True)
 class DemoSettings:
-    """Everything the server was told, typed and checked; `None` means no limit."""
+    """Everything the server was told, typed and checked: the hosting policy, in one object; `None` means no limit.
+
+    `check` and `clamp` keep a run within the caps (the training supervisor and the pages ask them),
+    `out_of_time` says when a run is past `max_run_seconds` (the supervisor stops it and saves it);
+    `min_seconds_between_starts` is honoured by the pages (per visitor, `model.hosting.start_limiter`),
+    `max_saved_runs` and `min_free_disk_bytes` by the save path (`model.hosting.runs_folder`).
+    """
 
     public: bool = False
     training_enabled: bool = True
@@ -107,6 +116,30 @@ class DemoSettings:
             operator_token=_operator_token(values),
             data_path=_text(values, DATA_SETTING) or None,
         )
+
+    def check(self, config: TrainConfig) -> None:
+        """Raise ValueError, with a message for the visitor, when this server does not allow `config`."""
+        if not self.training_enabled:
+            raise ValueError("Training is turned off on this server.")
+        if self.max_epochs is not None and config.epochs > self.max_epochs:
+            raise ValueError(f"This server allows at most {self.max_epochs} epochs, not {config.epochs}.")
+        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
+            raise ValueError(f"This server trains on at most {self.max_train_subset} images; set the training subset size.")
+
+    def clamp(self, config: TrainConfig) -> TrainConfig:
+        """The config with its epochs and training subset brought within the caps (defaults on a capped server)."""
+        overrides = {}
+        if self.max_epochs is not None:
+            overrides["epochs"] = min(config.epochs, self.max_epochs)
+        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
+            overrides["train_subset"] = self.max_train_subset
+        return dataclasses.replace(config, **overrides)
+
+    def out_of_time(self, started: float, now: float | None = None) -> bool:
+        """Whether a run started at `started` (time.time()) has used up its `max_run_seconds`."""
+        if self.max_run_seconds is None:
+            return False
+        return (time.time() if now is None else now) - started >= self.max_run_seconds
 
     def is_operator(self, token: object) -> bool:
         """Whether `token` (from the page's URL) is the operator's; False when no token is set."""

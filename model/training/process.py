@@ -5,7 +5,7 @@ visitor's drawing). `model.training.supervisor.TrainingSupervisor` starts `pytho
 (a plain subprocess: multiprocessing's spawn would re-run the Streamlit script in the child), with
 its thread pools capped in the environment, writes it one pickled `TrainingJob` on stdin, and reads
 what it sends back on the pipe FD: `("device", description)`, `("progress", BatchProgress |
-EpochProgress)`, then one `("finished", JobOutcome)` or `("failed", message)`. After the job, the
+EpochProgress)`, then one `("finished", JobOutcome)` or `("failed", JobFailure)`. After the job, the
 child's stdin carries control: a STOP byte asks it to stop between batches, and end-of-file (the
 server has gone) stops it too. The child lowers its priority (`os.nice`) and turns any exception
 into a plain message. Every frame on both pipes is an 8-byte length and a pickle.
@@ -26,12 +26,13 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import numpy as np
 
-from model.config import TrainConfig
+from model.config import FineTuneConfig, TrainConfig
 from model.data import Split
 
 # Each job kind and the function that runs it in the child, "module:function".
@@ -45,6 +46,34 @@ STOP = b"S"
 FRAME_HEADER = struct.Struct(">Q")
 OUT_OF_MEMORY = "Training ran out of memory. Try a smaller batch size, fewer units or a smaller training subset."
 UNEXPECTED_FAILURE = "Training failed: "  # Begins the message of an unexpected error (its exception in one line).
+JobKind = Literal["train", "fine_tune"]  # Or any other name, with its own `runner` (the tests' stand-ins).
+
+
+class FailureKind(StrEnum):
+    """Why a job failed, which says what a visitor may be told."""
+
+    REFUSED = "refused"  # The job's own plain message (a ValueError: settings or data it cannot use).
+    OUT_OF_MEMORY = "out_of_memory"
+    UNEXPECTED = "unexpected"  # An error of ours: its detail belongs in the server's log, not on a public page.
+    PROCESS_ENDED = "process_ended"  # The training process was killed or crashed before it could say why.
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """How a job ended when it failed: the kind of failure and its message."""
+
+    kind: FailureKind
+    message: str
+
+
+@dataclass(frozen=True)
+class FineTuneOptions:
+    """What a "fine_tune" job needs beyond a training config: the model it starts from and the visitor's corrections."""
+
+    base_model: str  # The `.keras` file to start from; it is never changed.
+    images: np.ndarray  # N×28×28 in [0, 1]
+    labels: np.ndarray  # N digits
+    settings: FineTuneConfig | None = None  # None: FineTuneConfig's defaults.
 
 
 def training_threads() -> int:
@@ -61,15 +90,15 @@ class TrainingJob:
     """Everything the child needs, picklable: what to do (`kind`), with what, and where to save it.
 
     `runner` is the "module:function" that does it; it defaults to `JOB_RUNNERS[kind]`.
-    `options` carries what a kind needs beyond a training config (e.g. a base model and corrections).
+    `options` carries what a kind needs beyond a training config (a fine-tune's base model and corrections).
     """
 
-    kind: str
+    kind: JobKind | str
     config: TrainConfig
     model_path: Path
     data: tuple[Split, Split] | None = None
     watched_images: np.ndarray | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: FineTuneOptions | None = None
     runner: str = ""
     threads: int = field(default_factory=training_threads)
 
@@ -86,7 +115,7 @@ class TrainingJob:
 class JobOutcome:
     """How a job ended when it ended well: finished or stopped, and the model it saved."""
 
-    status: str  # finished or stopped
+    status: Literal["finished", "stopped"]
     model_path: Path | None
     test_accuracy: float | None = None
     test_loss: float | None = None
@@ -102,17 +131,16 @@ def run_training(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
 
 
 def run_fine_tuning(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
-    """The "fine_tune" job: `model.training.fine_tune.fine_tune` of `options["base_model"]` on its corrections, mixed with the job's MNIST.
+    """The "fine_tune" job: `model.training.fine_tune.fine_tune` of the job's base model on its corrections, mixed with the job's MNIST.
 
-    `options`: base_model (a path), images (N×28×28 in [0, 1]), labels (N digits), settings (a FineTuneConfig, optional).
+    `job.options` is a `FineTuneOptions`.
     """
-    from model.config import FineTuneConfig
     from model.training.fine_tune import fine_tune
     from model.training.train import save_result
 
     options = job.options
-    settings = options.get("settings") or FineTuneConfig()
-    result = fine_tune(options["base_model"], options["images"], options["labels"], job.data, settings, on_progress, should_stop)
+    settings = options.settings or FineTuneConfig()
+    result = fine_tune(options.base_model, options.images, options.labels, job.data, settings, on_progress, should_stop)
     path = save_result(result, job.model_path)
     return JobOutcome(result.history.status, path, result.history.test_accuracy, result.history.test_loss)
 
@@ -161,16 +189,16 @@ def _configure_tensorflow(threads: int) -> str | None:
     return detect_device().describe()
 
 
-def failure_message(error: BaseException) -> str:
-    """A plain sentence for a visitor about why a run failed."""
+def describe_failure(error: BaseException) -> JobFailure:
+    """Why a run failed: its kind, and a plain sentence (an unexpected error's is its exception in one line)."""
     if isinstance(error, MemoryError):
-        return OUT_OF_MEMORY
+        return JobFailure(FailureKind.OUT_OF_MEMORY, OUT_OF_MEMORY)
     if isinstance(error, ValueError):
-        return str(error)
+        return JobFailure(FailureKind.REFUSED, str(error))
     detail = "".join(traceback.format_exception_only(type(error), error)).strip()
     if "OOM" in detail or "out of memory" in detail.lower():
-        return OUT_OF_MEMORY
-    return f"{UNEXPECTED_FAILURE}{detail}"
+        return JobFailure(FailureKind.OUT_OF_MEMORY, OUT_OF_MEMORY)
+    return JobFailure(FailureKind.UNEXPECTED, f"{UNEXPECTED_FAILURE}{detail}")
 
 
 def child_main(control, messages) -> None:
@@ -203,7 +231,7 @@ def child_main(control, messages) -> None:
         if not isinstance(error, ValueError):  # An unexpected error: its traceback goes to the server's log (stderr).
             traceback.print_exc(file=sys.stderr)
         try:
-            write_frame(messages, ("failed", failure_message(error)))
+            write_frame(messages, ("failed", describe_failure(error)))
         except OSError:
             pass  # The server has gone; nobody is listening.
 

@@ -8,12 +8,11 @@ policy's time cap, is honoured between batches; the finished or stopped model is
 with its history into the runs folder by the training process. The process is reaped when it ends;
 if it dies (killed, out of memory, a crash), the run fails with a plain message. One run at a time
 holds across server replicas too: an exclusive `flock` on `.training.lock` in the runs folder.
-`TrainingPolicy` caps what a hosted demo lets visitors run. Nothing here imports Streamlit.
+The server's settings (`DemoSettings`, the hosting policy) cap what visitors may run. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import os
 import pickle
@@ -23,10 +22,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -35,9 +34,20 @@ from model.data import Split
 from model.hosting.runs_folder import check_disk_space, prune_runs
 from model.hosting.settings import DemoSettings
 from model.shapes import REPOSITORY
-from model.training.process import NICENESS, STOP, JobOutcome, TrainingJob, read_frame, thread_environment, write_frame
+from model.training.process import (
+    NICENESS,
+    STOP,
+    FailureKind,
+    JobFailure,
+    JobOutcome,
+    TrainingJob,
+    read_frame,
+    thread_environment,
+    write_frame,
+)
 
-ACTIVE_STATES = ("starting", "running", "stopping")
+RunStatus = Literal["starting", "running", "stopping", "finished", "stopped", "failed"]
+ACTIVE_STATES: tuple[RunStatus, ...] = ("starting", "running", "stopping")
 LOCK_FILE_NAME = ".training.lock"
 POLL_SECONDS = 0.2
 EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
@@ -48,77 +58,25 @@ class TrainingBusyError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TrainingPolicy:
-    """What visitors may train: everything, a capped run, or nothing (a hosted public demo).
-
-    Built from the server's settings (`model.hosting.settings.DemoSettings`; `None` means no limit).
-    `max_run_seconds` is honoured by the supervisor (a run past it is stopped and saved),
-    `min_seconds_between_starts` by the page (per visitor, `model.hosting.start_limiter`), and
-    `max_saved_runs` and `min_free_disk_bytes` by the save path (`model.hosting.runs_folder`).
-    """
-
-    enabled: bool = True
-    max_epochs: int | None = None
-    max_train_subset: int | None = None
-    max_run_seconds: int | None = None
-    min_seconds_between_starts: int | None = None
-    max_saved_runs: int | None = None
-    min_free_disk_bytes: int = DemoSettings.min_free_disk_bytes
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object] | DemoSettings) -> TrainingPolicy:
-        """The policy of `LSTM_DEMO_*` settings (a raw mapping, or already parsed); raises ValueError."""
-        if not isinstance(settings, DemoSettings):
-            settings = DemoSettings.from_mapping(settings)
-        return cls(
-            enabled=settings.training_enabled,
-            max_epochs=settings.max_epochs,
-            max_train_subset=settings.max_train_subset,
-            max_run_seconds=settings.max_run_seconds,
-            min_seconds_between_starts=settings.min_seconds_between_starts,
-            max_saved_runs=settings.max_saved_runs,
-            min_free_disk_bytes=settings.min_free_disk_bytes,
-        )
-
-    def out_of_time(self, started: float, now: float | None = None) -> bool:
-        """Whether a run started at `started` (time.time()) has used up its `max_run_seconds`."""
-        if self.max_run_seconds is None:
-            return False
-        return (time.time() if now is None else now) - started >= self.max_run_seconds
-
-    def clamp(self, config: TrainConfig) -> TrainConfig:
-        """The config with its epochs and training subset brought within the caps (defaults on a capped server)."""
-        overrides = {}
-        if self.max_epochs is not None:
-            overrides["epochs"] = min(config.epochs, self.max_epochs)
-        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
-            overrides["train_subset"] = self.max_train_subset
-        return dataclasses.replace(config, **overrides)
-
-    def check(self, config: TrainConfig) -> None:
-        if not self.enabled:
-            raise ValueError("Training is turned off on this server.")
-        if self.max_epochs is not None and config.epochs > self.max_epochs:
-            raise ValueError(f"This server allows at most {self.max_epochs} epochs, not {config.epochs}.")
-        if self.max_train_subset is not None and not 0 < config.train_subset <= self.max_train_subset:
-            raise ValueError(f"This server trains on at most {self.max_train_subset} images; set the training subset size.")
-
-
-@dataclass(frozen=True)
 class RunSnapshot:
     """A consistent copy of a run's progress, safe to read while the worker goes on."""
 
     run_id: str
     config: TrainConfig
-    status: str  # starting, running, stopping, finished, stopped, failed
+    status: RunStatus
     started: float
     batches: tuple[BatchProgress, ...]
     epochs: tuple[EpochProgress, ...]
-    error: str | None
+    failure: JobFailure | None
     model_path: Path | None
     test_accuracy: float | None
     test_loss: float | None
     owner: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The failure's message, or None."""
+        return None if self.failure is None else self.failure.message
 
     @property
     def active(self) -> bool:
@@ -150,10 +108,10 @@ class TrainingRun:
     config: TrainConfig
     owner: str | None = None  # Whoever may stop it; everyone else watches.
     started: float = field(default_factory=time.time)
-    status: str = "starting"
+    status: RunStatus = "starting"
     batches: list = field(default_factory=list)
     epochs: list = field(default_factory=list)
-    error: str | None = None
+    failure: JobFailure | None = None
     model_path: Path | None = None
     test_accuracy: float | None = None
     test_loss: float | None = None
@@ -194,7 +152,7 @@ class TrainingRun:
                 started=self.started,
                 batches=tuple(self.batches),
                 epochs=tuple(self.epochs),
-                error=self.error,
+                failure=self.failure,
                 model_path=self.model_path,
                 test_accuracy=self.test_accuracy,
                 test_loss=self.test_loss,
@@ -269,7 +227,7 @@ def _launch(job: TrainingJob, lock: RunLock) -> tuple[subprocess.Popen, object]:
 class TrainingSupervisor:
     """Runs at most one training at a time, each in its own process, and keeps the latest run for every page."""
 
-    def __init__(self, runs_directory: str | Path, policy: TrainingPolicy = TrainingPolicy()):
+    def __init__(self, runs_directory: str | Path, policy: DemoSettings = DemoSettings()):
         self.runs_directory = Path(runs_directory)
         self.policy = policy
         self._lock = threading.Lock()
@@ -320,7 +278,7 @@ class TrainingSupervisor:
 
     def _monitor(self, run: TrainingRun, job: TrainingJob, process: subprocess.Popen, messages) -> None:
         """Hand the job over, relay what the process sends into `run` until it ends, then reap it and free the slot."""
-        outcome: JobOutcome | str | None = None
+        outcome: JobOutcome | JobFailure | None = None
         stop_sent = False
         try:
             write_frame(process.stdin, job)
@@ -362,7 +320,12 @@ class TrainingSupervisor:
                     status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
                 )
             else:
-                run.finish(status="failed", error=outcome or _describe_exit(process.returncode))
+                failure = (
+                    outcome
+                    if isinstance(outcome, JobFailure)
+                    else JobFailure(FailureKind.PROCESS_ENDED, _describe_exit(process.returncode))
+                )
+                run.finish(status="failed", failure=failure)
 
     def device_description(self) -> str | None:
         """Where training computes, e.g. "CPU (tensorflow backend)"; None until known.

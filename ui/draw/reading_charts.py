@@ -17,6 +17,7 @@ import numpy as np
 
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
 from ui.components.charts import CURRENT_ROW, DECIDED_ROW, DIGIT_COLOURS, DIVERGING, INK, MARK_ON_INK, QUIET_GREY, SEQUENTIAL
+from ui.components.reading_spec import AnswerSpec, ColourBar, GroupTicks, HeatmapsSpec, Margin, Marks, Panel
 
 NOTABLE_PROBABILITY = 0.15  # A digit whose probability never reaches this after any row is drawn in grey, unlabelled.
 OTHER_DIGITS = f"digits never above {NOTABLE_PROBABILITY:.0%}"
@@ -30,7 +31,7 @@ WAITING_ANSWER_NOTE = "Draw a digit: its answer after every row appears here"
 WAITING_LAYERS_NOTE = "Draw a digit: each layer's state after every row appears here"
 
 
-def picture_spec(image: np.ndarray | None, side: int, current_row: int = IMAGE_ROWS, decision_row: int | None = None) -> dict:
+def picture_spec(image: np.ndarray | None, side: int, current_row: int = IMAGE_ROWS, decision_row: int | None = None) -> HeatmapsSpec:
     """The 28×28 input as the network sees it, `side` pixels square, with the same row marks as the other figures.
 
     Painted like a heatmap panel (white ink on black), so pointing at a row outlines it in the reading
@@ -70,12 +71,14 @@ def label_positions(running: np.ndarray, digits: list[int]) -> dict[int, tuple[i
     return placed
 
 
-def _marks(current_row: int, decision_row: int | None) -> dict:
+def _marks(current_row: int, decision_row: int | None) -> Marks:
     return {"rows": IMAGE_ROWS, "current_row": int(current_row), "decided_row": None if decision_row is None else int(decision_row),
             "current_colour": CURRENT_ROW, "decided_colour": DECIDED_ROW}  # fmt: skip
 
 
-def answer_spec(running: np.ndarray, current_row: int = IMAGE_ROWS, decision_row: int | None = None, true_label: int | None = None) -> dict:
+def answer_spec(
+    running: np.ndarray, current_row: int = IMAGE_ROWS, decision_row: int | None = None, true_label: int | None = None
+) -> AnswerSpec:
     """The running answer: each digit's probability after rows 1…28 (lines labelled at their peaks), and all ten after `current_row`.
 
     Digits that never reach NOTABLE_PROBABILITY are thin grey lines without labels: they lie flat
@@ -112,7 +115,7 @@ def answer_spec(running: np.ndarray, current_row: int = IMAGE_ROWS, decision_row
 
 
 def _panel(z: np.ndarray | None, scale: str, limits: tuple[float, float], x: list[float], y: list[float], hover_name: str,
-           **extra) -> dict:  # fmt: skip
+           **extra) -> Panel:  # fmt: skip
     """One heatmap: rows down, columns across, coloured along `scale` from limits[0] to limits[1] (`z` None: no values yet)."""
     return {"z": None if z is None else np.asarray(z, dtype=np.float32), "scale": scale,
             "limits": [float(limits[0]), float(limits[1])], "x": x, "y": y, "hover_name": hover_name, "title": "",
@@ -120,18 +123,18 @@ def _panel(z: np.ndarray | None, scale: str, limits: tuple[float, float], x: lis
 
 
 def _colour_bar(x: list[float], scale: str, limits: tuple[float, float], title: str, narrow_title: str, ticks: list[float],
-                tick_text: list[str]) -> dict:  # fmt: skip
+                tick_text: list[str]) -> ColourBar:  # fmt: skip
     """A horizontal, labelled colour bar under the panels, spanning `x`."""
     return {"x": x, "scale": scale, "limits": [float(limits[0]), float(limits[1])], "title": title, "narrow_title": narrow_title,
             "ticks": [float(tick) for tick in ticks], "tick_text": tick_text}  # fmt: skip
 
 
-def _heatmaps(panels: list[dict], colour_bars: list[dict], height: int, margin: dict, marks: dict) -> dict:
+def _heatmaps(panels: list[Panel], colour_bars: list[ColourBar], height: int, margin: Margin, marks: Marks) -> HeatmapsSpec:
     return {"kind": "heatmaps", "height": height, "margin": margin, "colour_bar_offset": 0, "panels": panels,
             "colour_bars": colour_bars, "scales": SCALES, "digit_colours": DIGIT_COLOURS, "marks": marks}  # fmt: skip
 
 
-def _group_ticks(top_unit_groups: np.ndarray) -> dict:
+def _group_ticks(top_unit_groups: np.ndarray) -> GroupTicks:
     """Where each digit's group of units sits: its middle (for the digit's label), and where each group after the first starts."""
     groups = np.asarray(top_unit_groups)
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
@@ -148,7 +151,7 @@ def states_spec(
     top_unit_groups: np.ndarray | None = None,
     state_name: str = "hidden state",
     symmetric_limits: list[float] | None = None,
-) -> dict:
+) -> HeatmapsSpec:
     """The input and each layer's state after every row, rows aligned (28 rows × units, diverging scale centred on 0).
 
     Units keep one fixed order per layer (see `TOP_LAYER_ORDER`, `LOWER_LAYER_ORDER`). Each layer has
@@ -184,7 +187,7 @@ def states_spec(
 
 def gates_spec(
     layer_gates: list[np.ndarray], unit_orders: list[np.ndarray], current_row: int = IMAGE_ROWS, decision_row: int | None = None
-) -> dict:
+) -> HeatmapsSpec:
     """Each layer's four gates after every row (28 rows × units): a row of panels per layer, gate names above the columns.
 
     The candidate lies in [-1, 1] (diverging scale); the input, forget and output gates in [0, 1].
@@ -217,14 +220,14 @@ def gates_spec(
     return figure
 
 
-def waiting_answer_spec() -> dict:
+def waiting_answer_spec() -> AnswerSpec:
     """The running answer's place before anything is read: its axes, and a word on what will appear there."""
     figure = answer_spec(np.zeros((IMAGE_ROWS, NUMBER_OF_CLASSES)))
     figure.update(running=None, lines=[], quiet={**figure["quiet"], "digits": []}, bars=None, note=WAITING_ANSWER_NOTE)
     return figure
 
 
-def waiting_heatmaps_spec(heatmaps: dict) -> dict:
+def waiting_heatmaps_spec(heatmaps: HeatmapsSpec) -> HeatmapsSpec:
     """A heatmap figure's place before anything is read: its panels, titles and colour bars, without values.
 
     Give it a figure laid out on a fixed scale (no per-layer limits: there are no values to scale to).

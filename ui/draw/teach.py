@@ -19,6 +19,7 @@ import streamlit as st
 from model.config import FineTuneConfig, TrainConfig
 from model.data import MnistUnavailableError
 from model.shapes import NUMBER_OF_CLASSES
+from model.training.process import FineTuneOptions
 from model.training.record import RunRecordError, read_run_record
 from model.training.supervisor import RunSnapshot, TrainingBusyError
 from ui import resources, settings
@@ -106,12 +107,12 @@ def _start_teaching() -> None:
         data = resources.load_dataset(resources.data_path_setting())
         config = policy.clamp(TrainConfig(epochs=1, train_subset=SETTINGS.mnist_pool))
         fine_tune_settings = dataclasses.replace(SETTINGS, mnist_pool=config.train_subset)
-        options = {
-            "base_model": str(resources.active_model_path()),
-            "images": np.stack([image for image, _ in collected]).astype(np.float32) / 255,
-            "labels": np.array([label for _, label in collected]),
-            "settings": fine_tune_settings,
-        }
+        options = FineTuneOptions(
+            base_model=str(resources.active_model_path()),
+            images=np.stack([image for image, _ in collected]).astype(np.float32) / 255,
+            labels=np.array([label for _, label in collected]),
+            settings=fine_tune_settings,
+        )
         run = boss.start_job("fine_tune", config, owner=secrets.token_urlsafe(8), data=data, options=options)
         limiter.record(settings.visitor_key())
         st.session_state[keys.TEACH_RUN] = run.run_id
@@ -134,7 +135,7 @@ def teach_panel() -> None:
     snapshot = run.snapshot() if mine else None
     busy = run is not None and run.snapshot().active
     policy = resources.training_supervisor().policy
-    if not policy.enabled:
+    if not policy.training_enabled:
         st.info("Training is turned off on this server, so it cannot be taught here.")
     elif collected:
         st.button(
@@ -177,7 +178,7 @@ def teach_progress() -> None:
 
 def _outcome(snapshot: RunSnapshot) -> None:
     if snapshot.status == "failed":
-        st.error(f"Teaching failed: {settings.failure_for_visitor(snapshot.error)}")
+        st.error(f"Teaching failed: {settings.failure_for_visitor(snapshot.failure)}")
         return
     try:
         record = read_run_record(snapshot.model_path) if snapshot.model_path is not None else None

@@ -18,10 +18,11 @@ import streamlit as st
 
 from model.config import FIELD_HELP, TrainConfig
 from model.data import MnistUnavailableError
+from model.hosting.settings import DemoSettings
 from model.training.estimate import estimate_seconds, setting_problems, training_images
 from model.training.record import RunRecordError, read_run_record
 from model.training.snapshots import describe_moment
-from model.training.supervisor import RunSnapshot, TrainingBusyError, TrainingPolicy
+from model.training.supervisor import RunSnapshot, TrainingBusyError
 from ui import resources, settings
 from ui import state as keys
 from ui.components import charts
@@ -57,7 +58,7 @@ def _nearest(choices: list, value):
     return min(choices, key=lambda choice: abs(choice - value))
 
 
-def _fill_form(policy: TrainingPolicy, shown: RunSnapshot | None) -> None:
+def _fill_form(policy: DemoSettings, shown: RunSnapshot | None) -> None:
     """Defaults for a new form; the settings of the run on show, once, when it is not the form's yet."""
     defaults = policy.clamp(TrainConfig())
     for name, key in FORM_KEYS.items():
@@ -72,7 +73,7 @@ def _fill_form(policy: TrainingPolicy, shown: RunSnapshot | None) -> None:
         st.session_state[keys.FORM_RUN] = shown.run_id
 
 
-def config_ui(policy: TrainingPolicy, disabled: bool) -> TrainConfig:
+def config_ui(policy: DemoSettings, disabled: bool) -> TrainConfig:
     """Hyperparameter widgets (values in session state, see `_fill_form`), bounded by the server's policy."""
     max_epochs = policy.max_epochs or MAX_EPOCHS
     max_subset = policy.max_train_subset or 60000
@@ -166,7 +167,7 @@ def _start(config: TrainConfig) -> None:
         st.session_state[keys.TRAIN_ERROR] = str(error)
 
 
-def _caps_note(policy: TrainingPolicy) -> None:
+def _caps_note(policy: DemoSettings) -> None:
     if policy.max_epochs or policy.max_train_subset or policy.max_run_seconds:
         st.info(
             "This hosted demo caps training at "
@@ -189,7 +190,7 @@ def render() -> None:
     policy = boss.policy
     device = boss.device_description()
     st.caption(f"Device: **{device}**" if device else "Device: checking which processor training will use (a few seconds)…")
-    if not policy.enabled:
+    if not policy.training_enabled:
         st.info("Training is turned off on this hosted demo. Below are the curves of the model it ships with.")
         shipped_curves()
         runs_view.saved_runs_table()
@@ -317,7 +318,7 @@ def _watched_predictions(snapshot: RunSnapshot) -> None:
 
 def _outcome(snapshot: RunSnapshot) -> None:
     if snapshot.status == "failed":
-        st.error(f"{settings.failure_for_visitor(snapshot.error)} The active model is unchanged.")
+        st.error(f"{settings.failure_for_visitor(snapshot.failure)} The active model is unchanged.")
     elif snapshot.status in ("finished", "stopped") and snapshot.model_path is not None:
         accuracy = snapshot.test_accuracy
         accuracy_text = f"{accuracy:.2%} accuracy on the 10,000 test images" if accuracy is not None else "no test accuracy"

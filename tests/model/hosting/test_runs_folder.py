@@ -10,7 +10,8 @@ import pytest
 
 from model.config import TrainConfig
 from model.hosting.runs_folder import RunsFolderFullError, check_disk_space, prune_runs, saved_runs, sweep_temporary_files
-from model.training.supervisor import TrainingPolicy, TrainingSupervisor
+from model.hosting.settings import DemoSettings
+from model.training.supervisor import TrainingSupervisor
 
 
 def _run(folder, name, age_seconds):
@@ -72,7 +73,7 @@ def _start_stand_in(supervisor):
 def test_a_finished_run_prunes_the_oldest_runs_beyond_the_cap(tmp_path):
     kept = _run(tmp_path, "run-old", 300)
     _run(tmp_path, "run-older", 400)
-    run = _start_stand_in(TrainingSupervisor(tmp_path, TrainingPolicy(max_saved_runs=2)))
+    run = _start_stand_in(TrainingSupervisor(tmp_path, DemoSettings(max_saved_runs=2)))
     assert run.wait(60)
     snapshot = run.snapshot()
     assert snapshot.status == "finished", snapshot.error
@@ -82,7 +83,7 @@ def test_a_finished_run_prunes_the_oldest_runs_beyond_the_cap(tmp_path):
 @pytest.mark.slow
 def test_no_run_starts_when_the_disk_is_nearly_full(tmp_path):
     free = shutil.disk_usage(tmp_path).free
-    supervisor = TrainingSupervisor(tmp_path, TrainingPolicy(min_free_disk_bytes=free))
+    supervisor = TrainingSupervisor(tmp_path, DemoSettings(min_free_disk_bytes=free))
     with pytest.raises(RunsFolderFullError, match="No room for another run"):
         _start_stand_in(supervisor)
     assert supervisor.current() is None

@@ -1,4 +1,4 @@
-"""model.hosting.settings, model.hosting.start_limiter and TrainingPolicy: public mode's defaults, overrides, clear errors."""
+"""model.hosting.settings and start_limiter: public mode's defaults, overrides, the caps a run is checked against, clear errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from model.hosting.settings import PUBLIC_DEFAULTS, SETTING_DESCRIPTIONS, DemoSettings, setting_names, settings_table
 from model.hosting.start_limiter import StartLimiter
-from model.training.supervisor import TrainingPolicy
 from tests.helpers import REPOSITORY
 
 
@@ -14,7 +13,7 @@ def test_local_mode_caps_nothing():
     settings = DemoSettings.from_mapping({})
     assert not settings.public and settings.training_enabled
     assert settings.max_epochs is settings.max_run_seconds is settings.max_saved_runs is settings.min_seconds_between_starts is None
-    assert TrainingPolicy.from_settings({}) == TrainingPolicy(enabled=True)
+    assert DemoSettings.from_mapping({}) == DemoSettings(training_enabled=True)
 
 
 def test_public_mode_turns_every_limit_on():
@@ -23,7 +22,7 @@ def test_public_mode_turns_every_limit_on():
     assert settings.max_epochs == 3 and settings.max_train_subset == 10_000
     assert settings.max_run_seconds == 600 and settings.min_seconds_between_starts == 900 and settings.max_saved_runs == 20
     assert settings.min_free_disk_bytes == 500_000_000
-    policy = TrainingPolicy.from_settings({"LSTM_DEMO_MODE": "Public"})
+    policy = DemoSettings.from_mapping({"LSTM_DEMO_MODE": "Public"})
     assert (policy.max_epochs, policy.max_run_seconds, policy.max_saved_runs) == (3, 600, 20)
 
 
@@ -74,10 +73,10 @@ def test_every_setting_read_is_described_and_picked_from_the_environment():
 
 
 def test_policy_stops_a_run_past_its_time_cap():
-    policy = TrainingPolicy(max_run_seconds=600)
+    policy = DemoSettings(max_run_seconds=600)
     assert not policy.out_of_time(started=1000.0, now=1599.0)
     assert policy.out_of_time(started=1000.0, now=1600.0)
-    assert not TrainingPolicy().out_of_time(started=0.0, now=1e9)
+    assert not DemoSettings().out_of_time(started=0.0, now=1e9)
 
 
 def test_one_visitor_waits_between_starts_and_others_do_not():

@@ -48,15 +48,16 @@ def test_bad_corrections_raise_a_clear_error(mnist):
 
 def test_a_fine_tune_job_runs_in_the_training_process_and_is_saved_as_a_run(tmp_path, mnist):
     from model.config import TrainConfig
+    from model.training.process import FineTuneOptions
     from model.training.supervisor import TrainingSupervisor
 
     (x_train, y_train), _ = mnist
-    options = {
-        "base_model": str(SHIPPED_MODEL_PATH),
-        "images": x_train[list(WRONG_TRAINING_DIGITS)].astype(np.float32) / 255,
-        "labels": y_train[list(WRONG_TRAINING_DIGITS)],
-        "settings": FineTuneConfig(steps=20),
-    }
+    options = FineTuneOptions(
+        base_model=str(SHIPPED_MODEL_PATH),
+        images=x_train[list(WRONG_TRAINING_DIGITS)].astype(np.float32) / 255,
+        labels=y_train[list(WRONG_TRAINING_DIGITS)],
+        settings=FineTuneConfig(steps=20),
+    )
     run = TrainingSupervisor(tmp_path).start_job("fine_tune", TrainConfig(epochs=1), data=mnist, options=options)
     assert run.wait(300)
     snapshot = run.snapshot()

@@ -7,8 +7,9 @@ import time
 import numpy as np
 import pytest
 
+from model.hosting.settings import DemoSettings
 from model.training.store import load_history, load_model
-from model.training.supervisor import LOCK_FILE_NAME, TrainingBusyError, TrainingPolicy, TrainingSupervisor
+from model.training.supervisor import LOCK_FILE_NAME, TrainingBusyError, TrainingSupervisor
 from model.training.train import TrainConfig
 
 pytestmark = pytest.mark.slow  # Every test starts the training process.
@@ -86,21 +87,21 @@ def test_errors_end_the_run_with_a_clear_message(tmp_path):
 
 
 def test_policy_from_settings_and_caps(tmp_path, mnist):
-    assert TrainingPolicy.from_settings({}) == TrainingPolicy(enabled=True)
-    capped = TrainingPolicy.from_settings({"LSTM_DEMO_MAX_EPOCHS": "3", "LSTM_DEMO_MAX_TRAIN_SUBSET": "5000"})
+    assert DemoSettings.from_mapping({}) == DemoSettings(training_enabled=True)
+    capped = DemoSettings.from_mapping({"LSTM_DEMO_MAX_EPOCHS": "3", "LSTM_DEMO_MAX_TRAIN_SUBSET": "5000"})
     assert capped.max_epochs == 3 and capped.max_train_subset == 5000
     with pytest.raises(ValueError, match="at most 3 epochs"):
         capped.check(TINY.with_overrides(epochs=4))
     with pytest.raises(ValueError, match="at most 5000 images"):
         capped.check(TINY.with_overrides(train_subset=0))
     capped.check(TINY)
-    off = TrainingPolicy.from_settings({"LSTM_DEMO_TRAINING": "off"})
+    off = DemoSettings.from_mapping({"LSTM_DEMO_TRAINING": "off"})
     with pytest.raises(ValueError, match="turned off"):
         TrainingSupervisor(tmp_path, off).start(TINY, mnist)
     with pytest.raises(ValueError, match="LSTM_DEMO_MAX_EPOCHS"):
-        TrainingPolicy.from_settings({"LSTM_DEMO_MAX_EPOCHS": "many"})
+        DemoSettings.from_mapping({"LSTM_DEMO_MAX_EPOCHS": "many"})
     with pytest.raises(ValueError, match="LSTM_DEMO_TRAINING"):
-        TrainingPolicy.from_settings({"LSTM_DEMO_TRAINING": "maybe"})
+        DemoSettings.from_mapping({"LSTM_DEMO_TRAINING": "maybe"})
     assert capped.clamp(TrainConfig(epochs=5)).epochs == 3
     assert capped.clamp(TrainConfig()).train_subset == 5000
 
@@ -145,7 +146,7 @@ def test_a_crash_in_the_training_process_fails_the_run_and_frees_the_slot(tmp_pa
 
 
 def test_the_time_cap_stops_a_run_like_stop(tmp_path):
-    supervisor = TrainingSupervisor(tmp_path, TrainingPolicy(max_run_seconds=2))
+    supervisor = TrainingSupervisor(tmp_path, DemoSettings(max_run_seconds=2))
     run = _start_fake(supervisor, "report_until_stopped")
     assert run.wait(60)
     assert run.snapshot().status == "stopped"
