@@ -27,9 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         default = getattr(defaults, field.name)
-        help_text = f"{FIELD_HELP[field.name]} (default: {default})"
+        described = FIELD_HELP[field.name].replace("%", "%%")  # argparse formats help text with %.
+        help_text = f"{described} (default: {default})"
         if hints[field.name] is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=FIELD_HELP[field.name])
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=described)
         elif typing.get_origin(hints[field.name]) is typing.Literal:
             parser.add_argument(flag, choices=typing.get_args(hints[field.name]), default=default, help=help_text)
         else:
