@@ -23,8 +23,8 @@ import numpy as np
 
 from model.explain.backprop import replay
 from model.explain.novelty import NoveltyDetector, fit_detector
-from model.files import write_atomically
-from model.shapes import NUMBER_OF_CLASSES, REPOSITORY, SHIPPED_MODEL_PATH, TEMPORARY_NPZ_SUFFIX, explain_assets_path_for
+from model.files import write_npz_atomically
+from model.shapes import NUMBER_OF_CLASSES, REPOSITORY, SHIPPED_MODEL_PATH, explain_assets_path_for
 
 FORMAT_VERSION = 1
 
@@ -145,7 +145,7 @@ def compute_assets(probe, test_images, test_labels, train_images, train_labels, 
 
 def save_assets(arrays: dict, path: str | os.PathLike) -> Path:
     """Write the assets as a compressed `.npz`, atomically (a temporary file moved into place)."""
-    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), TEMPORARY_NPZ_SUFFIX)
+    return write_npz_atomically(path, arrays)
 
 
 def load_assets(path: str | os.PathLike) -> ExplainAssets:

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.files import write_atomically
-from model.shapes import TEMPORARY_NPZ_SUFFIX
+from model.files import write_npz_atomically
 
 FIRST_EPOCH_FRACTIONS = (0.125, 0.25, 0.5)
 MAX_EPOCH_SNAPSHOTS = 30  # Longer runs keep evenly spaced epochs, so the file stays a few MB.
@@ -87,7 +86,7 @@ def save_snapshots(snapshots: list[WeightSnapshot], path: str | os.PathLike) -> 
         arrays[f"dense{layer_index}_kernel"] = np.stack([s.head[layer_index][0] for s in snapshots]).astype(STORED_DTYPE)
         arrays[f"dense{layer_index}_bias"] = np.stack([s.head[layer_index][1] for s in snapshots]).astype(STORED_DTYPE)
         arrays[f"dense{layer_index}_activation"] = np.array(activation)
-    return write_atomically(path, lambda stream: np.savez_compressed(stream, **arrays), TEMPORARY_NPZ_SUFFIX)
+    return write_npz_atomically(path, arrays)
 
 
 def load_snapshots(path: str | os.PathLike) -> Snapshots:
