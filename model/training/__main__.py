@@ -15,9 +15,10 @@ import typing
 from model.config import FIELD_HELP
 from model.data import MnistUnavailableError, load_mnist
 from model.network import detect_device
+from model.shapes import SHIPPED_MODEL_PATH
 from model.training.train import BatchProgress, EpochProgress, TrainConfig, save_result, train
 
-DEFAULT_OUTPUT = "runs/cli/lstm_mnist.keras"
+DEFAULT_OUTPUT = f"runs/cli/{SHIPPED_MODEL_PATH.name}"  # Beside the other runs, named as the shipped model.
 
 
 def build_parser() -> argparse.ArgumentParser:

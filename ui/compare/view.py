@@ -18,7 +18,7 @@ import streamlit as st
 from model.drawings import render
 from model.explain.backprop import row_gradients
 from model.preprocess import canvas_to_mnist
-from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
+from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
 from ui import resources
 from ui import state as keys
 from ui.compare import charts, summary
@@ -89,7 +89,8 @@ def _digit_to_compare() -> tuple[np.ndarray, str]:
         image, description = last
         return np.asarray(image, dtype=np.float32), description
     with example_column:
-        digit = st.selectbox("Example", list(range(10)), index=7, key=keys.COMPARE_EXAMPLE, format_func=lambda d: f"a hand-drawn {d}")
+        digits = list(range(NUMBER_OF_CLASSES))
+        digit = st.selectbox("Example", digits, index=7, key=keys.COMPARE_EXAMPLE, format_func=lambda d: f"a hand-drawn {d}")
     return canvas_to_mnist(render(digit)).astype(np.float32), f"a hand-drawn {digit}"
 
 
