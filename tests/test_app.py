@@ -248,12 +248,26 @@ def test_a_tampered_address_gets_a_blank_canvas_and_a_short_notice(environment, 
 def test_a_test_digit_or_mistake_in_the_address_opens_at_its_row(environment, mnist):
     (_, _), (_, y_test) = mnist
     app = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
-    app.query_params["mistake"] = "18"
+    app.query_params["mistake"] = "447"  # The shipped model reads this 4 wrong.
     app.query_params["row"] = "7"
     app.run()
     assert not app.exception
-    assert any(f"mistakes, MNIST test digit #18 (labelled {y_test[18]})" in text.value for text in app.markdown)
+    assert any(f"mistakes, MNIST test digit #447 (labelled {y_test[447]})" in text.value for text in app.markdown)
     assert _shown_row(app) == 7
+    assert app.query_params.get("mistake") == "447" and not app.warning
+
+
+def test_a_mistake_in_the_address_that_the_model_reads_right_loses_the_claim(environment, mnist):
+    app = AppTest.from_string(APP_SCRIPT, default_timeout=TIMEOUT)
+    app.query_params["mistake"] = "0"  # The shipped model reads this 7 right.
+    app.run()
+    assert not app.exception
+    texts = [text.value for text in (*app.markdown, *app.caption)]
+    assert not any("mistakes" in text for text in texts) and any("MNIST test digit #0 (labelled 7)" in text for text in texts)
+    assert any("reads MNIST test digit #0 right" in warning.value for warning in app.warning)
+    assert app.query_params.get("test") == "0" and "mistake" not in app.query_params, "a copied link no longer makes the claim"
+    app.run()
+    assert not app.warning, "said once"
 
 
 def test_missing_shipped_model_is_explained(environment, monkeypatch, tmp_path):

@@ -115,8 +115,8 @@ def _pick_test_digit() -> None:
     navigation.open_test_digit(int(np.random.default_rng().integers(len(labels))))
 
 
-def _current_digit(rgba: np.ndarray | None) -> tuple[Digit | None, str | None]:
-    """The digit to read, or None (nothing drawn yet), and a message when it cannot be read."""
+def _current_digit(rgba: np.ndarray | None, loaded: resources.LoadedModel) -> tuple[Digit | None, str | None]:
+    """The digit to read, or None (nothing drawn yet), and a message when it cannot be read (or a claim was dropped)."""
     source = st.session_state.get(keys.SOURCE, "canvas")
     if source == "test" and keys.TEST_INDEX in st.session_state:
         try:
@@ -124,10 +124,14 @@ def _current_digit(rgba: np.ndarray | None) -> tuple[Digit | None, str | None]:
         except MnistUnavailableError as error:
             return None, str(error)
         index = st.session_state[keys.TEST_INDEX]
-        mistake = bool(st.session_state.get(keys.FROM_MISTAKES))
-        kind = "one of this model's mistakes, MNIST test digit" if mistake else "MNIST test digit"
         image = images[index].astype(np.float32) / 255.0
-        return Digit(image, f"{kind} #{index} (labelled {labels[index]})", int(labels[index]), index, mistake), None
+        mistake, note = bool(st.session_state.get(keys.FROM_MISTAKES)), None
+        if mistake and int(np.argmax(loaded.probe.predict(image[None])[0])) == labels[index]:
+            # Claimed by an address (or by Evaluate, for another model): this model reads it right.
+            st.session_state[keys.FROM_MISTAKES] = mistake = False
+            note = f"This model reads MNIST test digit #{index} right, so it is not one of its mistakes; it is shown as a test digit."
+        kind = "one of this model's mistakes, MNIST test digit" if mistake else "MNIST test digit"
+        return Digit(image, f"{kind} #{index} (labelled {labels[index]})", int(labels[index]), index, mistake), note
     if source == "shared" and keys.SHARED_IMAGE in st.session_state:
         return Digit(st.session_state[keys.SHARED_IMAGE], "the drawing in this page's address"), None
     if rgba is None:
@@ -237,7 +241,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
         rgba = draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, DEFAULT_BRUSH_WIDTH))
         _canvas_buttons()
         _compare_link()
-    digit, problem = _current_digit(rgba)
+    digit, problem = _current_digit(rgba, loaded)
     if problem:
         st.warning(problem)
     if digit is not None:
