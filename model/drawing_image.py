@@ -2,9 +2,10 @@
 
 The drawing arrives from the browser as PNG bytes, and anyone can send any bytes in its place: a
 13000×13000 PNG is under 1 MB on the wire but takes about 2 GB and seconds of CPU to decode. So
-the size is read from the PNG header (its IHDR chunk) and checked against the canvas limits of
-`model.preprocess` before a single pixel is decoded; garbage and other formats are refused with a
-`ValueError` whose message the page can show. This module does no preprocessing (see
+the size is read from the PNG header (its IHDR chunk) and checked before a single pixel is decoded:
+against what the page's canvas can send (`canvas_side` CSS pixels times a high-density screen's
+pixel ratio, at most `MAXIMUM_PIXEL_RATIO`), else against the canvas limits of `model.preprocess`;
+garbage and other formats are refused with a `ValueError` whose message the page can show. This module does no preprocessing (see
 `model.preprocess.canvas_to_mnist`) and imports no Streamlit.
 """
 
@@ -23,6 +24,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The canvas sends a few kilobytes; even a full-size canvas of noise compresses to far less.
 MAXIMUM_DRAWING_BYTES = 4 * 1_000_000
 _IHDR = struct.Struct(">I4sII")  # chunk length, chunk type, width, height
+# The canvas sends its drawing at the screen's device pixel ratio: 1 on most desktops, 2-3.5 on
+# phones and high-density laptops; 4 leaves a margin. A 280-pixel canvas sends at most 1,120 pixels.
+MAXIMUM_PIXEL_RATIO = 4
 
 
 def png_size(png_bytes: bytes) -> tuple[int, int]:
@@ -41,16 +45,16 @@ def png_size(png_bytes: bytes) -> tuple[int, int]:
     return width, height
 
 
-def decode_drawing(png_bytes: bytes) -> np.ndarray:
+def decode_drawing(png_bytes: bytes, canvas_side: int | None = None) -> np.ndarray:
     """The canvas PNG as an H×W×4 uint8 RGBA array; raises ValueError for anything else.
 
-    Nothing is decoded unless the header declares a size within the canvas limits.
+    Nothing is decoded unless the header declares a size the canvas could send: at most
+    `canvas_side × MAXIMUM_PIXEL_RATIO` on each side when the canvas's side is given.
     """
     width, height = png_size(png_bytes)
-    if not (MINIMUM_CANVAS_SIDE <= width <= MAXIMUM_CANVAS_SIDE and MINIMUM_CANVAS_SIDE <= height <= MAXIMUM_CANVAS_SIDE):
-        raise ValueError(
-            f"The drawing must be between {MINIMUM_CANVAS_SIDE} and {MAXIMUM_CANVAS_SIDE} pixels on each side, got {width}×{height}."
-        )
+    largest = MAXIMUM_CANVAS_SIDE if canvas_side is None else min(MAXIMUM_CANVAS_SIDE, canvas_side * MAXIMUM_PIXEL_RATIO)
+    if not (MINIMUM_CANVAS_SIDE <= width <= largest and MINIMUM_CANVAS_SIDE <= height <= largest):
+        raise ValueError(f"The drawing must be between {MINIMUM_CANVAS_SIDE} and {largest} pixels on each side, got {width}×{height}.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -86,7 +86,7 @@ def draw_canvas(stroke_width: int) -> np.ndarray | None:
     # decodes whatever arrives): a forged message cannot make the server decode a huge image.
     try:
         png_bytes = result.image_bytes
-        return None if png_bytes is None else decode_drawing(png_bytes)
+        return None if png_bytes is None else decode_drawing(png_bytes, canvas_side=CANVAS_SIDE)  # At most 4 × 280 pixels a side.
     except (ValueError, TypeError, AttributeError) as error:  # A forged message: not a data URL, not base64.
         st.toast(str(error) if isinstance(error, ValueError) and str(error).startswith("The drawing") else "The drawing could not be read.")
         return None
