@@ -73,6 +73,8 @@ def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> None:
 def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
     server = server_settings()
+    settings.take_tokens_from_address()  # First thing: no token stays in an address the page may rewrite or a visitor copy.
+    settings.show_token_notice()
     tidy_runs_folder(str(resources.RUNS_DIRECTORY), server.max_saved_runs)
     server_memory.watch_server_memory()  # Freed memory back to the OS once visitors have gone (ui/server_memory.py).
     draw_page = st.Page(draw_view.render, title="Draw", icon=":material/draw:", url_path="draw", default=True)

@@ -2,8 +2,12 @@
 
 Only this module reads Streamlit's secrets; `model.hosting.settings` parses what it collects into a typed
 `DemoSettings`. It also knows who the visitor is for the per-visitor start limit, and whether the
-visitor holds the operator's token (`?operator=TOKEN` in the URL), and how much of a failed run's
-error a visitor may read.
+visitor holds the operator's token, and how much of a failed run's error a visitor may read.
+
+Tokens never stay in an address that could be shared: `?operator=TOKEN` (and a run owner's
+`?trainer=TOKEN`) is read once into the session and taken out of the address at once
+(`take_tokens_from_address`), and the app never writes a token into the address. A parameter given
+twice (`?operator=x&operator=TOKEN`) is refused, not resolved.
 """
 
 from __future__ import annotations
@@ -16,8 +20,12 @@ import streamlit as st
 from model.hosting.settings import DemoSettings, setting_names
 from model.hosting.start_limiter import StartLimiter
 from model.training.process import FailureKind, JobFailure
+from ui import state as keys
 
 OPERATOR_PARAMETER = "operator"
+OWNER_PARAMETER = "trainer"  # The token of the visitor who started a run: Stop is theirs. Kept in the session only.
+# Each token's address parameter and the session-state key it is kept under once read.
+TOKEN_KEYS = {OPERATOR_PARAMETER: keys.OPERATOR_TOKEN, OWNER_PARAMETER: keys.RUN_OWNER_TOKEN}
 
 
 def setting_values() -> dict[str, object]:
@@ -56,10 +64,43 @@ def start_limiter(min_seconds: int | None) -> StartLimiter:
     return StartLimiter(min_seconds)
 
 
+def take_tokens_from_address() -> None:
+    """Move every token in the address into the session, and out of the address; a repeated one is dropped and not used."""
+    for parameter, key in TOKEN_KEYS.items():
+        if parameter not in st.query_params:
+            continue
+        values = st.query_params.get_all(parameter)
+        del st.query_params[parameter]
+        if len(values) == 1 and values[0]:
+            st.session_state[key] = values[0]
+        else:
+            st.session_state.pop(key, None)
+            st.session_state[keys.TOKEN_NOTICE] = f"The address gave `{parameter}=` more than once (or empty), so it was not used."
+
+
+def session_token(parameter: str) -> str | None:
+    """The token this session was opened with for `parameter` (taken from the address first, if it is still there)."""
+    take_tokens_from_address()
+    token = st.session_state.get(TOKEN_KEYS[parameter])
+    return token if isinstance(token, str) else None
+
+
+def remember_token(parameter: str, token: str) -> None:
+    """Keep a token for this session (e.g. the owner's of a run just started); it never goes into the address."""
+    st.session_state[TOKEN_KEYS[parameter]] = token
+
+
+def show_token_notice() -> None:
+    """Say once why a token in the address was not used."""
+    notice = st.session_state.pop(keys.TOKEN_NOTICE, None)
+    if notice:
+        st.warning(notice)
+
+
 def is_operator() -> bool:
-    """Whether this page was opened with the operator's token; never true when none is set."""
+    """Whether this session was opened with the operator's token; never true when none is set."""
     try:
-        return demo_settings().is_operator(st.query_params.get(OPERATOR_PARAMETER))
+        return demo_settings().is_operator(session_token(OPERATOR_PARAMETER))
     except ValueError:
         return False
 

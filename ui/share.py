@@ -107,13 +107,30 @@ class SharedReading:
         return self.image is not None or self.test_index is not None
 
 
-def parse_address(parameters: dict[str, str], model_names: list[str]) -> tuple[SharedReading, list[str]]:
+def single_values(parameters: dict[str, str | list[str]]) -> tuple[dict[str, str], list[str]]:
+    """The parameters given once each, and the names of those given more than once (never resolved: dropped)."""
+    single, repeated = {}, []
+    for name, value in parameters.items():
+        values = [value] if isinstance(value, str) else list(value)
+        if len(values) == 1:
+            single[name] = values[0]
+        else:
+            repeated.append(name)
+    return single, repeated
+
+
+def parse_address(parameters: dict[str, str | list[str]], model_names: list[str]) -> tuple[SharedReading, list[str]]:
     """Read the query parameters into a SharedReading, and the problems found (each a short sentence).
 
     A part that does not check out is dropped and reported; the rest is kept, so a bad row never
-    loses a good drawing. `model_names` are the names of the models this server has.
+    loses a good drawing. A part given twice (`?test=1&test=2`) is dropped too: no guess at which
+    was meant. `model_names` are the names of the models this server has.
     """
     problems: list[str] = []
+    parameters, repeated = single_values(parameters)
+    known = [name for name in repeated if name in (*READING_PARAMETERS, MODEL_PARAMETER, ROW_PARAMETER)]
+    if known:
+        problems.append(f"The address gives {', '.join(f'`{name}=`' for name in known)} more than once; that part was not used.")
     image, test_index, mistake = None, None, False
     given = [name for name in READING_PARAMETERS if parameters.get(name)]
     if len(given) > 1:

@@ -14,6 +14,11 @@ MNIST_PATH = "mnist_path"  # The sidebar's MNIST location (never on a public ser
 DRAW_PAGE = "draw_page"  # The Draw page's object, so another page can switch to it.
 SWITCH_TO_DRAW = "switch_to_draw"  # Set by a callback that opened a digit for the Draw page: switch there on the next run.
 
+# Tokens from the address (ui/settings.py): read once into the session, never written back into an address.
+OPERATOR_TOKEN = "operator_token"  # What `?operator=` gave; checked against the server's token on every use.
+RUN_OWNER_TOKEN = "run_owner_token"  # The token of the run this visitor started (or an old link's `?trainer=`): Stop is theirs.
+TOKEN_NOTICE = "token_notice"  # Why a token in the address was not used, shown once.
+
 # The Draw page: what is being read.
 SOURCE = "digit_source"  # "canvas", "test" (an MNIST test digit) or "shared" (a drawing from the address).
 TEST_INDEX = "test_digit_index"  # The MNIST test digit's index when SOURCE is "test".

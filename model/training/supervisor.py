@@ -315,7 +315,8 @@ class TrainingSupervisor:
             self._run_lock.release()
             if isinstance(outcome, JobOutcome):
                 # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
-                prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=[outcome.model_path])
+                protected = [outcome.model_path] if outcome.model_path is not None else []  # A job may end with no model.
+                prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=protected)
                 run.finish(
                     status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
                 )

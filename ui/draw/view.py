@@ -155,7 +155,8 @@ def _read_address_once() -> None:
         return
     st.session_state[keys.ADDRESS_READ] = True
     models = {path.name: path for path, _ in resources.saved_models()}
-    reading, problems = share.parse_address(st.query_params.to_dict(), list(models))
+    given = {name: st.query_params.get_all(name) for name in st.query_params}
+    reading, problems = share.parse_address(given, list(models))
     if problems:
         st.session_state[keys.ADDRESS_NOTICE] = "This link could not be opened in full. " + " ".join(problems)
     if reading.image is not None:

@@ -36,7 +36,7 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 LEARNING_RATES = [1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2]
 UNIT_CHOICES = [16, 32, 64, 128, 256]
 MAX_EPOCHS = 50
-OWNER_PARAMETER = "trainer"  # In the URL, so the visitor who started a run keeps Stop across a refresh.
+OWNER_PARAMETER = settings.OWNER_PARAMETER  # The run owner's token: kept in the session, never written into the address.
 FORM_FIELDS = (
     "epochs",
     "batch_size",
@@ -159,7 +159,7 @@ def _start(config: TrainConfig) -> None:
         owner = secrets.token_urlsafe(8)
         run = resources.training_supervisor().start(config, data, watched_images=None if watched is None else watched[0], owner=owner)
         limiter.record(settings.visitor_key())
-        st.query_params[OWNER_PARAMETER] = owner
+        settings.remember_token(OWNER_PARAMETER, owner)  # In the session only: a shared link never hands out Stop.
         st.session_state[keys.WATCHED_RUN] = run.run_id
         st.session_state[keys.FORM_RUN] = run.run_id  # The form already holds its settings.
         st.session_state.pop(keys.TRAIN_ERROR, None)
@@ -233,8 +233,8 @@ def render() -> None:
 
 
 def _holds_owner_token(owner: str | None) -> bool:
-    """Whether this page's address holds the token of the visitor who started the run (compared in constant time)."""
-    given = st.query_params.get(OWNER_PARAMETER)
+    """Whether this session holds the token of the visitor who started the run (compared in constant time)."""
+    given = settings.session_token(OWNER_PARAMETER)
     if owner is None or not isinstance(given, str):
         return False
     return secrets.compare_digest(given.encode(), owner.encode())
