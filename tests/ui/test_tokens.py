@@ -10,10 +10,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model.training.supervisor import TrainingPolicy, TrainingSupervisor
-from tests.test_app import APP_SCRIPT, TRAIN_SCRIPT
-from tests.test_learning_pages import _add_run, needs_mnist
-from tests.test_run_record import make_record
+from model.training.supervisor import TrainingSupervisor
+from tests.helpers import APP_SCRIPT, TRAIN_SCRIPT, add_run, make_record, mnist_path
 from ui import resources, settings, share
 
 TOKEN = "the-operator-s-long-secret"
@@ -30,7 +28,7 @@ def public_server(monkeypatch, tmp_path):
     runs.mkdir()
     monkeypatch.setattr("ui.resources.RUNS_DIRECTORY", runs)
     resources.training_supervisor.clear()
-    _add_run(runs, "run-good", make_record().to_json())
+    add_run(runs, "run-good", make_record().to_json())
     before = st.get_option("client.showErrorDetails")
     yield runs
     st.set_option("client.showErrorDetails", before)
@@ -79,10 +77,13 @@ def test_a_repeated_or_empty_token_is_refused_and_removed(environment, public_se
     assert not page.exception and not _deletes(page) and "operator" not in page.query_params
 
 
+needs_mnist = pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
+
+
 @needs_mnist
 def test_the_run_owner_s_token_is_never_written_into_the_address(environment, public_server, monkeypatch):
     settings.start_limiter.clear()  # Another test's start must not count against this visitor.
-    boss = TrainingSupervisor(public_server, TrainingPolicy.from_settings(settings.demo_settings()))
+    boss = TrainingSupervisor(public_server, settings.demo_settings())
 
     def start_a_stand_in(config, data, watched_images=None, owner=None):
         return boss.start_job("train", config, owner=owner, runner="tests.worker_jobs:report_until_stopped")
