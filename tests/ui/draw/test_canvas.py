@@ -51,7 +51,7 @@ def test_the_drawing_page_refuses_a_forged_canvas_with_a_short_notice(forged_can
     app.run()
     assert not app.exception, app.exception
     assert [toast.value for toast in app.toast] in (
-        ["The drawing must be between 8 and 4096 pixels on each side, got 13000×13000."],
+        ["The drawing must be between 8 and 1120 pixels on each side, got 13000×13000."],
         ["The drawing is not a PNG image."],
         ["The drawing could not be read."],
     )
