@@ -24,6 +24,7 @@ import h5py
 import numpy as np
 
 from model.cells import cell_weights
+from model.files import open_plain_file, plain_file_problem
 from model.probe import Probe
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, MODEL_SUFFIX, NUMBER_OF_CLASSES
 
@@ -75,9 +76,14 @@ def read_weights(path: str | os.PathLike) -> NetworkWeights:
         raise ModelFileError(f"No model file at {path}.")
     if path.suffix != MODEL_SUFFIX:
         raise ModelFileError(f"{path.name} is not a Keras .keras model file.")
+    problem = plain_file_problem(path)
+    if problem is not None:
+        raise ModelFileError(f"{path.name} {problem}, so it is not loaded.")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_plain_file(path) as stream, zipfile.ZipFile(stream) as archive:
             config_bytes, weights_bytes = _read_members(archive, path.name)
+    except PermissionError as error:  # Swapped for a link since the check.
+        raise ModelFileError(str(error)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as error:
         raise ModelFileError(f"{path.name} is not a Keras .keras model file ({error}).") from error
     try:

@@ -19,6 +19,8 @@ import numpy as np
 import streamlit as st
 
 from model.data import MnistUnavailableError, load_mnist
+from model.files import is_plain_file
+from model.hosting.runs_folder import saved_runs
 from model.probe import Probe
 from model.shapes import MEMORY_TEST_PATH, MEMORY_TWIN_PATHS, MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import RunRecord, finite_or_none
@@ -88,20 +90,14 @@ def is_servable_model(path: object) -> bool:
     """Whether `path` may be loaded: the shipped model, or a `.keras` file right in the runs folder.
 
     Checked on the server for every load, so a tampered session value cannot make it open any
-    other file on its disk (no other folder, no `..`, no hidden temporary file, no symlink).
+    other file on its disk (no other folder, no `..`, no hidden temporary file, no link: a plain
+    file, `model.files.plain_file_problem`).
     """
     try:
         candidate = Path(str(path))
         if candidate == SHIPPED_MODEL or candidate.resolve() == SHIPPED_MODEL.resolve():
-            return True
-        listed = RUNS_DIRECTORY / candidate.name
-        return (
-            candidate.suffix == MODEL_SUFFIX
-            and not candidate.name.startswith(".")
-            and candidate.parent.resolve() == RUNS_DIRECTORY.resolve()
-            and not listed.is_symlink()
-            and listed.is_file()
-        )
+            return is_plain_file(SHIPPED_MODEL)
+        return candidate.suffix == MODEL_SUFFIX and not candidate.name.startswith(".") and is_plain_file(candidate, RUNS_DIRECTORY)
     except (OSError, ValueError):
         return False
 
@@ -207,15 +203,16 @@ def _history(path: str, modified_times: tuple[float, float]) -> RunRecord | None
 
 def saved_models() -> list[tuple[Path, RunRecord | None]]:
     """The shipped model, then every saved run (newest first), each with its history if readable."""
-    paths = [SHIPPED_MODEL] if SHIPPED_MODEL.is_file() else []
-    if RUNS_DIRECTORY.is_dir():
-        runs = [path for path in RUNS_DIRECTORY.glob(f"*{MODEL_SUFFIX}") if not path.name.startswith(".")]
-        paths += sorted(runs, key=lambda path: path.stat().st_mtime, reverse=True)
+    paths = [SHIPPED_MODEL] if is_plain_file(SHIPPED_MODEL) else []
+    paths += reversed(saved_runs(RUNS_DIRECTORY))  # Plain files only: a planted link is never listed.
     entries = []
     for path in paths:
         history_file = history_path_for(path)
-        # Keyed on both files' times: a record is checked again against its model when either changes.
-        modified = (history_file.stat().st_mtime if history_file.is_file() else 0.0, path.stat().st_mtime)
+        try:
+            # Keyed on both files' times: a record is checked again against its model when either changes.
+            modified = (history_file.stat().st_mtime if is_plain_file(history_file) else 0.0, path.stat().st_mtime)
+        except OSError:
+            continue  # Removed meanwhile (another replica pruned it).
         entries.append((path, _history(str(path), modified)))
     return entries
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from model.files import is_plain_file
 from model.shapes import history_path_for
 from model.training.record import RunRecord, RunRecordError, finite_or_none, read_run_record
 from ui import resources
@@ -46,6 +47,6 @@ def entries() -> list[tuple[Path, RunRecord | None, str | None]]:
     """Every saved model (the shipped one first) with its record, or None and why that record cannot be read."""
     listed = []
     for path, record in resources.saved_models():
-        problem = history_problem(path) if record is None and history_path_for(path).is_file() else None
+        problem = history_problem(path) if record is None and is_plain_file(history_path_for(path)) else None
         listed.append((path, record, problem))
     return listed

@@ -23,7 +23,7 @@ import numpy as np
 
 from model.explain.backprop import replay
 from model.explain.novelty import NoveltyDetector, fit_detector
-from model.files import write_npz_atomically
+from model.files import open_plain_file, write_npz_atomically
 from model.shapes import NUMBER_OF_CLASSES, REPOSITORY, SHIPPED_MODEL_PATH, explain_assets_path_for
 
 FORMAT_VERSION = 1
@@ -154,7 +154,7 @@ def load_assets(path: str | os.PathLike) -> ExplainAssets:
     if not path.is_file():
         raise ValueError(f"No explanation assets at {path}.")
     try:
-        with np.load(path, allow_pickle=False) as arrays:
+        with open_plain_file(path) as stream, np.load(stream, allow_pickle=False) as arrays:
             data = {name: arrays[name] for name in arrays.files}
     except (OSError, ValueError, EOFError) as error:
         raise ValueError(f"{path.name} is not readable explanation assets: {error}") from error

@@ -4,8 +4,10 @@ A saved run is `NAME.keras` with its side files (`NAME.history.json` and any oth
 store writes). Before a run is saved, `check_disk_space` refuses when the folder's disk would keep
 less free space than the server's floor; after it is saved, `prune_runs` removes the oldest runs
 beyond the server's cap. `sweep_temporary_files` removes the `.NAME.*.tmp.keras` / `.json.tmp`
-files a killed save leaves behind (run once per server process at start-up). The shipped model is
-never touched, even if it sits in the same folder. No Keras and no Streamlit here.
+files a killed save leaves behind (run once per server process at start-up). Only plain
+files count (`model.files.plain_file_problem`): a link or anything else planted in the folder is
+never listed, pruned or swept. The shipped model is never touched, even if it sits in the same
+folder. No Keras and no Streamlit here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from model.files import is_plain_file
 from model.shapes import MODEL_SUFFIX, SHIPPED_MODEL_PATH, TEMPORARY_SUFFIXES
 
 # A temporary file younger than this may belong to a save going on right now in another replica
@@ -30,11 +33,11 @@ class RunsFolderFullError(ValueError):
 
 
 def saved_runs(runs_directory: str | os.PathLike) -> list[Path]:
-    """The saved runs' model files, oldest first (hidden temporary files are not runs)."""
+    """The saved runs' model files, oldest first (hidden temporary files and anything but plain files are not runs)."""
     folder = Path(runs_directory)
     if not folder.is_dir():
         return []
-    runs = [path for path in folder.glob(f"*{MODEL_SUFFIX}") if not path.name.startswith(".") and path.is_file()]
+    runs = [path for path in folder.glob(f"*{MODEL_SUFFIX}") if not path.name.startswith(".") and is_plain_file(path, folder)]
     return sorted(runs, key=_modified_time)
 
 
@@ -46,8 +49,10 @@ def _modified_time(path: Path) -> float:
 
 
 def run_files(model_path: Path) -> list[Path]:
-    """The model file and every side file of its run (`NAME.history.json`, `NAME.snapshots.npz`, …)."""
-    return [model_path, *(path for path in model_path.parent.glob(f"{model_path.stem}.*") if path != model_path)]
+    """The model file and every side file of its run (`NAME.history.json`, `NAME.snapshots.npz`, …), plain files only."""
+    model_path = Path(model_path)
+    siblings = (path for path in model_path.parent.glob(f"{model_path.stem}.*") if path != model_path)
+    return [path for path in (model_path, *siblings) if is_plain_file(path, model_path.parent)]
 
 
 def prune_runs(runs_directory: str | os.PathLike, keep: int | None, protected: Iterable[str | os.PathLike] = ()) -> list[Path]:
@@ -92,7 +97,7 @@ def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: fl
         if not (path.name.startswith(".") and path.name.endswith(TEMPORARY_SUFFIXES)):
             continue
         try:
-            if path.is_file() and now - path.stat().st_mtime >= min_age_seconds:
+            if is_plain_file(path, folder) and now - path.stat().st_mtime >= min_age_seconds:
                 path.unlink()
                 removed.append(path)
         except OSError:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
+from model.files import is_plain_file, open_plain_file
 from model.shapes import history_path_for
 
 # The SHA-256 of the model file a record was saved with (written by `model.training.store.save_run`).
@@ -107,13 +108,17 @@ class RunRecord:
 
 
 def read_run_record(model_path: str | os.PathLike) -> RunRecord | None:
-    """The record saved beside a model, or None when there is none; raises RunRecordError when it is unusable."""
+    """The record saved beside a model, or None when there is none; raises RunRecordError when it is unusable.
+
+    Only a plain file beside the model counts (`model.files.plain_file_problem`): a link planted
+    in its place is never read, as if there were no record.
+    """
     path = history_path_for(model_path)
-    if not path.is_file():
+    if not is_plain_file(path):
         return None
     try:
-        with open(path, encoding="utf-8") as stream:
-            data = json.load(stream)
+        with open_plain_file(path) as stream:
+            data = json.loads(stream.read().decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RunRecordError(f"{path.name} is not a readable training history: {error}") from error
     _check_it_belongs_to(data, Path(model_path), path.name)

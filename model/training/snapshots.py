@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.files import write_npz_atomically
+from model.files import read_plain_file, write_npz_atomically
 
 FIRST_EPOCH_FRACTIONS = (0.125, 0.25, 0.5)
 MAX_EPOCH_SNAPSHOTS = 30  # Longer runs keep evenly spaced epochs, so the file stays a few MB.
@@ -95,12 +95,15 @@ def load_snapshots(path: str | os.PathLike) -> Snapshots:
     if not path.is_file():
         raise SnapshotFileError(f"No snapshots file at {path.name}.")
     try:
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as archive:
+        content = read_plain_file(path)
+    except OSError as error:  # Its own message would name the folder too; a planted link's says what it is.
+        raise SnapshotFileError(f"{path.name} could not be read: {error.strerror}." if error.strerror else str(error)) from error
+    try:
+        with np.load(io.BytesIO(content), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except OSError as error:  # Its own message would name the folder too.
-        raise SnapshotFileError(f"{path.name} could not be read: {error.strerror or type(error).__name__}.") from error
-    except (ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise SnapshotFileError(f"{path.name} could not be read: {error}") from error
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        # NumPy's own words ("pickled (object) data … allow_pickle=") stay in the cause, for the server's log.
+        raise SnapshotFileError(f"{path.name} is damaged: it is not a snapshots file this app wrote.") from error
     try:
         epochs_done = arrays["epochs_done"].astype(np.float64)
         lstm = []
@@ -111,10 +114,11 @@ def load_snapshots(path: str | os.PathLike) -> Snapshots:
         while f"dense{len(head)}_kernel" in arrays:
             prefix = f"dense{len(head)}_"
             head.append((arrays[prefix + "kernel"], arrays[prefix + "bias"], str(arrays[prefix + "activation"])))
-    except KeyError as error:
-        raise SnapshotFileError(f"{path.name} lacks {error}.") from None
-    moments = len(epochs_done)
-    if not lstm or not head or any(len(weight) != moments for layer in lstm + head for weight in layer[:2]):
+        moments = len(epochs_done)
+        complete = lstm and head and all(len(weight) == moments for layer in lstm + head for weight in layer[:2])
+    except (KeyError, ValueError, TypeError) as error:
+        raise SnapshotFileError(f"{path.name} is damaged: it is not a snapshots file this app wrote.") from error
+    if not complete:
         raise SnapshotFileError(f"{path.name} does not hold one set of weights per snapshot.")
     return Snapshots(epochs_done, lstm, head)
 

@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.files import temporary_path_beside, write_atomically
+from model.files import plain_file_problem, temporary_path_beside, write_atomically
 from model.shapes import (
     IMAGE_COLUMNS,
     IMAGE_ROWS,
@@ -104,6 +104,9 @@ def load_model(model_path: str | os.PathLike) -> keras.Model:
     model_path = Path(model_path)
     if not model_path.is_file():
         raise ModelFileError(f"No model file at {model_path}.")
+    problem = plain_file_problem(model_path)
+    if problem is not None:
+        raise ModelFileError(f"{model_path.name} {problem}, so it is not loaded.")
     if model_path.suffix != MODEL_SUFFIX or not zipfile.is_zipfile(model_path):
         raise ModelFileError(f"{model_path.name} is not a Keras .keras model file.")
     try:

@@ -10,6 +10,7 @@ final model's unit order so a unit stays in the same place as the slider moves.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -24,9 +25,17 @@ AS_SAVED = "as saved"
 
 
 @st.cache_resource(show_spinner="Loading the training snapshots…", max_entries=4)
-def snapshot_probes(snapshots_path: str, modified_time: float, model_path: str) -> tuple[list[Probe], list[float]]:
-    """One probe per kept moment of a run, laid out like the final model's probe."""
-    snapshots = load_snapshots(snapshots_path)
+def snapshot_probes(snapshots_path: str, modified_time: float, model_path: str) -> tuple[list[Probe], list[float]] | SnapshotFileError:
+    """One probe per kept moment of a run, laid out like the final model's probe; or, cached too, why the file cannot be read.
+
+    The visitor gets the error's one plain sentence; what NumPy said goes to the server's log, once per file version.
+    """
+    try:
+        snapshots = load_snapshots(snapshots_path)
+    except SnapshotFileError as error:
+        detail = f": {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ is not None else ""
+        print(f"Training snapshots {snapshots_path} cannot be replayed: {error}{detail}", file=sys.stderr)
+        return error
     final = resources.load_classifier(Path(model_path)).probe
     probes = []
     for index in range(len(snapshots)):
@@ -54,13 +63,16 @@ def model_at_chosen_epoch(loaded: resources.LoadedModel) -> resources.LoadedMode
     if not path.is_file():
         return loaded
     try:
-        probes, moments = snapshot_probes(str(path), path.stat().st_mtime, str(loaded.path))
-    except (SnapshotFileError, ValueError) as error:  # Their messages name the file, never its folder.
-        st.caption(f"This model's training snapshots cannot be replayed: {error}")
-        return loaded
+        replay = snapshot_probes(str(path), path.stat().st_mtime, str(loaded.path))
+    except ValueError as error:  # Their messages name the file, never its folder.
+        replay = error
     except OSError:  # Its message would show the server's path.
         st.caption("This model's training snapshots cannot be read on this server.")
         return loaded
+    if isinstance(replay, ValueError):  # A SnapshotFileError is one plain sentence; its detail is in the server's log.
+        st.caption(f"This model's training snapshots cannot be replayed: {replay}")
+        return loaded
+    probes, moments = replay
     record = loaded.history
     completed = record.epochs_completed if record is not None and record.status == "finished" else None
     names = moment_names(moments, completed)

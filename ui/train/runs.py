@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas
 import streamlit as st
 
+from model.files import is_plain_file, read_plain_file
 from model.hosting.runs_folder import run_files
 from model.shapes import history_path_for
 from ui import resources, saved_runs, settings, share
@@ -79,12 +80,13 @@ def _actions(path: Path, active: bool) -> None:
     else:
         st.button("Use for drawing", key=f"use_{path.stem}", on_click=resources.set_active_model, args=(path,),
                   help="Use it on the Draw page")  # fmt: skip
-    st.download_button("Download .keras", data=path.read_bytes, file_name=path.name, mime="application/octet-stream",
+    # Read when clicked, and only if still a plain file in its folder (never what a planted link points at).
+    st.download_button("Download .keras", data=lambda: read_plain_file(path), file_name=path.name, mime="application/octet-stream",
                        key=f"download_{path.stem}", icon=":material/download:")  # fmt: skip
     history = history_path_for(path)
-    if history.is_file():
-        st.download_button("Download history", data=history.read_bytes, file_name=history.name, mime="application/json",
-                           key=f"download_history_{path.stem}", icon=":material/download:")  # fmt: skip
+    if is_plain_file(history):
+        st.download_button("Download history", data=lambda: read_plain_file(history), file_name=history.name,
+                           mime="application/json", key=f"download_history_{path.stem}", icon=":material/download:")  # fmt: skip
     if resources.is_shipped(path):
         st.caption("The shipped model cannot be deleted.")
     elif not may_delete():

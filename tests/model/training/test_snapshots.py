@@ -60,8 +60,21 @@ def test_damaged_files_raise_a_clear_error(tmp_path):
         load_snapshots(tmp_path / "absent.snapshots.npz")
     broken = tmp_path / "broken.snapshots.npz"
     broken.write_bytes(b"PK\x03\x04 not really")
-    with pytest.raises(SnapshotFileError, match="could not be read"):
+    with pytest.raises(SnapshotFileError, match="is damaged"):
         load_snapshots(broken)
+
+
+def test_a_pickled_snapshots_file_is_one_plain_sentence_with_numpy_s_words_kept_for_the_log(tmp_path):
+    pickled = tmp_path / "run.snapshots.npz"
+    np.savez(pickled, epochs_done=np.array([0.0, 1.0]), lstm0_kernel=np.array([object(), None], dtype=object))
+    with pytest.raises(SnapshotFileError) as raised:
+        load_snapshots(pickled)
+    assert str(raised.value) == "run.snapshots.npz is damaged: it is not a snapshots file this app wrote."
+    assert "allow_pickle" in str(raised.value.__cause__), "the detail travels with it, for the server's log"
+    scalar = tmp_path / "scalar.snapshots.npz"
+    np.savez(scalar, epochs_done=np.array(1.0), lstm0_kernel=np.zeros(2))
+    with pytest.raises(SnapshotFileError, match="^scalar.snapshots.npz is damaged"):
+        load_snapshots(scalar)
 
 
 def test_an_unreadable_file_is_named_without_its_folder(tmp_path, monkeypatch):
@@ -71,7 +84,7 @@ def test_an_unreadable_file_is_named_without_its_folder(tmp_path, monkeypatch):
     def refuse(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(type(unreadable), "read_bytes", refuse)
+    monkeypatch.setattr("model.snapshots.read_plain_file", refuse)
     with pytest.raises(SnapshotFileError) as raised:
         load_snapshots(unreadable)
     assert str(raised.value) == "run.snapshots.npz could not be read: Permission denied."

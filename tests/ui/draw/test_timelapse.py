@@ -10,7 +10,9 @@ import pytest
 from model.shapes import snapshot_path_for
 from tests.helpers import (
     APP_SCRIPT,
+    add_run,
     canvas_of,
+    make_record,
     metric,
     mnist_path,
     reading_figures,
@@ -65,3 +67,18 @@ def test_the_shipped_model_has_no_epoch_slider(environment, mnist):
     environment(canvas_of(mnist[1][0][0]))
     app = run_script(APP_SCRIPT)
     assert not [slider for slider in app.select_slider if slider.label == "Epoch"]
+
+
+def test_a_damaged_snapshots_file_is_one_plain_sentence_and_numpy_s_detail_goes_to_the_log(environment, runs_folder, capfd):
+    from streamlit.testing.v1 import AppTest
+
+    path = add_run(runs_folder, "run-pickled", make_record().to_json())
+    np.savez(snapshot_path_for(path), epochs_done=np.array([0.0, 1.0]), lstm0_kernel=np.array([object(), None], dtype=object))
+    app = AppTest.from_string(APP_SCRIPT, default_timeout=120)
+    app.session_state["active_model_path"] = str(path)
+    app.run()
+    assert not app.exception, app.exception
+    shown = [caption.value for caption in app.caption if "snapshots" in caption.value]
+    sentence = "run-pickled.snapshots.npz is damaged: it is not a snapshots file this app wrote."
+    assert shown == [f"This model's training snapshots cannot be replayed: {sentence}"]
+    assert "allow_pickle" in capfd.readouterr().err, "NumPy's words are in the server's log"
