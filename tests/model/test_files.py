@@ -21,7 +21,7 @@ from model.shapes import REPOSITORY, history_path_for, snapshot_path_for
 from model.training.record import read_run_record
 from model.training.snapshots import SnapshotFileError, load_snapshots
 from model.weights import ModelFileError, read_weights
-from tests.test_run_record import make_record
+from tests.helpers import make_record
 
 SHIPPED = REPOSITORY / "assets" / "lstm_mnist.keras"
 SECRET = "the server's secret"

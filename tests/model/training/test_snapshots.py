@@ -84,7 +84,7 @@ def test_an_unreadable_file_is_named_without_its_folder(tmp_path, monkeypatch):
     def refuse(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("model.snapshots.read_plain_file", refuse)
+    monkeypatch.setattr("model.training.snapshots.read_plain_file", refuse)
     with pytest.raises(SnapshotFileError) as raised:
         load_snapshots(unreadable)
     assert str(raised.value) == "run.snapshots.npz could not be read: Permission denied."
