@@ -13,7 +13,7 @@ import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow 
 from model.hosting.runs_folder import prune_runs, sweep_temporary_files
 from model.hosting.settings import DemoSettings
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
-from ui import navigation, resources, server_memory, settings
+from ui import navigation, resources, server_memory, settings, widget_guard
 from ui import state as keys
 from ui.compare import view as compare_view
 from ui.draw import view as draw_view
@@ -72,6 +72,8 @@ def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
+    widget_guard.install()  # From the next message on, a forged widget value is dropped, not raised on every rerun.
+    widget_guard.show_notice()
     server = server_settings()
     settings.take_tokens_from_address()  # First thing: no token stays in an address the page may rewrite or a visitor copy.
     settings.show_token_notice()

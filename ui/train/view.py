@@ -11,6 +11,7 @@ model learned. The saved-runs table and the comparison live in `ui/train/runs.py
 from __future__ import annotations
 
 import datetime
+import math
 import secrets
 
 import numpy as np
@@ -23,7 +24,7 @@ from model.training.estimate import estimate_seconds, setting_problems, training
 from model.training.record import RunRecordError, read_run_record
 from model.training.snapshots import describe_moment
 from model.training.supervisor import RunSnapshot, TrainingBusyError
-from ui import resources, settings
+from ui import resources, settings, widget_guard
 from ui import state as keys
 from ui.components import charts
 from ui.components.live_chart import live_plotly_chart
@@ -54,12 +55,50 @@ CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Plain RNN"}
 MAX_BLANK_ROWS = 224
 
 
+def _acceptable(name: str, value: object, policy: DemoSettings) -> bool:
+    """Whether the form may show `value` for `name`: a choice it offers, or a whole number or fraction within its bounds."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if name in ("batch_size", "units"):
+        return whole and value in (BATCH_SIZES if name == "batch_size" else UNIT_CHOICES)
+    if name == "learning_rate":
+        return isinstance(value, float) and value in LEARNING_RATES
+    if name == "dropout_rate":
+        return isinstance(value, float) and math.isfinite(value) and 0.0 <= value <= 0.5
+    if name == "augment":
+        return isinstance(value, bool)
+    if name == "cell":
+        return value is None or value in CELL_NAMES  # None: the control deselected, read as the LSTM.
+    low, high = {
+        "epochs": (1, policy.max_epochs or MAX_EPOCHS),
+        "train_subset": (0 if policy.max_train_subset is None else 1, policy.max_train_subset or 60000),
+        "seed": (0, 2**31 - 1),
+        "max_blank_rows": (0, MAX_BLANK_ROWS),
+    }[name]
+    return whole and low <= value <= high
+
+
+def _reset_forged_values(policy: DemoSettings) -> None:
+    """Before the widgets are made: a form value they cannot take (forged, or stale) goes back to its default, with a note."""
+    reset = []
+    for name, key in FORM_KEYS.items():
+        try:
+            value = st.session_state.get(key)
+        except Exception:  # Streamlit could not even read it back (see ui/widget_guard.py).
+            value = None  # Acceptable for no field.
+        if key in st.session_state and not _acceptable(name, value, policy):
+            del st.session_state[key]
+            reset.append(name.replace("_", " "))
+    if reset:
+        st.warning(f"The form held a value it cannot take ({', '.join(reset)}), so it was reset.")
+
+
 def _nearest(choices: list, value):
     return min(choices, key=lambda choice: abs(choice - value))
 
 
 def _fill_form(policy: DemoSettings, shown: RunSnapshot | None) -> None:
     """Defaults for a new form; the settings of the run on show, once, when it is not the form's yet."""
+    _reset_forged_values(policy)
     defaults = policy.clamp(TrainConfig())
     for name, key in FORM_KEYS.items():
         st.session_state.setdefault(key, getattr(defaults, name))
@@ -185,7 +224,9 @@ def _caps_note(policy: DemoSettings) -> None:
 
 
 def render() -> None:
+    widget_guard.install()
     st.title("Train the LSTM and watch it learn")
+    widget_guard.show_notice()
     boss = resources.training_supervisor()
     policy = boss.policy
     device = boss.device_description()
