@@ -56,6 +56,7 @@ TEACH_LABEL = "teach_label"  # The "It's a …" pick.
 TEACH_CHANGED = "teach_corrections_changed"  # Set by a correction button inside the drawing fragment: rerun the page.
 TEACH_RUN = "teach_run_id"  # The fine-tune this visitor started.
 TEACH_ERROR = "teach_error"  # Why the last Teach it could not start.
+TEACH_PENDING = "teach_pending"  # (28×28 uint8 image, label, reason): a pick on a drawing flagged as not a digit, awaiting a confirm.
 
 # The explanations under a reading (plain keys, not widget keys, so closing a panel does not undo an edit).
 EXPLAIN_PANEL = "explain_panel"  # The panel chosen.

@@ -3,7 +3,8 @@
 For one model: the 2-D PCA map of the top layer's final hidden states (basis fitted on MNIST test
 digits, ten labelled class centres and a small labelled sample of points), for every unit of every
 LSTM layer the test digits (and the row) that drive its hidden value highest, with their images,
-and the novelty detector (`model.explain.novelty`, fitted on training digits, threshold on test digits).
+and the not-a-digit detector (`model.explain.novelty`: a distance fitted on training digits and a small
+network trained on training digits against procedural scribbles; offsets and threshold on test digits).
 `compute_assets` builds them; `save_assets` writes them atomically as a small `.npz` next to the
 model (`lstm_mnist.explain.npz`); `load_assets` reads them back with NumPy alone, so the shipped
 model's map and inspector work without MNIST or TensorFlow. Run it as a script:
@@ -22,11 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from model.explain.backprop import replay
-from model.explain.novelty import NoveltyDetector, fit_detector
+from model.explain.novelty import DistanceScore, NoveltyDetector, combine, fit_distance, image_features, reading_features
+from model.explain.outlier_score import OutlierExposureSettings, OutlierScore, train_outlier_score
+from model.explain.outlier_strokes import canvas_style_digits, outlier_images
 from model.files import open_plain_file, write_npz_atomically
 from model.shapes import NUMBER_OF_CLASSES, REPOSITORY, SHIPPED_MODEL_PATH, explain_assets_path_for
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the two-check not-a-digit detector; files of format 1 are recomputed.
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,11 @@ class AssetDefaults:
 
     map_points_per_digit: int = 60  # Test digits drawn as faint points on the map, per class.
     drivers_per_unit: int = 4  # Test digits kept per unit, the ones that drive it highest.
-    training_digits: int = 60000  # Training digits the novelty centroids are fitted on (all of them).
-    novelty_method: str = "mahalanobis"
+    training_digits: int = 60000  # Training digits the not-a-digit distance is fitted on (all of them).
+    exposure_digits: int = 20000  # Of those, the digits the outlier-exposure network is shown (as they are, and some redrawn).
+    canvas_digits: int = 6000  # Training digits redrawn as a canvas draws them, shown to it as digits too.
+    outlier_drawings: int = 6000  # Procedural non-digit drawings shown to it.
+    outlier_exposure: OutlierExposureSettings = OutlierExposureSettings()
     batch_size: int = 500
     seed: int = 0
 
@@ -79,9 +85,9 @@ def weights_digest(probe) -> str:
     return digest.hexdigest()
 
 
-def _states(probe, images: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per image: the top layer's final hidden state, and every unit's peak hidden value and its row."""
-    finals, peaks, peak_rows = [], [], []
+def _states(probe, images: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per image: the top layer's final hidden state, every unit's peak hidden value and its row, the reading's features."""
+    finals, peaks, peak_rows, features = [], [], [], []
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size].astype(np.float64) / 255.0
         result, _ = replay(probe, batch)
@@ -89,7 +95,24 @@ def _states(probe, images: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.
         finals.append(hidden[:, -1, -1])
         peaks.append(hidden.max(axis=2))
         peak_rows.append(hidden.argmax(axis=2).astype(np.uint8))
-    return np.concatenate(finals), np.concatenate(peaks), np.concatenate(peak_rows)
+        features.append(reading_features(hidden))
+    return np.concatenate(finals), np.concatenate(peaks), np.concatenate(peak_rows), np.concatenate(features)
+
+
+def fit_novelty(probe, train_images, train_labels, test_features: np.ndarray, defaults: AssetDefaults = DEFAULTS) -> NoveltyDetector:
+    """The not-a-digit detector: the distance from training digits, the outlier-exposure network, both scaled on test digits."""
+    generator = np.random.default_rng(defaults.seed)
+    chosen = generator.permutation(len(train_images))[: defaults.training_digits]
+    train_features = image_features(probe, train_images[chosen] / 255.0, defaults.batch_size)
+    distance = fit_distance(train_features, train_labels[chosen])
+    exposure = min(defaults.exposure_digits, len(chosen))
+    redrawn = chosen[exposure : exposure + defaults.canvas_digits] if len(chosen) > exposure else chosen[: defaults.canvas_digits]
+    digits = np.concatenate(
+        [train_features[:exposure], image_features(probe, canvas_style_digits(train_images[redrawn], defaults.seed), defaults.batch_size)]
+    )
+    non_digits = image_features(probe, outlier_images(defaults.outlier_drawings, defaults.seed), defaults.batch_size)
+    outlier = train_outlier_score(digits, non_digits, defaults.outlier_exposure)
+    return combine(distance, outlier, test_features)
 
 
 def _pca(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,7 +127,7 @@ def _pca(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def compute_assets(probe, test_images, test_labels, train_images, train_labels, model_digest: str, defaults: AssetDefaults = DEFAULTS):
     """Every array `ExplainAssets` holds, as a dict ready for `save_assets`."""
     generator = np.random.default_rng(defaults.seed)
-    test_final, test_peaks, test_peak_rows = _states(probe, test_images, defaults.batch_size)
+    test_final, test_peaks, test_peak_rows, test_features = _states(probe, test_images, defaults.batch_size)
     mean, components, explained = _pca(test_final)
     test_map = (test_final - mean) @ components.T
     classes = np.arange(NUMBER_OF_CLASSES)
@@ -119,9 +142,7 @@ def compute_assets(probe, test_images, test_labels, train_images, train_labels, 
     driver_rows = test_peak_rows[driver_indices, layer_index[..., None], unit_index[..., None]]
     driver_values = test_peaks[driver_indices, layer_index[..., None], unit_index[..., None]]
 
-    chosen = generator.permutation(len(train_images))[: defaults.training_digits]
-    train_final, _, _ = _states(probe, train_images[chosen], defaults.batch_size)
-    detector = fit_detector(train_final, train_labels[chosen], test_final, defaults.novelty_method)
+    detector = fit_novelty(probe, train_images, train_labels, test_features, defaults)
     return {
         "format_version": np.array(FORMAT_VERSION),
         "model_digest": np.array(model_digest),
@@ -135,12 +156,38 @@ def compute_assets(probe, test_images, test_labels, train_images, train_labels, 
         "driver_rows": driver_rows.astype(np.uint8),
         "driver_values": driver_values.astype(np.float16),
         "driver_images": test_images[driver_indices].astype(np.uint8),
-        "novelty_method": np.array(detector.method),
-        "novelty_centroids": detector.centroids.astype(np.float32),
-        "novelty_precision": (detector.precision if detector.precision is not None else np.zeros((0, 0))).astype(np.float32),
-        "novelty_threshold": np.array(detector.threshold),
-        "test_flagged_fraction": np.array(float((detector.score(test_final) > detector.threshold).mean())),
+        **_detector_arrays(detector),
+        "test_flagged_fraction": np.array(float((detector.score(test_features) > detector.threshold).mean())),
     }
+
+
+_DETECTOR_SCALARS = ("distance_offset", "distance_scale", "outlier_offset", "outlier_scale", "threshold")
+
+
+def _detector_arrays(detector: NoveltyDetector) -> dict:
+    """The detector as named arrays (float32 matrices; the whitening is triangular, so it compresses to half)."""
+    arrays = {
+        "novelty_whitening": detector.distance.whitening.astype(np.float32),
+        "novelty_whitened_centroids": detector.distance.whitened_centroids.astype(np.float32),
+        "novelty_outlier_first_kernel": detector.outlier.first_kernel.astype(np.float32),
+        "novelty_outlier_first_bias": detector.outlier.first_bias.astype(np.float32),
+        "novelty_outlier_second_kernel": detector.outlier.second_kernel.astype(np.float32),
+        "novelty_outlier_second_bias": np.array(detector.outlier.second_bias),
+    }
+    arrays.update({f"novelty_{name}": np.array(getattr(detector, name)) for name in _DETECTOR_SCALARS})
+    return arrays
+
+
+def _detector_from(data: dict) -> NoveltyDetector:
+    matrix = {name: data[f"novelty_{name}"].astype(np.float64) for name in ("whitening", "whitened_centroids")}
+    outlier = OutlierScore(
+        data["novelty_outlier_first_kernel"].astype(np.float64),
+        data["novelty_outlier_first_bias"].astype(np.float64),
+        data["novelty_outlier_second_kernel"].astype(np.float64),
+        float(data["novelty_outlier_second_bias"]),
+    )
+    scalars = {name: float(data[f"novelty_{name}"]) for name in _DETECTOR_SCALARS}
+    return NoveltyDetector(DistanceScore(**matrix), outlier, **scalars)
 
 
 def save_assets(arrays: dict, path: str | os.PathLike) -> Path:
@@ -160,13 +207,7 @@ def load_assets(path: str | os.PathLike) -> ExplainAssets:
         raise ValueError(f"{path.name} is not readable explanation assets: {error}") from error
     if int(data.get("format_version", -1)) != FORMAT_VERSION:
         raise ValueError(f"{path.name} has an unknown format; recompute it with `python -m model.explain.assets`.")
-    precision = data["novelty_precision"].astype(np.float64)
-    detector = NoveltyDetector(
-        str(data["novelty_method"]),
-        data["novelty_centroids"].astype(np.float64),
-        precision if precision.size else None,
-        float(data["novelty_threshold"]),
-    )
+    detector = _detector_from(data)
     return ExplainAssets(
         model_digest=str(data["model_digest"]),
         pca_mean=data["pca_mean"].astype(np.float64),
@@ -205,8 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     assets = load_assets(path)
     print(
         f"Wrote {path} ({path.stat().st_size / 1024:.0f} KiB): map axes explain {assets.pca_explained.sum():.0%} of the variance; "
-        f"novelty ({assets.detector.method}) threshold {assets.detector.threshold:.3f} "
-        f"flags {assets.test_flagged_fraction:.2%} of test digits."
+        f"the not-a-digit detector flags {assets.test_flagged_fraction:.2%} of test digits."
     )
 
 

@@ -2,7 +2,8 @@
 
 On the Draw page, `correction_buttons()` lets a visitor say what a misread digit really is; the
 28×28 image and its label join their corrections (kept in their session only, shown as
-thumbnails, removable). `teach_panel()` starts a "fine_tune" job in the training process: a copy
+thumbnails, removable); a drawing the not-a-digit detector flags joins them only after a confirm.
+`teach_panel()` starts a "fine_tune" job in the training process: a copy
 of the active model learns the corrections mixed with MNIST, within the server's training caps,
 and is saved as a run like any other (never over the shipped model). When it ends, the panel
 shows how the corrections and the MNIST test set were read before and after, side by side.
@@ -24,6 +25,7 @@ from model.training.record import RunRecordError, read_run_record
 from model.training.supervisor import RunSnapshot, TrainingBusyError
 from ui import resources, settings
 from ui import state as keys
+from ui.explain import panels as explain_panels
 
 POLL_SECONDS = 1.0
 THUMBNAIL_COLUMNS = 8
@@ -73,6 +75,7 @@ def correction_buttons(image: np.ndarray | None, predicted: int | None) -> None:
         st.pills("Say what it is: the drawing joins your corrections, to teach a copy of the model.", others,
                  format_func=lambda digit: f"It's {with_article(digit)}", key=keys.TEACH_LABEL, disabled=waiting,
                  on_change=None if waiting else _picked, args=None if waiting else (image,))  # fmt: skip
+        _confirm_a_non_digit(image)
         st.caption(_collected_note(waiting))
 
 
@@ -90,10 +93,41 @@ def _collected_note(waiting: bool) -> str:
 
 
 def _picked(image: np.ndarray) -> None:
+    """Add the pick; a drawing the detector says is not a digit waits for a confirm instead."""
     label = st.session_state.get(keys.TEACH_LABEL)
     st.session_state[keys.TEACH_LABEL] = None  # A choice to make again for the next drawing, not a setting.
-    if label is not None:
-        _add(image, int(label))
+    if label is None:
+        return
+    verdict = explain_panels.novelty_verdict_of_image(image)
+    if verdict is not None and verdict.novel:
+        st.session_state[keys.TEACH_PENDING] = (image, int(label), verdict.reason)
+        return
+    _add(image, int(label))
+
+
+def _confirm_a_non_digit(image: np.ndarray | None) -> None:
+    """When the visitor picked a label for a drawing flagged as not a digit: teach it anyway, or not."""
+    pending = st.session_state.get(keys.TEACH_PENDING)
+    if pending is None:
+        return
+    pending_image, label, reason = pending
+    if image is None or not np.array_equal(pending_image, image):
+        st.session_state.pop(keys.TEACH_PENDING, None)  # The drawing changed: the question no longer applies.
+        return
+    st.warning(
+        f"**This does not look like a digit** to the network ({reason}). Teaching it as {with_article(label)} "
+        "would train the copy to read such drawings as a digit.",
+        icon=":material/help:",
+    )
+    with st.container(horizontal=True, gap="small"):
+        st.button(f"Teach it as {with_article(label)} anyway", key="teach_confirm", on_click=_confirm_pending)
+        st.button("Cancel", key="teach_cancel", on_click=st.session_state.pop, args=(keys.TEACH_PENDING, None))
+
+
+def _confirm_pending() -> None:
+    pending = st.session_state.pop(keys.TEACH_PENDING, None)
+    if pending is not None:
+        _add(pending[0], pending[1])
 
 
 def _start_teaching() -> None:

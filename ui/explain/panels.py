@@ -18,6 +18,7 @@ import streamlit as st
 
 from model.explain import attribution as explain
 from model.explain.assets import ExplainAssets
+from model.explain.novelty import NoveltyVerdict
 from model.probe import ProbeResult
 from model.shapes import IMAGE_ROWS
 from ui import resources
@@ -33,19 +34,33 @@ IMPORTANCE_AT_ONCE = 2  # Row-importance computations running at once, whoever a
 _PLOTLY_CONFIG = what_if.PLOTLY_CONFIG
 
 
-def novelty_note(result: ProbeResult) -> None:
-    """Beside the prediction: say so when the drawing's final state lies far from every digit the network learned."""
+def novelty_verdict(hidden: np.ndarray) -> NoveltyVerdict | None:
+    """The not-a-digit verdict on a reading's hidden states (layers, rows, units), or None without the model's assets."""
     assets = _active_assets()
-    if assets is None:
-        return
-    final_state = result.hidden[-1, -1]
-    if assets.detector.is_novel(final_state):
-        predicted = int(np.argmax(result.probabilities))
-        st.warning(
-            f"**This does not look like a digit** to the network: its final state lies farther from every digit it "
-            f"learned than all but 1% of MNIST test digits. It still answers {predicted}, because it can only answer with a digit.",
-            icon=":material/help:",
-        )
+    return assets.detector.verdict(hidden) if assets is not None else None
+
+
+def novelty_verdict_of_image(image: np.ndarray) -> NoveltyVerdict | None:
+    """The verdict on a 28×28 image, read by the model on show (one probe reading); None without the model's assets."""
+    loaded = st.session_state.get(keys.EXPLAIN_MODEL)
+    if loaded is None or _active_assets() is None:
+        return None
+    return novelty_verdict(loaded.probe.run(image).hidden)
+
+
+def novelty_message(verdict: NoveltyVerdict, predicted: int) -> str:
+    """The note beside the prediction when the detector fires: that it does not look like a digit, and why."""
+    return (
+        f"**This does not look like a digit** to the network: {verdict.reason}. "
+        f"It still answers {predicted}, because it can only answer with a digit."
+    )
+
+
+def novelty_note(result: ProbeResult) -> None:
+    """Beside the prediction: say so, and why, when the reading lies far from every digit the network learned."""
+    verdict = novelty_verdict(result.hidden)
+    if verdict is not None and verdict.novel:
+        st.warning(novelty_message(verdict, int(np.argmax(result.probabilities))), icon=":material/help:")
 
 
 def _active_assets() -> ExplainAssets | None:

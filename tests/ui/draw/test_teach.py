@@ -12,6 +12,7 @@ from tests.helpers import (
     run_script,
 )
 from ui import resources
+from ui.draw.teach import with_article
 
 needs_mnist = pytest.mark.skipif(mnist_path() is None, reason="MNIST is not available (set MNIST_NPZ)")
 
@@ -53,7 +54,28 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
 
 
 def test_the_teach_label_reads_with_the_right_article():
-    from ui.draw.teach import with_article
-
     assert f"Not {with_article(8)}?" == "Not an 8?"
     assert [with_article(digit) for digit in (0, 1, 4, 7, 9)] == ["a 0", "a 1", "a 4", "a 7", "a 9"]
+
+
+def test_a_scribble_is_taught_only_after_a_confirm(environment):
+    """Issue 20: a drawing the detector says is not a digit does not join the corrections on a pick alone."""
+    from model.drawings import NON_DIGIT_STROKES, render_strokes
+    from ui import state as keys
+
+    environment(render_strokes(NON_DIGIT_STROKES["zig-zag 3"]))
+    app = run_script(APP_SCRIPT)
+    note = [warning.value for warning in app.warning if "does not look like a digit" in warning.value]
+    assert note and "closest to a" in note[0], "the note says why"
+    label = (int(metric(app, "Prediction").value) + 1) % 10
+    app.button_group(key=keys.TEACH_LABEL).set_value(label).run()
+    assert not app.exception, app.exception
+    assert app.session_state[keys.TEACH_CORRECTIONS] == [], "nothing is added before the confirm"
+    assert any(f"Teaching it as {with_article(label)}" in warning.value for warning in app.warning)
+    app.button(key="teach_cancel").click().run()
+    assert app.session_state[keys.TEACH_CORRECTIONS] == [] and not [b for b in app.button if b.key == "teach_confirm"]
+    app.button_group(key=keys.TEACH_LABEL).set_value(label).run()
+    app.button(key="teach_confirm").click().run()
+    assert not app.exception, app.exception
+    assert [saved_label for _, saved_label in app.session_state[keys.TEACH_CORRECTIONS]] == [label]
+    assert any(header.value == "Teach it your handwriting" for header in app.subheader)
