@@ -41,13 +41,13 @@ def runs_frame(listed: list[tuple[Path, object, str | None]]) -> pandas.DataFram
     """One line per run: its name, a link that opens it on the Draw page, and every setting that matters."""
     lines = []
     for path, record, problem in listed:
-        line = {"Run": resources.run_name(path), "Draw with it": draw_link(path)}
+        line = dict.fromkeys(COLUMN_WIDTHS, "–") | {"Run": resources.run_name(path), "Draw with it": draw_link(path)}
         if record is not None:
             line.update(saved_runs.run_settings(record))
         else:
             line["Status"] = "history unreadable (see below)" if problem else "no history saved"
         lines.append(line)
-    return pandas.DataFrame(lines, columns=list(COLUMN_WIDTHS)).fillna("–")
+    return pandas.DataFrame(lines, columns=list(COLUMN_WIDTHS))
 
 
 def saved_runs_table() -> None:
