@@ -165,6 +165,7 @@ def timing(probe, assets, train_hidden, train_labels, image, turns: int = 300) -
 def main() -> None:
     parser = argparse.ArgumentParser(description="Catch and false-alarm rates of the not-a-digit detectors")
     parser.add_argument("--train-digits", type=int, default=20000, help="seeded training digits the alternatives are fitted on")
+    parser.add_argument("--timing-only", action="store_true", help="only the per-stroke timing (to bench/results/novelty_timing.txt)")
     arguments = parser.parse_args()
     started = time.perf_counter()
     probe = load_probe(SHIPPED_MODEL_PATH)
@@ -172,6 +173,12 @@ def main() -> None:
     (x_train, y_train), (x_test, _) = load_mnist(None)
     chosen = np.random.default_rng(DEFAULTS.seed).permutation(len(x_train))[: arguments.train_digits]
     train_hidden = hidden_states(probe, x_train[chosen] / 255.0)
+    if arguments.timing_only:
+        line = timing(probe, assets, train_hidden, y_train[chosen], canvas_to_mnist(render(0)))
+        print(line)
+        command = f"$ python bench/novelty_detectors.py --timing-only --train-digits {arguments.train_digits}"
+        (RESULTS.parent / "novelty_timing.txt").write_text(f"{command}\n{line}\n")
+        return
     exposed = min(DEFAULTS.exposure_digits, len(chosen))
     redrawn = np.random.default_rng(DEFAULTS.seed).permutation(len(x_train))[exposed : exposed + DEFAULTS.canvas_digits]
     exposure = {

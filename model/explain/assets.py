@@ -179,7 +179,7 @@ def _detector_arrays(detector: NoveltyDetector) -> dict:
 
 
 def _detector_from(data: dict) -> NoveltyDetector:
-    matrix = {name: data[f"novelty_{name}"].astype(np.float64) for name in ("whitening", "whitened_centroids")}
+    matrix = {name: data[f"novelty_{name}"].astype(np.float32) for name in ("whitening", "whitened_centroids")}
     outlier = OutlierScore(
         data["novelty_outlier_first_kernel"].astype(np.float64),
         data["novelty_outlier_first_bias"].astype(np.float64),
