@@ -77,6 +77,7 @@ WATCHED_RUN = "watched_run_id"  # The run this visitor started or saw running: s
 FORM_RUN = "form_restored_from"  # The run whose settings were last put into the form.
 CONFIRM_DELETE = "confirm_delete_run"  # The run a visitor asked to delete, until they confirm or cancel.
 RUN_ACTIONS_CHOICE = "saved_runs_chosen"  # The run the saved-runs table's actions (Use, downloads, Delete) apply to.
+RUN_ACTIONS_NEWEST = "run_actions_newest"  # The newest run when the table was last drawn: a new run is chosen at once.
 
 
 def row_slider(generation: int) -> str:

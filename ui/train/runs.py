@@ -66,8 +66,9 @@ def saved_runs_table() -> None:
     paths = {resources.run_name(path): path for path, _, _ in listed}
     names = list(paths)
     default = names[1] if len(names) > 1 else names[0]  # The newest run: listed right after the shipped model.
-    if st.session_state.get(keys.RUN_ACTIONS_CHOICE) not in paths:
-        st.session_state[keys.RUN_ACTIONS_CHOICE] = default
+    if st.session_state.get(keys.RUN_ACTIONS_CHOICE) not in paths or st.session_state.get(keys.RUN_ACTIONS_NEWEST) != default:
+        st.session_state[keys.RUN_ACTIONS_CHOICE] = default  # A run that just finished is the one its buttons apply to.
+    st.session_state[keys.RUN_ACTIONS_NEWEST] = default
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         chosen = st.selectbox("Run", names, key=keys.RUN_ACTIONS_CHOICE, width=260, help="The run the buttons beside apply to")
         _actions(paths[chosen], paths[chosen].resolve() == resources.active_model_path().resolve())
