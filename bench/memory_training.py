@@ -47,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     y_test = data[1][1][: arguments.test_images].astype(int)
     with_gap = np.concatenate([x_test, np.zeros((len(x_test), TEST_GAP, x_test.shape[2]), np.float32)], axis=1)
     lines = [
-        f"python bench/memory_training.py --images {arguments.images} --epochs {arguments.epochs} "
-        f"--test-images {len(x_test)}",
+        f"python bench/memory_training.py --images {arguments.images} --epochs {arguments.epochs} --test-images {len(x_test)}",
         f"{platform.machine()} CPU; each run: batch 128, Adam 1e-3 cosine, gradient clipping 1.0, "
         "blank rows up to 112 after half the batches",
         "",
