@@ -125,7 +125,16 @@ def test_the_figure_goes_to_the_live_component_with_plotly_served_by_streamlit()
     assert not app.get("plotly_chart")
 
 
-def test_without_plotly_js_the_figure_falls_back_to_st_plotly_chart():
+@pytest.fixture
+def plotly_js_restored():
+    """The script below points the shared module at a missing Plotly.js; later tests in this process get it back."""
+    directory = live_chart._PLOTLY_DIRECTORY
+    yield
+    live_chart._PLOTLY_DIRECTORY = directory
+    live_chart._components.clear()
+
+
+def test_without_plotly_js_the_figure_falls_back_to_st_plotly_chart(plotly_js_restored):
     app = AppTest.from_string(CHART_SCRIPT.replace("WITHOUT_PLOTLY_JS", "True")).run()
     assert not app.exception
     (chart,) = app.get("plotly_chart")
