@@ -36,16 +36,13 @@ import numpy as np  # noqa: E402
 from model.data import load_mnist  # noqa: E402
 from model.explain.backprop import row_gradients  # noqa: E402
 from model.files import write_atomically  # noqa: E402
+from model.preprocess import with_blank_rows  # noqa: E402
 from model.shapes import MEMORY_TEST_PATH, MEMORY_TWIN_PATHS, SHIPPED_MODEL_PATH  # noqa: E402
 from model.weights import load_probe  # noqa: E402
 
 BLANK_ROWS = (0, 7, 14, 28, 42, 56, 84, 112, 168, 224)
 GRADIENT_BLANK_ROWS = (0, 56, 112)
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "memory_test.txt"
-
-
-def with_blank_rows(images: np.ndarray, blank_rows: int) -> np.ndarray:
-    return np.concatenate([images, np.zeros((len(images), blank_rows, images.shape[2]), images.dtype)], axis=1)
 
 
 def accuracy_after_gaps(probe, images: np.ndarray, labels: np.ndarray) -> list[float]:

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 
 from model.config import TrainConfig  # noqa: E402
 from model.data import load_mnist  # noqa: E402
+from model.preprocess import with_blank_rows  # noqa: E402
 from model.probe import Probe  # noqa: E402
 from model.training.train import train  # noqa: E402
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     data = load_mnist(arguments.data)
     x_test = data[1][0][: arguments.test_images].astype(np.float32) / 255
     y_test = data[1][1][: arguments.test_images].astype(int)
-    with_gap = np.concatenate([x_test, np.zeros((len(x_test), TEST_GAP, x_test.shape[2]), np.float32)], axis=1)
+    with_gap = with_blank_rows(x_test, TEST_GAP)
     lines = [
         f"python bench/memory_training.py --images {arguments.images} --epochs {arguments.epochs} --test-images {len(x_test)}",
         f"{platform.machine()} CPU; each run: batch 128, Adam 1e-3 cosine, gradient clipping 1.0, "

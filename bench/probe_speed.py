@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 
 from model.drawings import render  # noqa: E402
 from model.explain.backprop import row_gradients  # noqa: E402
-from model.preprocess import canvas_to_mnist  # noqa: E402
+from model.preprocess import canvas_to_mnist, with_blank_rows  # noqa: E402
 from model.probe import Probe, decision_row  # noqa: E402
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, MEMORY_TWIN_PATHS, SHIPPED_MODEL_PATH  # noqa: E402
 from model.training.store import load_model  # noqa: E402
@@ -58,7 +58,7 @@ def digit_of(drawing: np.ndarray) -> np.ndarray:
 def compare_page_seconds(image: np.ndarray, blank_rows: int = 56) -> float:
     """What the "Why an LSTM?" page computes when opened: each twin reads the drawing and blank rows, with its gradient profile."""
     twins = {cell: load_probe(path) for cell, path in MEMORY_TWIN_PATHS.items()}
-    extended = np.concatenate([image, np.zeros((blank_rows, IMAGE_COLUMNS), np.float32)])
+    extended = with_blank_rows(image, blank_rows)
 
     def open_page() -> None:
         readings = {cell: twin.run(extended) for cell, twin in twins.items()}

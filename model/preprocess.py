@@ -111,3 +111,10 @@ def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     left = min(max(left, 0), IMAGE_COLUMNS - width)
     field[top : top + height, left : left + width] = digit
     return field
+
+
+def with_blank_rows(images: np.ndarray, blank_rows: int) -> np.ndarray:
+    """The image (rows × 28) or batch (N × rows × 28) followed by `blank_rows` rows of nothing, as the memory test reads it."""
+    images = np.asarray(images)
+    blank = np.zeros((*images.shape[:-2], blank_rows, images.shape[-1]), images.dtype)
+    return np.concatenate([images, blank], axis=-2)

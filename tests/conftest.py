@@ -76,3 +76,27 @@ def runs_folder(monkeypatch, tmp_path):
 
     resources.training_supervisor.clear()
     return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A Streamlit server of the app for one browser test module, with its own runs folder."""
+    from tests.browser import streamlit_server
+
+    environment = {"LSTM_DEMO_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    if mnist_path() is not None:
+        environment["MNIST_NPZ"] = str(mnist_path())
+    with streamlit_server(environment) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, shared by one browser test module."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from tests.browser import CHROMIUM, CHROMIUM_FLAGS
+
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

@@ -238,8 +238,9 @@ def memory_twins() -> tuple[dict[str, Probe], tuple[str, ...]]:
 def _memory_test_figures(modified_time: float) -> tuple[dict | None, str | None]:
     try:
         figures = json.loads(MEMORY_TEST_PATH.read_text())
-        for key in ("blank_rows", "accuracy", "parameters", "images"):
-            figures[key]  # noqa: B018  (a missing key is a damaged file)
+        missing = [key for key in ("blank_rows", "accuracy", "parameters", "images") if key not in figures]
+        if missing:
+            raise KeyError(f"no {', '.join(missing)}")
         return figures, None
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"memory test figures unreadable: {error!r}", file=sys.stderr)

@@ -19,6 +19,7 @@ import numpy as np
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.network import recurrent_layers_of
+from model.preprocess import with_blank_rows
 from model.shapes import NUMBER_OF_CLASSES
 from model.training.augment import augment_batch
 from model.training.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep
@@ -75,7 +76,7 @@ class TrainingBatches(keras.utils.PyDataset):
             images = augment_batch(images, np.random.default_rng([self.seed, self.epoch, index]))
         blank_rows = self.blank_rows_of(index)
         if blank_rows:
-            images = np.concatenate([images, np.zeros((len(images), blank_rows, images.shape[2]), np.float32)], axis=1)
+            images = with_blank_rows(images, blank_rows)
         return images, self.labels[chosen]
 
     def on_epoch_begin(self):

@@ -115,3 +115,12 @@ def test_drawn_mnist_digits_come_back_like_themselves(mnist):
             np.corrcoef(np.roll(image, (dy, dx), axis=(0, 1)).ravel(), original.ravel())[0, 1] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
         )
         assert best > 0.8
+
+
+def test_blank_rows_follow_an_image_or_a_batch():
+    from model.preprocess import with_blank_rows
+
+    image = np.ones((28, 28), np.float32)
+    assert with_blank_rows(image, 5).shape == (33, 28) and with_blank_rows(image, 5).dtype == np.float32
+    batch = with_blank_rows(np.stack([image, image]), 3)
+    assert batch.shape == (2, 31, 28) and np.all(batch[:, 28:] == 0) and np.all(batch[:, :28] == 1)

@@ -14,34 +14,30 @@ import time
 
 import pytest
 
-from tests.browser import APP_ANSWERED, CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, SEVEN, draw_strokes, streamlit_server
+from tests.browser import APP_ANSWERED, CHROMIUM, DRAWING_CANVAS, SEVEN, draw_strokes
 from tests.helpers import mnist_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")]
 
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    environment = {"LSTM_DEMO_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
-    if mnist_path() is not None:
-        environment["MNIST_NPZ"] = str(mnist_path())
-    with streamlit_server(environment) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
 def _overlap(a: dict, b: dict) -> bool:
     return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def _settled_box(locator, seconds: float = 5.0) -> dict:
+    """The element's box once it has stayed put for a quarter of a second (or after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    box = locator.bounding_box()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        latest = locator.bounding_box()
+        if latest == box:
+            return box
+        box = latest
+    return box
 
 
 # The canvas's toolbar (in the component's shadow root) and the canvas's visible width inside its column.
@@ -89,8 +85,7 @@ def test_a_newcomer_on_a_wide_screen(app_url, browser):
     page.locator("summary").filter(has_text="Teach it").first.click()
     pick = page.locator(".st-key-teach_label button").filter(has_text="It's a 1")
     pick.wait_for(timeout=TIMEOUT_MS)
-    pick.wait_for(timeout=TIMEOUT_MS)
-    play_after = play.bounding_box()
+    play_after = _settled_box(play)  # The expander opens with an animation: measure once the layout has settled.
     assert play_after["y"] > play_before["y"] and not _overlap(pick.bounding_box(), play_after)
     pick.click()
     page.get_by_text("1 drawing collected").wait_for(timeout=5_000)

@@ -17,8 +17,8 @@ import streamlit as st
 
 from model.drawings import render
 from model.explain.backprop import row_gradients
-from model.preprocess import canvas_to_mnist
-from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
+from model.preprocess import canvas_to_mnist, with_blank_rows
+from model.shapes import IMAGE_ROWS, NUMBER_OF_CLASSES
 from ui import resources
 from ui import state as keys
 from ui.compare import charts, summary
@@ -48,7 +48,7 @@ def render_page() -> None:
     figures, figures_problem = resources.memory_test_figures()
     image, description = _digit_to_compare()
     blank_rows = _blank_rows_slider()
-    extended = np.concatenate([image, np.zeros((blank_rows, IMAGE_COLUMNS), np.float32)])
+    extended = with_blank_rows(image, blank_rows)
     readings = {cell: probe.run(extended) for cell, probe in twins.items()}
     st.markdown(f"**Reading {description}**, then {blank_rows} blank rows. " + summary.reading_sentence(
         {cell: reading.running_probabilities for cell, reading in readings.items()}, blank_rows))  # fmt: skip

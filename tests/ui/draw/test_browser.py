@@ -16,30 +16,13 @@ import time
 import pytest
 from PIL import Image
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, ONE, SEVEN, ZERO, draw_strokes, draw_touch_strokes, streamlit_server
+from tests.browser import CHROMIUM, DRAWING_CANVAS, ONE, SEVEN, ZERO, draw_strokes, draw_touch_strokes
 from tests.helpers import mnist_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")]
 
 TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    environment = {"LSTM_DEMO_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
-    if mnist_path() is not None:
-        environment["MNIST_NPZ"] = str(mnist_path())
-    with streamlit_server(environment) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _prediction(page) -> str:
