@@ -1,19 +1,16 @@
-"""Helpers for the browser tests: touch strokes, the strokes of a few digits, and the README's screenshots.
+"""What the browser tests share: touch strokes, the strokes of a few digits, and the steps that reach a view.
 
 The server on a free port, Chromium's flags and mouse strokes are the benchmarks' own
-(`bench/browser_tools.py`), re-exported here.
+(`bench/browser_tools.py`), re-exported here. The README's screenshots take the same steps
+(`tests/screenshots.py`).
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import re
 import time
-from pathlib import Path
 
 from bench.browser_tools import APP_ANSWERED, CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_strokes, free_port, streamlit_server  # noqa: F401 (re-exported for the tests)
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def draw_touch_strokes(page, canvas_box: dict, strokes: list[list[tuple[float, float]]], steps: int = 8) -> None:
@@ -38,60 +35,52 @@ ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 ZERO = [[(0.5, 0.15), (0.3, 0.3), (0.28, 0.6), (0.5, 0.85), (0.7, 0.6), (0.7, 0.3), (0.5, 0.15)]]
 
 
-# Numbered callouts laid over the drawing view for the README's "How to read the figure" picture.
-ANNOTATE = """(notes) => {
-  for (const [selector, number, dx, dy] of notes) {
-    const target = document.querySelector(selector);
-    if (!target) continue;
-    const box = target.getBoundingClientRect();
-    const badge = document.createElement("div");
-    badge.textContent = number;
-    badge.style.cssText = `position:fixed;left:${box.left + dx}px;top:${box.top + dy}px;z-index:99999;width:30px;height:30px;` +
-      "border-radius:50%;background:#d55e00;color:white;font:bold 18px sans-serif;display:flex;align-items:center;" +
-      "justify-content:center;box-shadow:0 1px 4px rgba(0,0,0,.4);";
-    document.body.appendChild(badge);
-  }
-}"""
-CALLOUTS = [
-    ("[class*='st-key-digit_canvas']", "1", -12, -12),
-    ("[data-testid='stMetric']", "2", -34, 0),
-    (".st-key-reading_answer", "3", -36, -6),
-    (".st-key-play_rows", "4", -14, -26),
-    (".st-key-state_view", "5", -34, 0),
-    (".st-key-reading_states", "6", -8, 10),
-]
+TIMEOUT_MS = 90_000
 
 
-def take_screenshots(directory: str) -> None:
-    """The README's pictures, in Chromium: the drawing view annotated, the Train view and the Evaluate view."""
-    from playwright.sync_api import sync_playwright
-
-    environment = {"MNIST_NPZ": os.environ.get("MNIST_NPZ", str(REPOSITORY.parent / "shared" / "data" / "mnist.npz"))}
-    with sync_playwright() as playwright, streamlit_server(environment) as url:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1560}, device_scale_factor=1)
-        page.goto(url, wait_until="networkidle")
-        canvas = page.locator(DRAWING_CANVAS).last
-        canvas.wait_for(timeout=60_000)
-        draw_strokes(page, canvas.bounding_box(), SEVEN)
-        page.wait_for_function(APP_ANSWERED, timeout=60_000)
-        page.locator(".st-key-play_rows").wait_for(timeout=60_000)
-        page.locator("[data-testid='stSlider'] input[aria-label='Row']").focus()
-        for _ in range(11):  # Row 17, to show the faded unread rows.
-            page.keyboard.press("ArrowLeft")
-            time.sleep(0.4)
-        time.sleep(3)
-        page.mouse.move(10, 10)
-        page.evaluate(ANNOTATE, CALLOUTS)
-        page.screenshot(path=f"{directory}/screenshot_draw.png")
-        for view, ready in (("train", "Train the LSTM and watch it learn"), ("evaluate", "Its most confident mistakes")):
-            page = browser.new_page(viewport={"width": 1400, "height": 1100}, device_scale_factor=1)
-            page.goto(f"{url}/{view}", wait_until="networkidle")
-            page.get_by_text(ready).first.wait_for(timeout=300_000)
-            time.sleep(4)
-            page.screenshot(path=f"{directory}/screenshot_{view}.png")
-        browser.close()
+def draw_a_seven(page, url: str) -> None:
+    """Open the Draw page, draw a 7 with the mouse and wait for the answer."""
+    page.goto(url, wait_until="domcontentloaded")
+    canvas = page.locator(DRAWING_CANVAS).last
+    canvas.wait_for(timeout=TIMEOUT_MS)
+    draw_strokes(page, canvas.bounding_box(), SEVEN)
+    page.wait_for_function(APP_ANSWERED, timeout=TIMEOUT_MS)
 
 
-if __name__ == "__main__":
-    take_screenshots(sys.argv[1] if len(sys.argv) > 1 else "assets")
+def open_comparison_of_a_seven(page, url: str) -> None:
+    """Draw a 7, follow the link to "Why an LSTM?" and wait until all three cells and the charts have read it."""
+    draw_a_seven(page, url)
+    page.locator("[data-testid='stMain']").get_by_role("link", name="Why an LSTM?").click()  # The one under the canvas.
+    page.get_by_text("Reading your drawing").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("LSTM: answer after row 84").wait_for(timeout=TIMEOUT_MS)
+    page.locator("[data-testid='stPlotlyChart']").nth(5).wait_for(timeout=TIMEOUT_MS)  # Three readings, memory, gradient, the LSTM's gates.
+
+
+def plot_area(page, title: str) -> dict:
+    """The bounding box of the plotting area of the Plotly chart whose title contains `title`."""
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text=title).first
+    chart.wait_for(timeout=TIMEOUT_MS)
+    area = chart.locator(".nsewdrag").first
+    area.wait_for(timeout=TIMEOUT_MS)
+    area.scroll_into_view_if_needed()
+    time.sleep(0.5)  # Plotly lays the chart out once more after it is attached.
+    return area.bounding_box()
+
+
+def inspected_unit(page) -> str:
+    """The unit the inspector shows, as its heading names it ("Unit 17 of layer 2")."""
+    text = page.get_by_text(re.compile(r"Unit \d+ of layer \d after row")).first
+    text.wait_for(timeout=TIMEOUT_MS)
+    return re.search(r"Unit (\d+) of layer (\d)", text.inner_text()).group(0)
+
+
+def open_inspector_and_click_a_unit(page, column_fraction: float) -> tuple[str, str]:
+    """Open the unit inspector, click the hidden-state map at `column_fraction` of its width; the units before and after."""
+    page.get_by_text("Unit inspector", exact=True).click()
+    before = inspected_unit(page)
+    box = plot_area(page, "click a unit")
+    page.mouse.click(box["x"] + box["width"] * column_fraction, box["y"] + box["height"] * 0.5)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline and inspected_unit(page) == before:
+        time.sleep(0.2)
+    return before, inspected_unit(page)
