@@ -33,6 +33,15 @@ def mnist_path() -> Path | None:
     return SHARED_MNIST if SHARED_MNIST.is_file() else None
 
 
+def save_a_network_of_another_kind(path: Path) -> Path:
+    """A valid `.keras` file that is not this app's classifier: a Dense network on 28×28 images."""
+    import keras
+
+    other = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    other.save(path)
+    return path
+
+
 def make_record(**overrides) -> RunRecord:
     """A small, valid record of a two-epoch run."""
     batches = tuple(
@@ -85,9 +94,9 @@ from pathlib import Path
 import numpy as np
 from model.shapes import SHIPPED_MODEL_PATH
 from ui import resources
-from ui.draw import view as draw_view
+from ui.draw import canvas as drawing_canvas
 canvas_file = os.environ.get("TEST_CANVAS_RGBA")
-draw_view.draw_canvas = lambda stroke_width: np.load(canvas_file) if canvas_file else None
+drawing_canvas.draw_canvas = lambda stroke_width: np.load(canvas_file) if canvas_file else None
 resources.SHIPPED_MODEL = Path(os.environ.get("TEST_SHIPPED_MODEL") or SHIPPED_MODEL_PATH)
 """
 APP_SCRIPT = PRELUDE + f"exec(compile(open({str(REPOSITORY / 'app.py')!r}).read(), 'app.py', 'exec'))\n"

@@ -14,6 +14,7 @@ from model.probe import Probe
 from model.shapes import SHIPPED_MODEL_PATH
 from model.training.store import load_model
 from model.weights import ModelFileError, load_probe, read_weights
+from tests.helpers import save_a_network_of_another_kind
 
 TOLERANCE = 1e-5
 
@@ -134,11 +135,8 @@ def test_oversized_members_are_refused_before_they_are_unpacked(tmp_path, monkey
 
 
 def test_another_network_is_refused(tmp_path):
-    other = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(3)])
-    path = tmp_path / "other.keras"
-    other.save(path)
     with pytest.raises(ModelFileError, match="not an MNIST row-reading recurrent network"):
-        read_weights(path)
+        read_weights(save_a_network_of_another_kind(tmp_path / "other.keras"))
     wide = keras.Sequential([keras.Input((28, 30)), keras.layers.LSTM(4), keras.layers.Dense(10, activation="softmax")])
     wide.save(tmp_path / "wide.keras")
     with pytest.raises(ModelFileError, match="not rows of 28 pixels"):

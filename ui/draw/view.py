@@ -14,180 +14,31 @@ always describes the reading (`ui/share.py`).
 
 from __future__ import annotations
 
-import hashlib
-import urllib.parse
-from dataclasses import dataclass
-
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
-from model.data import MnistUnavailableError
-from model.drawing_image import decode_drawing
-from model.preprocess import canvas_to_mnist
 from model.probe import ProbeResult, decision_row
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
-from ui import navigation, resources, share
+from ui import resources
 from ui import state as keys
 from ui.components.browser_actions import reading_actions
 from ui.components.reading_figure import reading_figure
-from ui.draw import reading_charts
+from ui.draw import address, canvas, reading_charts
 from ui.draw import row_controls as rows
 from ui.draw import teach as teach_view
 from ui.draw import timelapse as timelapse_view
+from ui.draw.canvas import Digit
 from ui.draw.reading_summary import summarise_reading
 from ui.explain import panels as explain_panels
 from ui.explain import what_if
 
-CANVAS_SIDE = 280
 INPUT_PICTURE_SIDE = 140
-DEFAULT_BRUSH_WIDTH = 20
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 _ANSWER_CAPTION = (
     "**Each line is one digit: watch the answer form as the rows are read**, top to bottom. "
     "Labelled at its peak; dark line: the row shown; dashed: from here the answer stays the same."
 )
 _PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centred as MNIST was"
-
-
-@dataclass(frozen=True)
-class Digit:
-    """A 28×28 image to read, and where it came from."""
-
-    image: np.ndarray
-    description: str
-    true_label: int | None = None
-    test_index: int | None = None
-    mistake: bool = False
-
-    @property
-    def signature(self) -> str:
-        origin = repr((self.test_index, self.mistake)).encode()
-        return hashlib.sha1(np.ascontiguousarray(self.image, dtype=np.float32).tobytes() + origin).hexdigest()
-
-
-# The canvas and what is read ------------------------------------------------------------------
-
-
-def draw_canvas(stroke_width: int) -> np.ndarray | None:
-    """The RGBA drawing on the canvas (white ink on black), or None before the first stroke."""
-    result = st_canvas(
-        stroke_width=stroke_width,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIDE,
-        width=CANVAS_SIDE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=_canvas_key(),
-        on_change=_use_canvas,
-    )
-    # The PNG is decoded here, bounded by its header, never by the component (whose `image_data`
-    # decodes whatever arrives): a forged message cannot make the server decode a huge image.
-    try:
-        png_bytes = result.image_bytes
-        return None if png_bytes is None else decode_drawing(png_bytes, canvas_side=CANVAS_SIDE)  # At most 4 × 280 pixels a side.
-    except (ValueError, TypeError, AttributeError) as error:  # A forged message: not a data URL, not base64.
-        st.toast(str(error) if isinstance(error, ValueError) and str(error).startswith("The drawing") else "The drawing could not be read.")
-        return None
-
-
-def _canvas_key() -> str:
-    return keys.canvas(st.session_state.get(keys.CANVAS_GENERATION, 0))
-
-
-def _use_canvas() -> None:
-    st.session_state[keys.SOURCE] = "canvas"
-
-
-def _clear_canvas() -> None:
-    """A new, blank canvas (its key changes), and the canvas is what is read."""
-    st.session_state[keys.CANVAS_GENERATION] = st.session_state.get(keys.CANVAS_GENERATION, 0) + 1
-    st.session_state[keys.SOURCE] = "canvas"
-
-
-def _pick_test_digit() -> None:
-    try:
-        _, labels = resources.test_images()
-    except MnistUnavailableError as error:
-        st.session_state[keys.TEST_DIGIT_ERROR] = str(error)
-        return
-    navigation.open_test_digit(int(np.random.default_rng().integers(len(labels))))
-
-
-def _current_digit(rgba: np.ndarray | None, loaded: resources.LoadedModel) -> tuple[Digit | None, str | None]:
-    """The digit to read, or None (nothing drawn yet), and a message when it cannot be read (or a claim was dropped)."""
-    source = st.session_state.get(keys.SOURCE, "canvas")
-    if source == "test" and keys.TEST_INDEX in st.session_state:
-        try:
-            images, labels = resources.test_images()
-        except MnistUnavailableError as error:
-            return None, str(error)
-        index = st.session_state[keys.TEST_INDEX]
-        image = images[index].astype(np.float32) / 255.0
-        mistake, note = bool(st.session_state.get(keys.FROM_MISTAKES)), None
-        if mistake and int(np.argmax(loaded.probe.predict(image[None])[0])) == labels[index]:
-            # Claimed by an address (or by Evaluate, for another model): this model reads it right.
-            st.session_state[keys.FROM_MISTAKES] = mistake = False
-            note = f"This model reads MNIST test digit #{index} right, so it is not one of its mistakes; it is shown as a test digit."
-        kind = "one of this model's mistakes, MNIST test digit" if mistake else "MNIST test digit"
-        return Digit(image, f"{kind} #{index} (labelled {labels[index]})", int(labels[index]), index, mistake), note
-    if source == "shared" and keys.SHARED_IMAGE in st.session_state:
-        return Digit(st.session_state[keys.SHARED_IMAGE], "the drawing in this page's address"), None
-    if rgba is None:
-        return None, None
-    try:
-        image = canvas_to_mnist(rgba)
-    except ValueError as error:
-        return None, f"That drawing could not be read: {error}"
-    if image is None:
-        return None, None
-    # Stored as the address stores it, so that a copied link reads exactly this image.
-    return Digit(share.quantise(image).astype(np.float32), "your drawing"), None
-
-
-# The address ----------------------------------------------------------------------------------
-
-
-def _read_address_once() -> None:
-    """At a session's start, open what the address describes; a part that does not check out is dropped with a short notice."""
-    if st.session_state.get(keys.ADDRESS_READ):
-        return
-    st.session_state[keys.ADDRESS_READ] = True
-    models = {path.name: path for path, _ in resources.saved_models()}
-    given = {name: st.query_params.get_all(name) for name in st.query_params}
-    reading, problems = share.parse_address(given, list(models))
-    if problems:
-        st.session_state[keys.ADDRESS_NOTICE] = "This link could not be opened in full. " + " ".join(problems)
-    if reading.image is not None:
-        st.session_state[keys.SOURCE] = "shared"
-        st.session_state[keys.SHARED_IMAGE] = reading.image
-    elif reading.test_index is not None:
-        navigation.open_test_digit(reading.test_index, reading.mistake)
-    if reading.has_digit:
-        st.session_state[keys.PENDING_ROW] = reading.row
-    if reading.model_name is not None and models[reading.model_name].resolve() != resources.active_model_path().resolve():
-        resources.set_active_model(models[reading.model_name])
-        st.rerun()  # Once, so that the sidebar's model box shows the model too.
-
-
-def _write_address(digit: Digit | None, row: int) -> str:
-    """Keep the address bar describing the reading on show (only this view's own parameters are touched).
-
-    Called as soon as the reading is known, before its figures are drawn, so the address follows a stroke
-    at once; returns the query that describes the reading, which Copy link copies whatever the address bar holds.
-    """
-    image = digit.image if digit is not None and digit.test_index is None else None
-    test_index = digit.test_index if digit is not None else None
-    mistake = digit.mistake if digit is not None else False
-    wanted = share.address_parameters(image, test_index, mistake, resources.active_model_path().name, row)
-    for name in (*share.READING_PARAMETERS, share.MODEL_PARAMETER, share.ROW_PARAMETER):
-        if name in wanted:
-            if st.query_params.get(name) != wanted[name]:
-                st.query_params[name] = wanted[name]
-        elif name in st.query_params:
-            del st.query_params[name]
-    return urllib.parse.urlencode(wanted)
 
 
 # The page -------------------------------------------------------------------------------------
@@ -202,7 +53,7 @@ _PAGE_CSS = (
 def render() -> None:
     st.html(_PAGE_CSS)
     st.title("Draw a digit, watch an LSTM read it")
-    _read_address_once()
+    address.read_address_once()
     loaded = resources.active_classifier()
     if loaded is None:
         return
@@ -239,10 +90,10 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     # The canvas's column holds its 280 px at 1400 px (narrower, it hid the canvas's right edge).
     canvas_column, answer_column, chart_column = st.columns([1.3, 0.95, 1.75], gap="medium")
     with canvas_column:
-        rgba = draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, DEFAULT_BRUSH_WIDTH))
-        _canvas_buttons()
+        rgba = canvas.draw_canvas(st.session_state.get(keys.BRUSH_WIDTH, canvas.DEFAULT_BRUSH_WIDTH))
+        canvas.canvas_buttons()
         _compare_link()
-    digit, problem = _current_digit(rgba, loaded)
+    digit, problem = canvas.current_digit(rgba, loaded)
     if problem:
         st.warning(problem)
     if digit is not None:
@@ -256,7 +107,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     result, decided = _read(loaded, digit)
     running = result.running_probabilities
     row = rows.row_in_step(digit.signature)
-    link = _write_address(digit, row)
+    link = address.write_address(digit, row)
     summary = summarise_reading(running, digit.true_label)
     with answer_column:
         _answer(digit, result, summary, row, decided)
@@ -278,7 +129,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
 def _waiting_for_a_digit(loaded: resources.LoadedModel, answer_column, chart_column) -> None:
     """The reading's place before anything is read, element for element as `drawing_section` lays out a digit."""
     rows.forget_digit()
-    link = _write_address(None, IMAGE_ROWS)
+    link = address.write_address(None, IMAGE_ROWS)
     with answer_column:
         st.metric("Prediction", "–")
         st.info(
@@ -305,17 +156,6 @@ def _compare_link() -> None:
     if compare_page is not None:
         st.page_link(compare_page, label="Why an LSTM?", icon=":material/compare_arrows:")
         st.caption("Watch a plain RNN and a GRU read this drawing too, and forget it or not.")  # A link's label stays on one line.
-
-
-def _canvas_buttons() -> None:
-    with st.container(horizontal=True, gap="small"):
-        st.button("Clear", key="clear_canvas", icon=":material/delete:", on_click=_clear_canvas, help="Start again on a blank canvas")
-        st.button("Test digit", key="test_digit", icon=":material/casino:", on_click=_pick_test_digit,
-                  help="Read a random image from the 10,000 MNIST test digits (clears the canvas)")  # fmt: skip
-        with st.popover("Brush", icon=":material/brush:", help="Brush width"):
-            st.slider("Brush width", 8, 40, DEFAULT_BRUSH_WIDTH, key=keys.BRUSH_WIDTH)
-    if keys.TEST_DIGIT_ERROR in st.session_state:
-        st.warning(st.session_state[keys.TEST_DIGIT_ERROR])
 
 
 def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
@@ -420,7 +260,7 @@ def _reading_downloads(digit: Digit | None, result: ProbeResult | None, view: st
         return reading_charts.reading_table(result.running_probabilities, digit.image, values)
 
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        reading_actions([keys.ANSWER_CHART, keys.STATES_CHART], "lstm-reading.png", _canvas_key(), rows.clock(row), link)
+        reading_actions([keys.ANSWER_CHART, keys.STATES_CHART], "lstm-reading.png", canvas.canvas_key(), rows.clock(row), link)
         st.download_button("Data (CSV)", table, file_name=f"lstm-reading-{field}.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="reading_csv", help="The figures' numbers, one line per row",
                            disabled=result is None)  # fmt: skip

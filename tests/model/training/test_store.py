@@ -16,7 +16,7 @@ from model.shapes import SHIPPED_MODEL_PATH, history_path_for
 from model.training.record import MODEL_DIGEST_KEY
 from model.training.store import ModelFileError, load_history, load_model, save_run
 from model.weights import file_digest, load_probe
-from tests.helpers import make_record
+from tests.helpers import make_record, save_a_network_of_another_kind
 
 FIRST, SECOND = make_record(), make_record(test_accuracy=0.5)
 
@@ -50,17 +50,23 @@ def test_a_crash_during_save_leaves_the_previous_model_loadable(tmp_path, small_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.history.json", "model.keras"]
 
 
+def _fail_moving_the_model(monkeypatch, error: BaseException):
+    """`os.replace` raises `error` when it would move a `.keras` file into place (other moves go through); returns the real one."""
+    real_replace = os.replace
+
+    def replace(source, destination):
+        if str(destination).endswith(".keras"):
+            raise error
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return real_replace
+
+
 def test_a_crash_while_moving_into_place_leaves_the_previous_files(tmp_path, small_model, monkeypatch):
     path = save_run(small_model, FIRST, tmp_path / "model.keras")
     before = path.read_bytes()
-    real_replace = os.replace
-
-    def fail_on_model(source, destination):
-        if str(destination).endswith(".keras"):
-            raise OSError("disk full")
-        real_replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", fail_on_model)
+    _fail_moving_the_model(monkeypatch, OSError("disk full"))
     with pytest.raises(OSError):
         save_run(small_model, SECOND, path)
     assert path.read_bytes() == before
@@ -93,11 +99,8 @@ def test_corrupt_file(tmp_path, small_model):
 
 
 def test_model_of_another_shape(tmp_path):
-    other = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(3)])
-    path = tmp_path / "other.keras"
-    other.save(path)
     with pytest.raises(ModelFileError, match="not an MNIST row-reading recurrent network"):
-        load_model(path)
+        load_model(save_a_network_of_another_kind(tmp_path / "other.keras"))
 
 
 def test_corrupt_history(tmp_path, small_model):
@@ -121,14 +124,7 @@ def test_history_is_plain_json(tmp_path, small_model):
 
 def test_a_kill_between_the_two_moves_never_passes_the_old_model_off_with_the_new_record(tmp_path, small_model, monkeypatch):
     path = save_run(small_model, FIRST, tmp_path / "model.keras")
-    real_replace = os.replace
-
-    def killed_before_the_model_moves(source, destination):
-        if str(destination).endswith(".keras"):
-            raise KeyboardInterrupt("killed between the two moves")
-        real_replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", killed_before_the_model_moves)
+    real_replace = _fail_moving_the_model(monkeypatch, KeyboardInterrupt("killed between the two moves"))
     with pytest.raises(KeyboardInterrupt):
         save_run(small_model, SECOND, path)
     monkeypatch.setattr(os, "replace", real_replace)

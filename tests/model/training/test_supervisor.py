@@ -60,8 +60,7 @@ def test_only_one_run_at_a_time_and_stop(tmp_path, mnist):
     # Once it has ended, a new run may start.
     second = _start_fake(supervisor, "report_until_stopped")
     _wait_for(lambda: second.snapshot().batches)
-    second.request_stop()
-    assert second.wait(60) and second.snapshot().status == "stopped"
+    assert _stop(second) == "stopped"
 
 
 def test_snapshots_are_consistent_copies(tmp_path):
@@ -110,13 +109,19 @@ def _start_fake(supervisor, runner, **fields):
     return supervisor.start_job("train", TINY, runner=f"tests.worker_jobs:{runner}", **fields)
 
 
+def _stop(run) -> str:
+    """Ask the run to stop, wait for its process to end, and return how it ended."""
+    run.request_stop()
+    assert run.wait(60), "the run did not end within a minute of Stop"
+    return run.snapshot().status
+
+
 def test_progress_streams_back_and_stop_ends_the_process(tmp_path):
     supervisor = TrainingSupervisor(tmp_path)
     run = _start_fake(supervisor, "report_until_stopped")
     _wait_for(lambda: len(run.snapshot().batches) >= 3)
     assert run.snapshot().status == "running"
-    run.request_stop()
-    assert run.wait(60)
+    _stop(run)
     snapshot = run.snapshot()
     assert snapshot.status == "stopped" and snapshot.error is None
     assert [batch.batch for batch in snapshot.batches] == list(range(1, len(snapshot.batches) + 1)), "every report, in order"
@@ -141,8 +146,7 @@ def test_a_crash_in_the_training_process_fails_the_run_and_frees_the_slot(tmp_pa
         assert "Traceback (most recent call last)" in log and 'raise RuntimeError("the disk caught fire")' in log
     assert not snapshot.active
     again = _start_fake(supervisor, "report_until_stopped")  # The slot and the lock are free again.
-    again.request_stop()
-    assert again.wait(60)
+    _stop(again)
 
 
 def test_the_time_cap_stops_a_run_like_stop(tmp_path):
@@ -167,11 +171,9 @@ def test_the_lock_file_allows_one_training_across_supervisors_of_one_folder(tmp_
     assert (tmp_path / LOCK_FILE_NAME).exists()
     with pytest.raises(TrainingBusyError, match="Another server process"):
         _start_fake(second, "report_until_stopped")
-    run.request_stop()
-    assert run.wait(60)
+    _stop(run)
     other = _start_fake(second, "report_until_stopped")  # Released when the first run's process ended.
-    other.request_stop()
-    assert other.wait(60) and other.snapshot().status == "stopped"
+    assert _stop(other) == "stopped"
 
 
 def test_the_training_process_keeps_the_lock_while_it_lives(tmp_path):
@@ -181,8 +183,7 @@ def test_the_training_process_keeps_the_lock_while_it_lives(tmp_path):
     supervisor._run_lock.release()  # As if the server had died: the training process still holds it.
     with pytest.raises(TrainingBusyError, match="Another server process"):
         _start_fake(TrainingSupervisor(tmp_path), "report_until_stopped")
-    run.request_stop()
-    assert run.wait(60)
+    _stop(run)
 
 
 def test_unknown_job_kinds_are_refused(tmp_path):

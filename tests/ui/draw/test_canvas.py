@@ -1,4 +1,4 @@
-"""ui.draw.view's canvas: a forged canvas message (a PNG bomb, garbage, no data URL) gets a short notice, never a crash (AppTest)."""
+"""ui.draw.canvas: a forged canvas message (a PNG bomb, garbage, no data URL) gets a short notice, never a crash (AppTest)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from ui import resources
 PAGE = f"""
 import importlib, os, sys
 sys.path.insert(0, {str(REPOSITORY)!r})
+from ui.draw import canvas as drawing_canvas
 from ui.draw import view as draw_view
-importlib.reload(draw_view)
+importlib.reload(drawing_canvas)
 if os.environ.get("TEST_CANVAS_PNG") is not None:
     from tests.helpers import ForgedCanvas
     payload = None if os.environ["TEST_CANVAS_PNG"] == "" else open(os.environ["TEST_CANVAS_PNG"], "rb").read()
-    draw_view.st_canvas = lambda **options: ForgedCanvas(payload)
+    drawing_canvas.st_canvas = lambda **options: ForgedCanvas(payload)
     draw_view.render()
 """
 
