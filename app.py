@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow logs, one BLAS thread; see model/__init__.py)
-from model.hosting.runs_folder import prune_runs, sweep_temporary_files
+from model.hosting.runs_folder import PeriodicSweep, prune_runs, sweep_temporary_files
 from model.hosting.settings import DemoSettings
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
 from ui import navigation, resources, server_memory, settings, widget_guard
@@ -64,10 +64,13 @@ def server_settings() -> DemoSettings:
 
 
 @st.cache_resource(show_spinner=False)
-def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> None:
-    """Once per server process: sweep what killed saves left, and bring the runs within the cap."""
+def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> PeriodicSweep:
+    """Once per server process: sweep what killed saves left, bring the runs within the cap, and sweep every few minutes on."""
     sweep_temporary_files(runs_directory)
     prune_runs(runs_directory, max_saved_runs, protected=[resources.SHIPPED_MODEL])
+    periodic_sweep = PeriodicSweep(runs_directory)
+    periodic_sweep.start()
+    return periodic_sweep
 
 
 def main() -> None:

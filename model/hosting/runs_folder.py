@@ -4,7 +4,8 @@ A saved run is `NAME.keras` with its side files (`NAME.history.json` and any oth
 store writes). Before a run is saved, `check_disk_space` refuses when the folder's disk would keep
 less free space than the server's floor; after it is saved, `prune_runs` removes the oldest runs
 beyond the server's cap. `sweep_temporary_files` removes the `.NAME.*.tmp.keras` / `.json.tmp`
-files a killed save leaves behind (run once per server process at start-up). Only plain
+files a killed save leaves behind: once when a server process starts, then every few minutes while it
+serves (`PeriodicSweep`, a daemon thread), so a leftover never waits for a restart. Only plain
 files count (`model.files.plain_file_problem`): a link or anything else planted in the folder is
 never listed, pruned or swept. The shipped model is never touched, even if it sits in the same
 folder. No Keras and no Streamlit here.
@@ -12,8 +13,10 @@ folder. No Keras and no Streamlit here.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,8 +27,13 @@ from model.shapes import MODEL_SUFFIX, SHIPPED_MODEL_PATH, TEMPORARY_SUFFIXES
 # A temporary file younger than this may belong to a save going on right now in another replica
 # sharing the folder; a save takes seconds.
 TEMPORARY_FILE_MIN_AGE_SECONDS = 600
+# How often a serving process sweeps: a leftover goes at most this long after it became old enough.
+SWEEP_INTERVAL_SECONDS = 300
 # Room for one more run: a model file with its history and snapshots is a few MB; this is ample.
 EXPECTED_RUN_BYTES = 50 * 1_000_000
+
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class RunsFolderFullError(ValueError):
@@ -103,3 +111,45 @@ def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: fl
         except OSError:
             continue  # Removed meanwhile by another replica's sweep.
     return removed
+
+
+class PeriodicSweep:
+    """Sweeps a runs folder's leftover temporary files every `interval_seconds` in a daemon thread.
+
+    `sweep_once()` is one sweep; `start()` sweeps every `interval_seconds` until `stop()`, for as long as the
+    process lives. A failed sweep is logged and the next one still runs.
+    """
+
+    def __init__(
+        self,
+        runs_directory: str | os.PathLike,
+        interval_seconds: float = SWEEP_INTERVAL_SECONDS,
+        min_age_seconds: float = TEMPORARY_FILE_MIN_AGE_SECONDS,
+    ):
+        if interval_seconds <= 0:
+            raise ValueError(f"The sweep interval must be positive, got {interval_seconds}")
+        self.runs_directory, self.interval_seconds, self.min_age_seconds = Path(runs_directory), interval_seconds, min_age_seconds
+        self.sweeps = 0
+        self.removed: list[Path] = []
+        self._stopped = threading.Event()
+
+    def sweep_once(self) -> list[Path]:
+        removed = sweep_temporary_files(self.runs_directory, self.min_age_seconds)
+        self.sweeps += 1
+        self.removed.extend(removed)
+        return removed
+
+    def _sweep_periodically(self) -> None:
+        while not self._stopped.wait(self.interval_seconds):
+            try:
+                self.sweep_once()
+            except Exception:  # The sweeper must outlive one failed sweep; the server's log says why.
+                _LOGGER.exception("Sweeping the runs folder %s failed", self.runs_directory)
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._sweep_periodically, name="runs-folder-sweep", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stopped.set()

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from model.config import TrainConfig
+from model.hosting import runs_folder
 from model.shapes import SHIPPED_MODEL_PATH
 from model.training.supervisor import TrainingSupervisor
 from tests.helpers import REPOSITORY
@@ -102,6 +103,33 @@ def test_the_first_page_view_sweeps_leftover_files_and_caps_the_runs(tmp_path, m
         os.utime(tmp_path / name, (hour_ago + 100 * index, hour_ago + 100 * index))
     _run()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["run-new.keras"]
+
+
+def test_the_server_goes_on_sweeping_leftovers_after_the_first_page_view(tmp_path, monkeypatch):
+    monkeypatch.setattr(resources, "RUNS_DIRECTORY", tmp_path)
+    sweepers = []
+
+    class QuickSweep(runs_folder.PeriodicSweep):
+        def __init__(self, runs_directory, **settings):
+            super().__init__(runs_directory, **{**settings, "interval_seconds": 0.05})
+            sweepers.append(self)
+
+    monkeypatch.setattr(runs_folder, "PeriodicSweep", QuickSweep)
+    _run()
+    try:
+        # A save killed while the server serves: swept without a restart once it is old enough.
+        leftover = tmp_path / ".run-x.abc.tmp.keras"
+        leftover.write_text("{}")
+        hour_ago = time.time() - 3600
+        os.utime(leftover, (hour_ago, hour_ago))
+        deadline = time.monotonic() + 10
+        while leftover.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not leftover.exists()
+        assert len(sweepers) == 1 and sweepers[0].removed == [leftover]
+    finally:
+        for sweeper in sweepers:
+            sweeper.stop()
 
 
 TRAIN_PAGE = f"""

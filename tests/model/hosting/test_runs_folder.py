@@ -9,7 +9,14 @@ import time
 import pytest
 
 from model.config import TrainConfig
-from model.hosting.runs_folder import RunsFolderFullError, check_disk_space, prune_runs, saved_runs, sweep_temporary_files
+from model.hosting.runs_folder import (
+    PeriodicSweep,
+    RunsFolderFullError,
+    check_disk_space,
+    prune_runs,
+    saved_runs,
+    sweep_temporary_files,
+)
 from model.hosting.settings import DemoSettings
 from model.training.supervisor import TrainingSupervisor
 
@@ -63,6 +70,57 @@ def test_sweep_removes_old_temporary_files_only(tmp_path):
     assert sorted(sweep_temporary_files(tmp_path)) == sorted(leftovers)
     assert sorted(tmp_path.iterdir()) == sorted(keep)
     assert sweep_temporary_files(tmp_path / "missing") == []
+
+
+def _stale_leftover(folder, name):
+    """A temporary file a killed save left an hour ago."""
+    path = folder / name
+    path.write_bytes(b"half a model")
+    hour_ago = time.time() - 3600
+    os.utime(path, (hour_ago, hour_ago))
+    return path
+
+
+def _wait_until(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_the_periodic_sweep_removes_leftovers_that_appear_after_it_started(tmp_path):
+    sweeper = PeriodicSweep(tmp_path, interval_seconds=0.05)
+    sweeper.start()
+    try:
+        young = tmp_path / ".run-2.def456.tmp.keras"
+        young.write_bytes(b"a save going on")
+        # Killed saves, long after the server started: the next sweep removes them, not a restart.
+        first = _stale_leftover(tmp_path, ".run-1.abc123.tmp.keras")
+        assert _wait_until(lambda: not first.exists())
+        second = _stale_leftover(tmp_path, ".run-3.history.xyz.json.tmp")
+        assert _wait_until(lambda: not second.exists())
+        assert young.exists() and sweeper.sweeps >= 2 and {first, second} <= set(sweeper.removed)
+    finally:
+        sweeper.stop()
+
+
+def test_the_periodic_sweep_survives_a_failed_sweep_and_ends_when_stopped(tmp_path, monkeypatch):
+    sweeper = PeriodicSweep(tmp_path, interval_seconds=0.02)
+    failures = [OSError("the disk went away")]
+
+    def sweep_or_fail(folder, min_age_seconds):
+        if failures:
+            raise failures.pop()
+        return []
+
+    monkeypatch.setattr("model.hosting.runs_folder.sweep_temporary_files", sweep_or_fail)
+    thread = sweeper.start()
+    assert _wait_until(lambda: sweeper.sweeps >= 2), "the sweep after a failed one still ran"
+    sweeper.stop()
+    thread.join(5)
+    assert not thread.is_alive()
+    with pytest.raises(ValueError, match="must be positive"):
+        PeriodicSweep(tmp_path, interval_seconds=0)
 
 
 def _start_stand_in(supervisor):
