@@ -36,12 +36,23 @@ TEMPORARY_NPZ_SUFFIX = ".tmp.npz"
 TEMPORARY_SUFFIX = ".tmp"
 LEGACY_TEMPORARY_NPZ_SUFFIX = ".npz.tmp"  # Written by earlier versions; still swept.
 TEMPORARY_SUFFIXES = (TEMPORARY_MODEL_SUFFIX, TEMPORARY_JSON_SUFFIX, TEMPORARY_NPZ_SUFFIX, LEGACY_TEMPORARY_NPZ_SUFFIX, TEMPORARY_SUFFIX)
+# While a run trains, its last completed epoch is kept as `.NAME.checkpoint.keras` with its own side files
+# (`.NAME.checkpoint.history.json`, …): hidden, so never listed as a run, and not temporary, so never swept
+# while the run that writes it holds the training lock (`model.training.checkpoint`).
+CHECKPOINT_MARK = ".checkpoint"
+TRAINING_LOCK_NAME = ".training.lock"  # One training at a time across the replicas sharing a runs folder.
 
 
 def side_file_for(model_path: str | os.PathLike, suffix: str) -> Path:
     """A run's side file: `NAME.keras` → `NAME<suffix>` in the same folder."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + suffix)
+
+
+def checkpoint_path_for(model_path: str | os.PathLike) -> Path:
+    """Where a run's last completed epoch is kept while it trains: `NAME.keras` → `.NAME.checkpoint.keras`."""
+    model_path = Path(model_path)
+    return model_path.with_name(f".{model_path.stem}{CHECKPOINT_MARK}{model_path.suffix}")
 
 
 def history_path_for(model_path: str | os.PathLike) -> Path:

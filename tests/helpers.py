@@ -18,8 +18,9 @@ import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
-from model.shapes import SHIPPED_MODEL_PATH, history_path_for
-from model.training.record import RunRecord
+from model.shapes import SHIPPED_MODEL_PATH, checkpoint_path_for, history_path_for
+from model.training.record import MODEL_DIGEST_KEY, RunRecord
+from model.weights import file_digest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SHARED_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
@@ -163,6 +164,30 @@ def add_run(folder, name: str, history: dict | None):
     if history is not None:
         history_path_for(path).write_text(json.dumps(history))
     return path
+
+
+def write_checkpoint(model_path: Path, record: RunRecord) -> Path:
+    """The checkpoint a run to be saved at `model_path` keeps after an epoch: the shipped model and `record`, tied by its digest."""
+    checkpoint = checkpoint_path_for(model_path)
+    shutil.copy(SHIPPED_MODEL_PATH, checkpoint)
+    history_path_for(checkpoint).write_text(json.dumps({**record.to_json(), MODEL_DIGEST_KEY: file_digest(checkpoint)}))
+    return checkpoint
+
+
+def training_process_ids() -> list[int]:
+    """The ids of this test process's training processes (`python -m model.training.process`), read from /proc."""
+    ids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status, command = (entry / "stat").read_text(), (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # Ended meanwhile.
+        parent = int(status.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"model.training.process" in command:
+            ids.append(int(entry.name))
+    return ids
 
 
 def bomb_png(side: int = 13000) -> bytes:

@@ -39,6 +39,20 @@ def kill_itself(job, on_progress, should_stop) -> JobOutcome:
     return JobOutcome("finished", None)
 
 
+def kill_itself_after_an_epoch(job, on_progress, should_stop) -> JobOutcome:
+    """Report one of two epochs, keep its checkpoint as the real "train" job does, then die by SIGKILL."""
+    from tests.helpers import make_record, write_checkpoint
+
+    whole_run = make_record(config=job.config)
+    first_epoch = make_record(config=job.config, status="stopped", batches=whole_run.batches[:2], epochs=whole_run.epochs[:1])
+    for report in (*first_epoch.batches, *first_epoch.epochs):
+        on_progress(report)
+    write_checkpoint(job.model_path, first_epoch)
+    os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(10)
+    return JobOutcome("finished", None)
+
+
 def raise_error(job, on_progress, should_stop) -> JobOutcome:
     raise RuntimeError("the disk caught fire")
 

@@ -22,7 +22,7 @@ def run_settings(record: RunRecord) -> dict[str, str]:
     epochs = f"{record.epochs_completed} of {config.epochs}" if record.epochs_completed != config.epochs else str(config.epochs)
     return {
         "Test accuracy": f"{accuracy:.2%}" if accuracy is not None else "–",
-        "Status": record.status if record.kind == "train" else f"{record.status} (taught)",
+        "Status": _status(record),
         "Epochs": epochs,
         "Batch": str(config.batch_size),
         "Learning rate": f"{config.learning_rate:g} {config.learning_rate_schedule}",
@@ -32,6 +32,14 @@ def run_settings(record: RunRecord) -> dict[str, str]:
         "Seconds": f"{record.seconds:.0f}",
         "Device": record.device,
     }
+
+
+def _status(record: RunRecord) -> str:
+    if record.kind != "train":
+        return f"{record.status} (taught)"
+    if record.interrupted is not None:  # Saved from its last completed epoch when its process ended.
+        return f"{record.status} (process ended)"
+    return record.status
 
 
 def history_problem(path: Path) -> str | None:

@@ -4,8 +4,10 @@ A saved run is `NAME.keras` with its side files (`NAME.history.json` and any oth
 store writes). Before a run is saved, `check_disk_space` refuses when the folder's disk would keep
 less free space than the server's floor; after it is saved, `prune_runs` removes the oldest runs
 beyond the server's cap. `sweep_temporary_files` removes the `.NAME.*.tmp.keras` / `.json.tmp`
-files a killed save leaves behind: once when a server process starts, then every few minutes while it
-serves (`PeriodicSweep`, a daemon thread), so a leftover never waits for a restart. Only plain
+files a killed save leaves behind, and the hidden checkpoint of a run whose server died with it
+(only while no training holds the folder's lock): once when a server process starts, then every
+few minutes while it serves (`PeriodicSweep`, a daemon thread), so a leftover never waits for a
+restart. Only plain
 files count (`model.files.plain_file_problem`): a link or anything else planted in the folder is
 never listed, pruned or swept. The shipped model is never touched, even if it sits in the same
 folder. No Keras and no Streamlit here.
@@ -13,6 +15,7 @@ folder. No Keras and no Streamlit here.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -22,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from model.files import is_plain_file
-from model.shapes import MODEL_SUFFIX, SHIPPED_MODEL_PATH, TEMPORARY_SUFFIXES
+from model.shapes import CHECKPOINT_MARK, MODEL_SUFFIX, SHIPPED_MODEL_PATH, TEMPORARY_SUFFIXES, TRAINING_LOCK_NAME
 
 # A temporary file younger than this may belong to a save going on right now in another replica
 # sharing the folder; a save takes seconds.
@@ -94,15 +97,42 @@ def check_disk_space(runs_directory: str | os.PathLike, min_free_bytes: int, exp
         )
 
 
+def training_in_progress(runs_directory: str | os.PathLike) -> bool:
+    """Whether a training process (of any replica sharing the folder) holds the folder's training lock."""
+    lock_path = Path(runs_directory) / TRAINING_LOCK_NAME
+    try:
+        descriptor = os.open(lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # Unreadable: assume a run, and keep its files.
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # Closing drops the shared lock, if it was taken.
+    return False
+
+
 def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: float = TEMPORARY_FILE_MIN_AGE_SECONDS) -> list[Path]:
-    """Remove temporary files that interrupted saves left in the folder; return what was removed."""
+    """Remove temporary files that interrupted saves left in the folder, and checkpoints no training holds; return what was removed."""
     folder = Path(runs_directory)
     if not folder.is_dir():
         return []
     now = time.time()
     removed = []
     for path in folder.iterdir():
-        if not (path.name.startswith(".") and path.name.endswith(TEMPORARY_SUFFIXES)):
+        if not path.name.startswith("."):
+            continue
+        if path.name.endswith(TEMPORARY_SUFFIXES):
+            pass
+        elif CHECKPOINT_MARK + "." in path.name:
+            # A run's last completed epoch: kept while a run trains (it holds the lock); left behind only
+            # when the server died with its training process.
+            if training_in_progress(folder):
+                continue
+        else:
             continue
         try:
             if is_plain_file(path, folder) and now - path.stat().st_mtime >= min_age_seconds:

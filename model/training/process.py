@@ -34,6 +34,7 @@ import numpy as np
 
 from model.config import FineTuneConfig, TrainConfig
 from model.data import Split
+from model.shapes import checkpoint_path_for
 
 # Each job kind and the function that runs it in the child, "module:function".
 JOB_RUNNERS = {
@@ -122,10 +123,21 @@ class JobOutcome:
 
 
 def run_training(job: TrainingJob, on_progress, should_stop) -> JobOutcome:
-    """The "train" job: `model.training.train.train` on the job's data, saved with its record at `job.model_path`."""
+    """The "train" job: `model.training.train.train` on the job's data, saved with its record at `job.model_path`.
+
+    After every completed epoch the run as it stands is kept at `checkpoint_path_for(job.model_path)`,
+    from which the supervisor saves a run whose process was killed (`model.training.checkpoint`).
+    """
     from model.training.train import save_result, train
 
-    result = train(job.config, job.data, on_progress=on_progress, should_stop=should_stop, watched_images=job.watched_images)
+    result = train(
+        job.config,
+        job.data,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        watched_images=job.watched_images,
+        checkpoint_path=checkpoint_path_for(job.model_path),
+    )
     path = save_result(result, job.model_path)
     return JobOutcome(result.history.status, path, result.history.test_accuracy, result.history.test_loss)
 

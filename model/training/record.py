@@ -3,9 +3,10 @@
 A run's history (`NAME.history.json` beside `NAME.keras`) is a `RunRecord`: the config, the
 per-batch and per-epoch progress, the test result, the device, timings, library versions, the
 weight snapshots kept for the time-lapse, and for a fine-tune what it started from and what it
-changed. `RunRecord.to_json()` writes the current format version; `RunRecord.from_json()` reads
-every format this app knows, checks every field's type and the required keys, and raises one
-`RunRecordError` that says what is wrong. It imports no Keras and no Streamlit, so pages can read
+changed, and for a run saved from its last checkpoint why it ended early. `RunRecord.to_json()`
+writes the current format version; `RunRecord.from_json()` reads every format this app knows,
+checks every field's type and the required keys, and raises one `RunRecordError` that says what
+is wrong. It imports no Keras and no Streamlit, so pages can read
 records; `model.training.store` loads and saves them beside the model.
 """
 
@@ -71,6 +72,8 @@ class RunRecord:
     snapshots: tuple[float, ...] = ()  # Epochs completed at each kept weight snapshot (0.125, 0.25, …, 1, 2, …).
     kind: Literal["train", "fine_tune"] = "train"
     fine_tune: FineTuneOutcome | None = None
+    # Why a run saved from its last completed epoch ended there (its training process was killed, …); None otherwise.
+    interrupted: str | None = None
     format: int = FORMAT_VERSION
 
     @property

@@ -6,7 +6,9 @@ monitor thread fills from what the process sends (under a lock) and any number o
 (`snapshot()`). The server process never imports TensorFlow. A stop request, or a run past the
 policy's time cap, is honoured between batches; the finished or stopped model is saved atomically
 with its history into the runs folder by the training process. The process is reaped when it ends;
-if it dies (killed, out of memory, a crash), the run fails with a plain message. One run at a time
+if it dies (killed, out of memory, a crash) after an epoch, the run is saved from its last completed
+epoch as stopped there (`model.training.checkpoint`), with a plain message saying what happened;
+before its first epoch, the run fails with that message. One run at a time
 holds across server replicas too: an exclusive `flock` on `.training.lock` in the runs folder.
 The server's settings (`DemoSettings`, the hosting policy) cap what visitors may run. Nothing here imports Streamlit.
 """
@@ -14,6 +16,7 @@ The server's settings (`DemoSettings`, the hosting policy) cap what visitors may
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import pickle
 import select
@@ -33,7 +36,8 @@ from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.data import Split
 from model.hosting.runs_folder import check_disk_space, prune_runs
 from model.hosting.settings import DemoSettings
-from model.shapes import REPOSITORY
+from model.shapes import REPOSITORY, TRAINING_LOCK_NAME
+from model.training.checkpoint import discard_checkpoint, recover_checkpoint
 from model.training.process import (
     NICENESS,
     STOP,
@@ -45,12 +49,15 @@ from model.training.process import (
     thread_environment,
     write_frame,
 )
+from model.training.record import RunRecordError, finite_or_none
 
 RunStatus = Literal["starting", "running", "stopping", "finished", "stopped", "failed"]
 ACTIVE_STATES: tuple[RunStatus, ...] = ("starting", "running", "stopping")
-LOCK_FILE_NAME = ".training.lock"
 POLL_SECONDS = 0.2
 EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
+# What a run saved from its checkpoint after an unexpected error records as the reason (the detail is in the server's log).
+UNEXPECTED_FAILURE_NOTE = "Training failed because of an unexpected error."
+_LOGGER = logging.getLogger(__name__)
 
 
 class TrainingBusyError(RuntimeError):
@@ -72,6 +79,7 @@ class RunSnapshot:
     test_accuracy: float | None
     test_loss: float | None
     owner: str | None = None
+    epochs_saved: int | None = None  # A run saved from its last checkpoint: the epochs it kept.
 
     @property
     def error(self) -> str | None:
@@ -115,6 +123,7 @@ class TrainingRun:
     model_path: Path | None = None
     test_accuracy: float | None = None
     test_loss: float | None = None
+    epochs_saved: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _finished: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -157,6 +166,7 @@ class TrainingRun:
                 test_accuracy=self.test_accuracy,
                 test_loss=self.test_loss,
                 owner=self.owner,
+                epochs_saved=self.epochs_saved,
             )
 
 
@@ -168,7 +178,7 @@ class RunLock:
     """
 
     def __init__(self, directory: Path):
-        self.path = directory / LOCK_FILE_NAME
+        self.path = directory / TRAINING_LOCK_NAME
         self._stream = None
 
     def acquire(self) -> bool:
@@ -312,21 +322,44 @@ class TrainingSupervisor:
                     stream.close()
                 except OSError:
                     pass
-            self._run_lock.release()
-            if isinstance(outcome, JobOutcome):
-                # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
-                protected = [outcome.model_path] if outcome.model_path is not None else []  # A job may end with no model.
-                prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=protected)
-                run.finish(
-                    status=outcome.status, model_path=outcome.model_path, test_accuracy=outcome.test_accuracy, test_loss=outcome.test_loss
-                )
-            else:
-                failure = (
-                    outcome
-                    if isinstance(outcome, JobFailure)
-                    else JobFailure(FailureKind.PROCESS_ENDED, _describe_exit(process.returncode))
-                )
-                run.finish(status="failed", failure=failure)
+            try:
+                ending = self._conclude(job, outcome, process.returncode)
+            finally:
+                self._run_lock.release()  # Only now: the sweep leaves a checkpoint alone while the lock is held.
+            run.finish(**ending)
+
+    def _conclude(self, job: TrainingJob, outcome: JobOutcome | JobFailure | None, exit_code: int | None) -> dict:
+        """How the run ends: saved by the job, saved from its last checkpoint, or failed; the runs folder kept within its cap."""
+        if isinstance(outcome, JobOutcome):
+            discard_checkpoint(job.model_path)
+            # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
+            protected = [outcome.model_path] if outcome.model_path is not None else []  # A job may end with no model.
+            prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=protected)
+            return {
+                "status": outcome.status,
+                "model_path": outcome.model_path,
+                "test_accuracy": outcome.test_accuracy,
+                "test_loss": outcome.test_loss,
+            }
+        failure = outcome if isinstance(outcome, JobFailure) else JobFailure(FailureKind.PROCESS_ENDED, _describe_exit(exit_code))
+        reason = failure.message if failure.kind is not FailureKind.UNEXPECTED else UNEXPECTED_FAILURE_NOTE
+        try:
+            record = recover_checkpoint(job.model_path, reason)
+        except (OSError, RunRecordError):
+            _LOGGER.exception("The last checkpoint of %s could not be saved as a run", job.model_path.name)
+            record = None
+        discard_checkpoint(job.model_path)
+        if record is None:
+            return {"status": "failed", "failure": failure}
+        prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=[job.model_path])
+        return {
+            "status": "stopped",
+            "failure": failure,
+            "model_path": job.model_path,
+            "test_accuracy": finite_or_none(record.test_accuracy),
+            "test_loss": finite_or_none(record.test_loss),
+            "epochs_saved": record.epochs_completed,
+        }
 
     def device_description(self) -> str | None:
         """Where training computes, e.g. "CPU (tensorflow backend)"; None until known.

@@ -134,11 +134,14 @@ def train(
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     watched_images: np.ndarray | None = None,
+    checkpoint_path: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Fit a fresh network on `data` as `config` says; stop cleanly when `should_stop()` turns true.
 
     `watched_images` (N×28×28 in [0, 1]), if given, are classified after every epoch and the
     answers are sent with each `EpochProgress`, so a page can show the network getting better.
+    `checkpoint_path`, if given, receives the run as it stands after every completed epoch
+    (`EpochCheckpoint`), from which a killed run is saved (`model.training.checkpoint`).
     """
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_validation, y_validation), (x_test, y_test) = split_data(config, data)
@@ -153,32 +156,67 @@ def train(
         fit_data = {"x": TrainingBatches(x_train, y_train, config)}
     else:
         fit_data = {"x": x_train, "y": y_train, "batch_size": config.batch_size, "shuffle": True}
-    started = time.perf_counter()
-    model.fit(**fit_data, epochs=config.epochs, callbacks=[reporter], verbose=0)
-    train_seconds = time.perf_counter() - started
+    describe = RunDescription(config, device.describe(), len(x_train), reporter, started_at)
+    callbacks = [reporter] if checkpoint_path is None else [reporter, EpochCheckpoint(checkpoint_path, describe)]
+    model.fit(**fit_data, epochs=config.epochs, callbacks=callbacks, verbose=0)
+    train_seconds = time.perf_counter() - describe.started
     finished_all = not reporter.stopped and len(reporter.epochs) == config.epochs
     if config.validation == "test" and finished_all:
         test_loss, test_accuracy = reporter.epochs[-1].val_loss, reporter.epochs[-1].val_accuracy  # Just measured.
     else:
         test = validate(model, x_test, y_test)
         test_loss, test_accuracy = test.loss, test.accuracy
-    record = RunRecord(
-        config=config,
-        status="stopped" if reporter.stopped else "finished",
-        device=device.describe(),
-        train_size=len(x_train),
-        batches=tuple(reporter.batches),
-        epochs=tuple(reporter.epochs),
-        test_accuracy=float(test_accuracy),
-        test_loss=float(test_loss),
-        seconds=time.perf_counter() - started,
-        train_seconds=train_seconds,
-        started=started_at,
-        finished=now(),
-        versions=library_versions(),
-        snapshots=tuple(snapshot.epochs_done for snapshot in reporter.snapshots),
-    )
+    record = describe("stopped" if reporter.stopped else "finished", test_accuracy, test_loss, train_seconds)
     return TrainResult(model=model, history=record, snapshots=reporter.snapshots)
+
+
+class RunDescription:
+    """The record of a run so far: what `train` saves at the end, and each checkpoint after an epoch."""
+
+    def __init__(self, config: TrainConfig, device: str, train_size: int, reporter: ProgressReporter, started_at: str):
+        self.config, self.device, self.train_size, self.reporter, self.started_at = config, device, train_size, reporter, started_at
+        self.started = time.perf_counter()
+
+    def __call__(self, status: str, test_accuracy: float, test_loss: float, train_seconds: float | None = None) -> RunRecord:
+        seconds = time.perf_counter() - self.started
+        return RunRecord(
+            config=self.config,
+            status=status,
+            device=self.device,
+            train_size=self.train_size,
+            batches=tuple(self.reporter.batches),
+            epochs=tuple(self.reporter.epochs),
+            test_accuracy=float(test_accuracy),
+            test_loss=float(test_loss),
+            seconds=seconds,
+            train_seconds=seconds if train_seconds is None else train_seconds,
+            started=self.started_at,
+            finished=now(),
+            versions=library_versions(),
+            snapshots=tuple(snapshot.epochs_done for snapshot in self.reporter.snapshots),
+        )
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After every completed epoch, the run as it stands saved at `path` (model, record, snapshots), each atomically.
+
+    Its record says `stopped` (what it is, should the run go no further) with the test result when the
+    epoch's validation was the test set, NaN otherwise. Runs after the `ProgressReporter`, which
+    reports the epoch first; an epoch a stop cut short is not reported, so not checkpointed.
+    """
+
+    def __init__(self, path: str | os.PathLike, describe: RunDescription):
+        super().__init__()
+        self.path, self.describe = Path(path), describe
+
+    def on_epoch_end(self, epoch, logs=None):
+        reported = self.describe.reporter.epochs
+        if not reported or reported[-1].epoch != epoch + 1:
+            return
+        latest = reported[-1]
+        tested = self.describe.config.validation == "test"
+        record = self.describe("stopped", latest.val_accuracy if tested else math.nan, latest.val_loss if tested else math.nan)
+        save_result(TrainResult(self.model, record, list(self.describe.reporter.snapshots)), self.path)
 
 
 def save_result(result: TrainResult, model_path: str | os.PathLike) -> Path:

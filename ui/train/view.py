@@ -360,6 +360,13 @@ def _watched_predictions(snapshot: RunSnapshot) -> None:
 def _outcome(snapshot: RunSnapshot) -> None:
     if snapshot.status == "failed":
         st.error(f"{settings.failure_for_visitor(snapshot.failure)} The active model is unchanged.")
+    elif snapshot.failure is not None and snapshot.model_path is not None:  # Saved from its last completed epoch.
+        st.warning(
+            f"{settings.failure_for_visitor(snapshot.failure)} The run was saved as it stood after epoch "
+            f"{snapshot.epochs_saved} of {snapshot.config.epochs}: {snapshot.model_path.name}, listed under Saved runs."
+        )
+        if resources.active_model_path() != snapshot.model_path:
+            st.button("Use this model for drawing", key="use_new_model", on_click=resources.set_active_model, args=(snapshot.model_path,))
     elif snapshot.status in ("finished", "stopped") and snapshot.model_path is not None:
         accuracy = snapshot.test_accuracy
         accuracy_text = f"{accuracy:.2%} accuracy on the 10,000 test images" if accuracy is not None else "no test accuracy"

@@ -16,9 +16,12 @@ from model.hosting.runs_folder import (
     prune_runs,
     saved_runs,
     sweep_temporary_files,
+    training_in_progress,
 )
 from model.hosting.settings import DemoSettings
+from model.shapes import TRAINING_LOCK_NAME, history_path_for
 from model.training.supervisor import TrainingSupervisor
+from tests.helpers import make_record, write_checkpoint
 
 
 def _run(folder, name, age_seconds):
@@ -70,6 +73,23 @@ def test_sweep_removes_old_temporary_files_only(tmp_path):
     assert sorted(sweep_temporary_files(tmp_path)) == sorted(leftovers)
     assert sorted(tmp_path.iterdir()) == sorted(keep)
     assert sweep_temporary_files(tmp_path / "missing") == []
+
+
+def test_a_checkpoint_is_swept_only_when_no_training_holds_the_folder(tmp_path):
+    from model.training.supervisor import RunLock
+
+    checkpoint = write_checkpoint(tmp_path / "run-1.keras", make_record(status="stopped"))
+    files = [checkpoint, history_path_for(checkpoint)]
+    hour_ago = time.time() - 3600
+    for path in files:
+        os.utime(path, (hour_ago, hour_ago))  # Epochs can take longer than the sweep's minimum age.
+    lock = RunLock(tmp_path)
+    assert lock.acquire() and training_in_progress(tmp_path)
+    assert sweep_temporary_files(tmp_path) == [] and all(path.exists() for path in files), "the run training now keeps it"
+    lock.release()
+    assert not training_in_progress(tmp_path)
+    assert sorted(sweep_temporary_files(tmp_path)) == sorted(files), "its server died with it: nobody will save it"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [TRAINING_LOCK_NAME]
 
 
 def _stale_leftover(folder, name):

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import numpy as np
 import pytest
 
+from model.hosting.runs_folder import saved_runs
 from model.hosting.settings import DemoSettings
+from model.shapes import TEMPORARY_SUFFIXES, TRAINING_LOCK_NAME, checkpoint_path_for, snapshot_path_for
+from model.training.process import FailureKind
+from model.training.record import RunRecordError, read_run_record
+from model.training.snapshots import load_snapshots
 from model.training.store import load_history, load_model
-from model.training.supervisor import LOCK_FILE_NAME, TrainingBusyError, TrainingSupervisor
+from model.training.supervisor import TrainingBusyError, TrainingSupervisor
 from model.training.train import TrainConfig
+from tests.helpers import training_process_ids
 
 pytestmark = pytest.mark.slow  # Every test starts the training process.
 
@@ -149,6 +157,53 @@ def test_a_crash_in_the_training_process_fails_the_run_and_frees_the_slot(tmp_pa
     _stop(again)
 
 
+def test_a_real_run_killed_mid_training_is_saved_as_stopped_at_its_last_completed_epoch(tmp_path, mnist):
+    config = TrainConfig(epochs=50, batch_size=64, units=16, dense_units=16, train_subset=256)
+    supervisor = TrainingSupervisor(tmp_path)
+    run = supervisor.start(config, mnist)
+    model_path = tmp_path / f"{run.run_id}.keras"
+
+    def checkpointed_epochs() -> int:
+        try:
+            record = read_run_record(checkpoint_path_for(model_path))
+        except RunRecordError:  # Between the record's move and the model's: the next look sees both.
+            return 0
+        return 0 if record is None else record.epochs_completed
+
+    _wait_for(lambda: checkpointed_epochs() >= 2, seconds=180)
+    (training_process,) = training_process_ids()
+    os.kill(training_process, signal.SIGKILL)  # As the kernel's OOM killer or an operator would.
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "stopped" and snapshot.model_path == model_path
+    assert snapshot.failure.kind is FailureKind.PROCESS_ENDED and "killed by SIGKILL" in snapshot.error
+    saved = load_history(model_path)
+    assert saved.status == "stopped" and "killed by SIGKILL" in saved.interrupted
+    assert 2 <= saved.epochs_completed == snapshot.epochs_saved < config.epochs
+    assert saved.epochs == snapshot.epochs[: saved.epochs_completed], "every epoch it kept, as the page saw it"
+    assert saved.test_accuracy == pytest.approx(snapshot.test_accuracy) == pytest.approx(saved.epochs[-1].val_accuracy)
+    assert saved_runs(tmp_path) == [model_path]
+    load_model(model_path)
+    assert len(load_snapshots(snapshot_path_for(model_path))) >= len(saved.snapshots), "its time-lapse so far"
+    assert not [path.name for path in tmp_path.iterdir() if "checkpoint" in path.name or path.name.endswith(TEMPORARY_SUFFIXES)]
+    again = _start_fake(supervisor, "report_until_stopped")  # The slot and the lock are free again.
+    again.request_stop()
+    assert again.wait(60)
+
+
+def test_a_process_killed_after_its_checkpoint_leaves_a_stopped_run_and_one_killed_before_fails(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "kill_itself_after_an_epoch")
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "stopped" and snapshot.epochs_saved == 1 and "killed by SIGKILL" in snapshot.error
+    assert saved_runs(tmp_path) == [snapshot.model_path] and load_history(snapshot.model_path).interrupted == snapshot.error
+    before_any_epoch = _start_fake(supervisor, "kill_itself")
+    assert before_any_epoch.wait(60)
+    assert before_any_epoch.snapshot().status == "failed" and before_any_epoch.snapshot().model_path is None
+    assert saved_runs(tmp_path) == [snapshot.model_path]
+
+
 def test_the_time_cap_stops_a_run_like_stop(tmp_path):
     supervisor = TrainingSupervisor(tmp_path, DemoSettings(max_run_seconds=2))
     run = _start_fake(supervisor, "report_until_stopped")
@@ -168,7 +223,7 @@ def test_the_training_process_runs_at_low_priority_with_capped_threads(tmp_path)
 def test_the_lock_file_allows_one_training_across_supervisors_of_one_folder(tmp_path):
     first, second = TrainingSupervisor(tmp_path), TrainingSupervisor(tmp_path)  # As two server replicas would.
     run = _start_fake(first, "report_until_stopped")
-    assert (tmp_path / LOCK_FILE_NAME).exists()
+    assert (tmp_path / TRAINING_LOCK_NAME).exists()
     with pytest.raises(TrainingBusyError, match="Another server process"):
         _start_fake(second, "report_until_stopped")
     _stop(run)
@@ -189,4 +244,4 @@ def test_the_training_process_keeps_the_lock_while_it_lives(tmp_path):
 def test_unknown_job_kinds_are_refused(tmp_path):
     with pytest.raises(ValueError, match="Unknown training job kind"):
         TrainingSupervisor(tmp_path).start_job("dream", TINY)
-    assert not (tmp_path / LOCK_FILE_NAME).exists() or TrainingSupervisor(tmp_path)._run_lock.acquire()
+    assert not (tmp_path / TRAINING_LOCK_NAME).exists() or TrainingSupervisor(tmp_path)._run_lock.acquire()

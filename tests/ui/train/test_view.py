@@ -156,6 +156,30 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
 
 
 @pytest.mark.slow
+def test_a_run_whose_process_was_killed_after_an_epoch_is_saved_as_stopped_and_says_so(environment, runs_folder):
+    from streamlit.testing.v1 import AppTest
+
+    from model.config import TrainConfig
+    from ui.train import view as train_view
+
+    config = TrainConfig(epochs=2, units=16, train_subset=256)
+    run = resources.training_supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:kill_itself_after_an_epoch")
+    assert run.wait(60) and run.snapshot().status == "stopped", run.snapshot().error
+
+    owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
+    owner.query_params[train_view.OWNER_PARAMETER] = "me"
+    owner.run()
+    assert not owner.exception, owner.exception
+    (warning,) = [warning.value for warning in owner.warning if "training process" in warning.value]
+    assert "The training process was killed by SIGKILL" in warning
+    assert f"saved as it stood after epoch 1 of 2: {run.run_id}.keras" in warning
+    assert "Use this model for drawing" in [button.label for button in owner.button]
+    table = next(frame.value for frame in owner.dataframe if "Draw with it" in frame.value.columns)
+    (row,) = [row for _, row in table.iterrows() if run.run_id in str(row.iloc[0])]
+    assert row["Status"] == "stopped (process ended)" and row["Epochs"] == "1 of 2"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("public", [False, True], ids=["local", "public"])
 def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environment, runs_folder, monkeypatch, public):
     from streamlit.testing.v1 import AppTest
