@@ -1,7 +1,8 @@
 """Deployment: the Dockerfile's facts, the .dockerignore, and two replicas behind nginx drawing through the proxy.
 
-Docker's daemon is not available where these tests run, so the Dockerfile is parsed and its facts
-checked (base, requirements, user, health check, public mode, port); its HEALTHCHECK command is
+Docker's daemon is not available where these tests run, so the Dockerfile is parsed and the facts of
+both its images checked (the full default and `--target serve`: base, requirements, user, health
+check, public mode, port, training off without TensorFlow); its HEALTHCHECK command is
 run for real against a replica. The nginx recipe (`deploy/nginx.conf`) is run as it is, with only
 its ports changed, in front of two `streamlit run app.py` replicas sharing one runs folder.
 """
@@ -50,40 +51,97 @@ def _all(instruction: str) -> list[str]:
     return [arguments for name, arguments in dockerfile_instructions() if name == instruction]
 
 
-def _environment() -> dict[str, str]:
+def dockerfile_stages() -> dict[str, list[tuple[str, str]]]:
+    """Each build stage's instructions by its name (`FROM IMAGE AS NAME`), its FROM first, in the file's order."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    for name, arguments in dockerfile_instructions():
+        if name == "FROM":
+            words = arguments.split()
+            stage = words[2] if len(words) == 3 and words[1].upper() == "AS" else f"stage-{len(stages)}"
+            stages[stage] = []
+        stages[stage].append((name, arguments))
+    return stages
+
+
+def target_instructions(target: str) -> list[tuple[str, str]]:
+    """What builds the image `docker build --target TARGET` makes: its parent stages' instructions, then its own."""
+    stages = dockerfile_stages()
+    (_, arguments), *own = stages[target]
+    parent = arguments.split()[0]
+    return (target_instructions(parent) if parent in stages else [("FROM", parent)]) + own
+
+
+def _of(target: str, instruction: str) -> list[str]:
+    return [arguments for name, arguments in target_instructions(target) if name == instruction]
+
+
+def _environment(target: str) -> dict[str, str]:
     pairs = {}
-    for arguments in _all("ENV"):
+    for arguments in _of(target, "ENV"):
         for word in shlex.split(arguments):
             name, _, value = word.partition("=")
             pairs[name] = value
     return pairs
 
 
-def test_dockerfile_is_a_slim_python_311_image_with_the_app_requirements_only():
-    assert _all("FROM") == ["python:3.11-slim"]
-    installs = [command for command in _all("RUN") if "pip install" in command]
-    assert installs == ["pip install -r requirements.txt"]
-    requirements = (REPOSITORY / "requirements.txt").read_text()
-    assert "pytest" not in requirements and "playwright" not in requirements
-    for arguments in _all("COPY"):
-        *sources, _ = [word for word in shlex.split(arguments) if not word.startswith("--")]
-        for source in sources:
-            assert (REPOSITORY / source).exists(), f"COPY {source}: no such file in the repository"
+def _requirement_names(file_name: str) -> set[str]:
+    """The packages a requirements file names, its `-r` includes followed."""
+    names = set()
+    for line in (REPOSITORY / file_name).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            names |= _requirement_names(line[3:].strip())
+        elif line:
+            names.add(re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0].lower())
+    return names
 
 
-def test_dockerfile_runs_as_a_non_root_user_in_public_mode_with_a_health_check():
-    instructions = dockerfile_instructions()
+IMAGES = ["serve", "full"]
+TRAINING_PACKAGES = {"tensorflow", "tensorflow-cpu", "keras", "torch", "jax"}
+
+
+def test_dockerfile_builds_the_full_image_by_default_and_a_serving_image_by_target():
+    stages = dockerfile_stages()
+    assert list(stages) == ["base", "source", "serve", "full"], "full is the last stage: the default target"
+    assert _of("serve", "FROM") == _of("full", "FROM") == ["python:3.11-slim"]
+    assert _of("full", "RUN")[-1] == "pip install -r requirements.txt"
+    (serve_install,) = [" ".join(command.split()) for command in _of("serve", "RUN") if "pip install" in command]
+    assert serve_install.startswith("pip install --no-compile -r requirements-serve.txt &&")
+    removed = shlex.split(serve_install.split("rm -rf", 1)[1])
+    assert all(path.startswith(("pandas/", "numpy/", "pyarrow/", "pydeck/")) for path in removed), "only what the serving process never loads"
+    for stage in stages.values():
+        for name, arguments in stage:
+            if name != "COPY" or "--from=" in arguments:
+                continue
+            *sources, _ = [word for word in shlex.split(arguments) if not word.startswith("--")]
+            for source in sources:
+                assert (REPOSITORY / source).exists(), f"COPY {source}: no such file in the repository"
+
+
+def test_the_serving_image_installs_no_training_package_and_turns_training_off():
+    serving, full = _requirement_names("requirements-serve.txt"), _requirement_names("requirements.txt")
+    assert not serving & TRAINING_PACKAGES and {"numpy", "h5py", "streamlit"} <= serving
+    assert serving < full and {"keras", "tensorflow-cpu"} <= full
+    assert not (serving | full) & {"pytest", "playwright", "ruff"}
+    assert _environment("serve")["LSTM_DEMO_TRAINING"] == "off"
+    assert "LSTM_DEMO_TRAINING" not in _environment("full"), "the full image trains (public mode's default)"
+
+
+@pytest.mark.parametrize("target", IMAGES)
+def test_each_image_runs_as_a_non_root_user_in_public_mode_with_a_health_check(target):
+    instructions = target_instructions(target)
     users = [index for index, (name, _) in enumerate(instructions) if name == "USER"]
     assert users and instructions[users[-1]][1] not in ("root", "0")
     assert all(name != "RUN" for name, _ in instructions[users[-1] :]), "nothing runs as root after USER"
-    environment = _environment()
+    assert _of(target, "COPY")[-1] == "--from=source --chown=demo:demo /app/ ./"
+    environment = _environment(target)
     assert environment["LSTM_DEMO_MODE"] == "public" and environment["PORT"] == "8501"
     assert environment["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] == "none" and environment["MALLOC_ARENA_MAX"] == "2"
-    (healthcheck,) = _all("HEALTHCHECK")
+    (healthcheck,) = _of(target, "HEALTHCHECK")
     assert "/_stcore/health" in healthcheck and "os.environ.get('PORT', '8501')" in healthcheck
-    (command,) = _all("CMD")
+    (command,) = _of(target, "CMD")
     assert "--server.port=${PORT}" in command and "streamlit run app.py" in command
-    assert set(_all("EXPOSE")[0].split()) == {"8501", "7860"}
+    assert set(_of(target, "EXPOSE")[0].split()) == {"8501", "7860"}
 
 
 def dockerignore_excludes(path: str) -> bool:
@@ -102,7 +160,8 @@ def dockerignore_excludes(path: str) -> bool:
 def test_dockerignore_keeps_runs_caches_tests_and_git_out():
     for path in [".git/HEAD", "runs/run-1.keras", "tests/test_app.py", "model/__pycache__/data.cpython-311.pyc", ".pytest_cache/v"]:
         assert dockerignore_excludes(path), path
-    for path in ["app.py", "model/data.py", "ui/resources.py", "assets/lstm_mnist.keras", ".streamlit/config.toml", "requirements.txt"]:
+    kept = ["app.py", "model/data.py", "ui/resources.py", "assets/lstm_mnist.keras", ".streamlit/config.toml", "requirements.txt"]
+    for path in [*kept, "requirements-serve.txt"]:
         assert not dockerignore_excludes(path), path
 
 

@@ -1,6 +1,9 @@
 """The serving process never loads TensorFlow or Keras: a real run of the app, then every page module.
 
 The check runs in a fresh Python (`python -c`), since this test process itself has Keras loaded.
+The serving image (`docker build --target serve`) installs `requirements-serve.txt` alone and turns
+training off: every page is served in a fresh Python where Keras and TensorFlow cannot be imported,
+as there, and the Train page says the server does not train.
 """
 
 from __future__ import annotations
@@ -61,6 +64,68 @@ def test_the_app_and_every_page_module_run_without_tensorflow_or_keras():
     assert {"ui.draw.view", "ui.evaluate.view", "ui.resources", "ui.train.view"} <= set(result["modules"])
     assert result["heavy_after_first_run"] == []
     assert result["heavy"] == []
+
+
+# As in the serving image: Keras and TensorFlow are not installed (None in sys.modules: `import` fails and
+# `importlib.util.find_spec` answers None), training is off, and every page is served. Any attempt to import them is recorded.
+SERVE_EVERY_PAGE_AS_THE_SERVING_IMAGE = """
+import builtins, json, sys
+heavy = HEAVY_MODULES
+for name in heavy:
+    sys.modules[name] = None
+attempts = []
+real_import = builtins.__import__
+def recording_import(name, *arguments, **keywords):
+    if name.split(".")[0] in heavy:
+        attempts.append(name)
+    return real_import(name, *arguments, **keywords)
+builtins.__import__ = recording_import
+from streamlit.testing.v1 import AppTest
+from ui import share
+
+def served(app):
+    return {
+        "exceptions": [str(element.value) for element in app.exception],
+        "errors": [str(element.value) for element in app.error],
+        "info": [str(element.value) for element in app.info],
+        "titles": [element.value for element in app.title] + [element.value for element in app.subheader],
+        "buttons": [element.label for element in app.button],
+    }
+
+draw = AppTest.from_file("app.py", default_timeout=120)
+draw.query_params[share.TEST_PARAMETER] = "7"  # A test digit, read as a shared address opens it.
+pages = {"draw": served(draw.run())}
+other_pages = {"compare": "ui.compare.view:render_page", "train": "ui.train.view:render", "evaluate": "ui.evaluate.view:render"}
+for name, module in other_pages.items():
+    module_name, function = module.split(":")
+    script = f"import sys; sys.path.insert(0, {repr(sys.path[0])}); import {module_name} as page; page.{function}()"
+    pages[name] = served(AppTest.from_string(script, default_timeout=180).run())
+print(json.dumps({"pages": pages, "attempts": attempts, "loaded": [name for name in heavy if sys.modules.get(name) is not None]}))
+""".replace("HEAVY_MODULES", repr(HEAVY_MODULES))
+
+
+def test_every_page_serves_without_tensorflow_or_keras_installed_and_the_train_page_says_it_does_not_train(tmp_path):
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "LSTM_DEMO_MODE": "public", "LSTM_DEMO_TRAINING": "off"}
+    environment["LSTM_DEMO_RUNS_DIR"] = str(tmp_path)
+    if mnist_path() is not None:
+        environment["MNIST_NPZ"] = str(mnist_path())
+    finished = subprocess.run(
+        [sys.executable, "-c", SERVE_EVERY_PAGE_AS_THE_SERVING_IMAGE],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    for name, page in result["pages"].items():
+        assert page["exceptions"] == [] and page["errors"] == [], name
+        assert page["titles"], f"the {name} page rendered"
+    (notice,) = [text for text in result["pages"]["train"]["info"] if "does not train" in text]
+    assert notice.startswith("This server does not train: its operator turned training off.")
+    assert "Start training" not in result["pages"]["train"]["buttons"]
+    assert result["attempts"] == [] and result["loaded"] == []
 
 
 # In a fresh Python, in app.py's order (Streamlit, the engine, then NumPy): OpenBLAS says how many threads it runs.

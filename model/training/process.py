@@ -19,6 +19,7 @@ This module imports neither Keras nor Streamlit at its top: the server imports i
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pickle
 import struct
@@ -75,6 +76,11 @@ class FineTuneOptions:
     images: np.ndarray  # N×28×28 in [0, 1]
     labels: np.ndarray  # N digits
     settings: FineTuneConfig | None = None  # None: FineTuneConfig's defaults.
+
+
+def training_installed() -> bool:
+    """Whether this Python can train: Keras is installed (the serving image has no Keras and no TensorFlow). Imports nothing."""
+    return importlib.util.find_spec("keras") is not None
 
 
 def training_threads() -> int:

@@ -47,6 +47,7 @@ from model.training.process import (
     TrainingJob,
     read_frame,
     thread_environment,
+    training_installed,
     write_frame,
 )
 from model.training.record import RunRecordError, finite_or_none
@@ -249,6 +250,14 @@ class TrainingSupervisor:
     def current(self) -> TrainingRun | None:
         return self._current
 
+    def does_not_train(self) -> str | None:
+        """Why this server does not train, in a sentence for its visitors; None when it does."""
+        if not self.policy.training_enabled:
+            return "This server does not train: its operator turned training off."
+        if not training_installed():
+            return "This server does not train: it runs without TensorFlow and Keras (the serving image)."
+        return None
+
     def start(
         self, config: TrainConfig, data: tuple[Split, Split], watched_images: np.ndarray | None = None, owner: str | None = None
     ) -> TrainingRun:
@@ -264,6 +273,8 @@ class TrainingSupervisor:
         `job_fields` are the other `TrainingJob` fields (data, watched_images, options, runner, threads).
         """
         self.policy.check(config)
+        if not training_installed():
+            raise ValueError(self.does_not_train())
         # Refused before hours of training rather than at the save: the disk must keep its floor.
         check_disk_space(self.runs_directory, self.policy.min_free_disk_bytes)
         with self._lock:
@@ -362,11 +373,13 @@ class TrainingSupervisor:
         }
 
     def device_description(self) -> str | None:
-        """Where training computes, e.g. "CPU (tensorflow backend)"; None until known.
+        """Where training computes, e.g. "CPU (tensorflow backend)"; None until known, and on a server that does not train.
 
         Told by the training process when a run starts; before the first run, found once by a short
         low-priority subprocess, so that the server itself never imports TensorFlow.
         """
+        if self.does_not_train():
+            return None  # Nothing to probe: and without TensorFlow the probe could never answer.
         with self._lock:
             if self._device is None and self._device_probe is None:
                 self._device_probe = threading.Thread(target=self._probe_device, name="device-probe", daemon=True)

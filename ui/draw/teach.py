@@ -168,9 +168,9 @@ def teach_panel() -> None:
         _thumbnails(collected)
     snapshot = run.snapshot() if mine else None
     busy = run is not None and run.snapshot().active
-    policy = resources.training_supervisor().policy
-    if not policy.training_enabled:
-        st.info("Training is turned off on this server, so it cannot be taught here.")
+    refusal = resources.training_supervisor().does_not_train()
+    if refusal is not None:
+        st.info(f"{refusal} Teaching it your handwriting is training, so it is not offered here.")
     elif collected:
         st.button(
             "Teach it", type="primary", key="teach_it", on_click=_start_teaching, disabled=busy,

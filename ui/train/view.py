@@ -229,13 +229,14 @@ def render() -> None:
     widget_guard.show_notice()
     boss = resources.training_supervisor()
     policy = boss.policy
-    device = boss.device_description()
-    st.caption(f"Device: **{device}**" if device else "Device: checking which processor training will use (a few seconds)…")
-    if not policy.training_enabled:
-        st.info("Training is turned off on this hosted demo. Below are the curves of the model it ships with.")
+    refusal = boss.does_not_train()
+    if refusal is not None:
+        st.info(f"{refusal} Below are the curves of the model it ships with, and the runs saved on it.")
         shipped_curves()
         runs_view.saved_runs_table()
         return
+    device = boss.device_description()
+    st.caption(f"Device: **{device}**" if device else "Device: checking which processor training will use (a few seconds)…")
     _caps_note(policy)
     run = boss.current()
     snapshot = run.snapshot() if run is not None else None
