@@ -108,7 +108,8 @@ def test_dockerfile_builds_the_full_image_by_default_and_a_serving_image_by_targ
     (serve_install,) = [" ".join(command.split()) for command in _of("serve", "RUN") if "pip install" in command]
     assert serve_install.startswith("pip install --no-compile -r requirements-serve.txt &&")
     removed = shlex.split(serve_install.split("rm -rf", 1)[1])
-    assert all(path.startswith(("pandas/", "numpy/", "pyarrow/", "pydeck/")) for path in removed), "only what the serving process never loads"
+    never_loaded = ("pandas/", "numpy/", "pyarrow/", "pydeck/")
+    assert all(path.startswith(never_loaded) for path in removed), "only what the serving process never loads"
     for stage in stages.values():
         for name, arguments in stage:
             if name != "COPY" or "--from=" in arguments:
