@@ -69,10 +69,15 @@ class Server:
 
 
 @contextmanager
-def streamlit_process(environment: dict[str, str], script: str = "app.py", directory: Path = REPOSITORY) -> Iterator[Server]:
-    """Start `python -m streamlit run SCRIPT` in `directory` on a free loopback port; yield it once healthy; stop it afterwards."""
+def streamlit_process(
+    environment: dict[str, str], script: str = "app.py", directory: Path = REPOSITORY, python: str = sys.executable
+) -> Iterator[Server]:
+    """Start `python -m streamlit run SCRIPT` in `directory` on a free loopback port; yield it once healthy; stop it afterwards.
+
+    `python` is the interpreter that serves (another environment's, e.g. one installed as an image installs it).
+    """
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
+    command = [python, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     output = tempfile.TemporaryFile()  # A file, not a pipe: a chatty server can never block on it.
     launched_at = time.perf_counter()

@@ -20,6 +20,13 @@ and after the disconnected-session TTL and a margin (when the app has given free
     MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py 4 8      # K = 4, then K = 8
     MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py 8 --lockstep   # the burst: every first stroke at once
     MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py --long 220   # one session, 220 strokes: memory over time
+    MALLOC_ARENA_MAX=2 flock /tmp/browser.lock python bench/crowd.py 8 --explain  # K = 8 ask "Which rows mattered" at once
+
+With `--explain`, the app alone: K sessions each draw a seven, then all ask *Which rows mattered*
+at the same moment (the server explains two at a time and asks the others to try again; they
+retry every second until theirs is shown). Prints the seconds each waited for its explanation and
+the server's memory before, at its peak during the explanations (sampled every half second),
+once all are shown, once all sessions have closed, and after the TTL. Goal: at most 300 MB.
 
 (`MALLOC_ARENA_MAX=2`, as the Dockerfile sets it: glibc's default heaps keep more memory.)
 """
@@ -304,6 +311,57 @@ async def crowd(counts: list[int], eager: bool = False, rounds: int = ROUNDS, lo
             memory_table(memory, closed, later)
 
 
+EXPLAINED = "The two bar charts measure different things"  # Shown once a "Which rows mattered" reading is computed.
+EXPLANATIONS_BUSY = "The server is explaining other visitors' readings right now"
+
+
+async def explain_on_page(page) -> float:
+    """Ask "Which rows mattered" for the reading on show, retrying while the server's slots are taken; seconds to the charts."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await page.get_by_text("Which rows mattered", exact=True).click(timeout=120_000)
+    while True:
+        await page.get_by_role("button", name="Explain this reading").click(timeout=180_000)
+        await page.get_by_text(EXPLAINED).or_(page.get_by_text(EXPLANATIONS_BUSY)).first.wait_for(timeout=180_000)
+        if await page.get_by_text(EXPLAINED).count():
+            return loop.time() - started
+        await asyncio.sleep(1.0)
+
+
+async def explaining_crowd(count: int) -> None:
+    """K sessions draw a seven, then all ask "Which rows mattered" at once: the server's memory during and after."""
+    with serve("app.py", {"LSTM_DEMO_MODE": "public"}) as (url, pid):
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            before = resident_megabytes(pid)
+            opened = await asyncio.gather(*(open_session(browser, url) for _ in range(count)))
+            await asyncio.gather(*(run_session(page, box, frames, result, STROKES[:1]) for _, page, box, frames, result in opened))
+            drawn = resident_megabytes(pid)
+            with MemoryWatch(pid) as memory:
+                waited = await asyncio.gather(*(explain_on_page(page) for _, page, *_ in opened))
+                explained = resident_megabytes(pid)
+            errors = [error for *_, result in opened for error in result.errors]
+            for context, *_ in opened:
+                await context.close()
+            await browser.close()
+            closed = resident_megabytes(pid)
+            await asyncio.sleep(AFTER_CLOSE_SECONDS)
+            later = resident_megabytes(pid)
+    ordered = sorted(waited)
+    print(
+        f"K = {count} sessions ask 'Which rows mattered' at once (two computed at a time): waited "
+        f"{', '.join(f'{seconds:.1f}' for seconds in ordered)} s; {len(errors)} errors",
+        flush=True,
+    )
+    highest = max(memory.peak, explained, drawn, before)
+    print(
+        f"server memory (MiB): {before:.0f} before, {drawn:.0f} after the drawings, {memory.peak:.0f} peak during the explanations, "
+        f"{explained:.0f} once all were shown, {closed:.0f} all closed, {later:.0f} {AFTER_CLOSE_SECONDS} s later "
+        f"(goal: at most 300 MB; highest {highest * 1.048576:.0f} MB)",
+        flush=True,
+    )
+
+
 def memory_table(memory: dict[str, list[float]], closed: dict[str, float], later: dict[str, float]) -> None:
     """The servers' resident memory side by side: before any session, peak, all sessions closed, after the TTL."""
     print(f"server memory (MB)  before   peak   all closed   {AFTER_CLOSE_SECONDS} s later (TTL {SESSION_TTL_SECONDS} s + margin)")
@@ -349,8 +407,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds of floor then app per K (default {ROUNDS})")
     parser.add_argument("--lockstep", action="store_true", help="every session's first stroke at the same instant, fixed pauses: a burst")
     parser.add_argument("--eager", action="store_true", help="draw as soon as the canvas shows, before the page has settled")
+    parser.add_argument("--explain", action="store_true", help="K sessions ask 'Which rows mattered' at once: the app's memory")
     arguments = parser.parse_args()
-    if arguments.long:
+    if arguments.explain:
+        for count in arguments.counts:
+            asyncio.run(explaining_crowd(count))
+    elif arguments.long:
         asyncio.run(long_session(arguments.long))
     else:
         asyncio.run(crowd(arguments.counts, arguments.eager, arguments.rounds, arguments.lockstep))

@@ -14,6 +14,14 @@ at most 2× the idle p95.
     MNIST_NPZ=/path/to/mnist.npz flock /tmp/browser.lock python bench/serving_footprint.py
     MNIST_NPZ=/path/to/mnist.npz python bench/serving_footprint.py --evaluation   # no browser
 
+Part 3, explanations: on one app server, one visitor draws and asks *Which rows mattered* for
+EXPLANATIONS readings in a row (each a new drawing: both methods and their faithfulness checks),
+while the server's resident memory is sampled every 0.2 s. Prints the server's memory before, at
+its peak during the explanations, just after them, and once the visitor has gone (its session past
+the TTL and the memory watcher's release). Goal: at most 300 MB throughout.
+
+    MNIST_NPZ=/path/to/mnist.npz flock /tmp/browser.lock python bench/serving_footprint.py --explanations-only
+
 With `--evaluation`, it times what the Evaluate page does, the NumPy probe classifying the 10,000
 test images, against Keras's `model.predict` on the same images.
 
@@ -27,6 +35,7 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +63,11 @@ STROKES_BEFORE_MEMORY = 12
 START_UP_ROUNDS = 2
 FLOOR_ANSWERED = "() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.trim() !== '0')"
 TRAINING_UNDER_WAY = re.compile(r"epoch \d+/\d+, batch \d+/\d+")
+EXPLANATIONS = 6
+EXPLAINED = "The two bar charts measure different things"  # Shown once a "Which rows mattered" reading is computed.
+EXPLANATIONS_BUSY = "The server is explaining other visitors' readings right now"
+# server.disconnectedSessionTTL (60 s) + the memory watcher's margin (10 s) and poll (5 s), as in bench/crowd.py.
+AFTER_CLOSE_SECONDS = 90
 
 
 def _canvas(page):
@@ -153,6 +167,78 @@ def drawing_while_training(browser, environment: dict[str, str], strokes_per_pha
     ]
 
 
+class MemorySampler:
+    """Samples a process's resident memory every `interval` seconds in a thread; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid, self.interval, self.peak = pid, interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, resident_megabytes(self.pid))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def explain_reading(page, timeout_ms: int = 180_000) -> float:
+    """Ask "Which rows mattered" for the reading on show (retrying while the server's slots are taken); seconds to the charts."""
+    started = time.perf_counter()
+    while True:
+        page.get_by_role("button", name="Explain this reading").click(timeout=timeout_ms)
+        answer = page.get_by_text(EXPLAINED).or_(page.get_by_text(EXPLANATIONS_BUSY))
+        answer.first.wait_for(timeout=timeout_ms)
+        if page.get_by_text(EXPLAINED).count():
+            return time.perf_counter() - started
+        time.sleep(1.0)
+
+
+def explanations(browser, environment: dict[str, str], count: int) -> list[str]:
+    """The server's memory while one visitor asks "Which rows mattered" for `count` readings in a row, and after."""
+    with streamlit_process(environment, "app.py") as server:
+        pid = server.process.pid
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.goto(server.url)
+        box = _canvas(page)
+        draw_strokes(page, box, FIRST_STROKE)
+        page.wait_for_function(APP_ANSWERED, timeout=120_000)
+        page.evaluate(OBSERVER)
+        time.sleep(1)
+        before = resident_megabytes(pid)
+        seconds = []
+        with MemorySampler(pid) as sampler:
+            page.get_by_text("Which rows mattered", exact=True).click()
+            for index in range(count):
+                if index:
+                    if index % len(STROKES) == 0:
+                        reset_canvas(page)
+                    canvas = page.locator(DRAWING_CANVAS).last
+                    canvas.scroll_into_view_if_needed()  # Explaining scrolled the page: the canvas is found anew.
+                    timed_stroke(page, canvas.bounding_box(), STROKES[index % len(STROKES)])  # A new reading to explain.
+                seconds.append(explain_reading(page))
+            time.sleep(1)
+        just_after = resident_megabytes(pid)
+        page.close()
+        time.sleep(AFTER_CLOSE_SECONDS)
+        gone = resident_megabytes(pid)
+    highest = max(sampler.peak, before, just_after)
+    return [
+        f"{count} 'Which rows mattered' in a row, one visitor: {statistics.median(seconds):.1f} s each (median; "
+        f"{', '.join(f'{value:.1f}' for value in seconds)})",
+        f"server resident memory: {before:.1f} MiB before, {sampler.peak:.1f} MiB peak during (sampled every 0.2 s), "
+        f"{just_after:.1f} MiB just after, {gone:.1f} MiB {AFTER_CLOSE_SECONDS} s after the visitor left "
+        f"(goal: at most 300 MB; highest {highest * 1.048576:.0f} MB)",
+    ]
+
+
 def evaluation_time() -> list[str]:
     """Seconds to classify the 10,000 test images: the NumPy probe (what the Evaluate page runs) against Keras."""
     import model  # noqa: F401  (before NumPy, as in the serving process: NumPy's BLAS on one thread, see model/__init__.py)
@@ -189,6 +275,9 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--app-directory", type=Path, default=REPOSITORY, help="measure the app of another checkout (e.g. an older commit)")
     parser.add_argument("--evaluation", action="store_true", help="only time the evaluation of the test set, probe against Keras")
+    parser.add_argument("--skip-explanations", action="store_true")
+    parser.add_argument("--explanations-only", action="store_true", help="only part 3: the server's memory during and after explanations")
+    parser.add_argument("--explanations", type=int, default=EXPLANATIONS, help="readings explained in a row in part 3")
     arguments = parser.parse_args()
     started = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     lines = [f"# python bench/serving_footprint.py, {started} (this 2-core machine; say in the results file how loaded it was)"]
@@ -202,6 +291,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="footprint-runs-") as runs, sync_playwright() as playwright:
         environment = {"LSTM_DEMO_RUNS_DIR": runs}
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        if arguments.explanations_only:
+            arguments.skip_footprint = arguments.skip_training = True
+            lines[0] = lines[0].replace(".py,", ".py --explanations-only,")
         if not arguments.skip_footprint:
             if arguments.app_directory.resolve() != REPOSITORY:
                 lines[0] += f", the app of {arguments.app_directory}"
@@ -210,6 +302,10 @@ def main() -> None:
                 lines.append(line)
         if not arguments.skip_training:
             for line in drawing_while_training(browser, environment, arguments.strokes):
+                print(line, flush=True)
+                lines.append(line)
+        if not arguments.skip_explanations:
+            for line in explanations(browser, {**environment, "LSTM_DEMO_MODE": "public"}, arguments.explanations):
                 print(line, flush=True)
                 lines.append(line)
         browser.close()
