@@ -125,6 +125,7 @@ def test_every_page_serves_without_tensorflow_or_keras_installed_and_the_train_p
     (notice,) = [text for text in result["pages"]["train"]["info"] if "does not train" in text]
     assert notice.startswith("This server does not train: its operator turned training off.")
     assert "Start training" not in result["pages"]["train"]["buttons"]
+    assert not [text for text in result["pages"]["evaluate"]["info"] if "Train a model" in text], "no invitation to train"
     assert result["attempts"] == [] and result["loaded"] == []
 
 

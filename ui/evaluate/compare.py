@@ -14,7 +14,12 @@ def compare_runs_ui() -> None:
     st.subheader("Compare runs")
     entries = [(path, record) for path, record, _ in saved_runs.entries() if record is not None and record.epochs]
     if len(entries) < 2:
-        st.info("Train a model in the **Train** view to compare it with the shipped one.")
+        refusal = resources.training_supervisor().does_not_train()
+        st.info(
+            "Train a model in the **Train** view to compare it with the shipped one."
+            if refusal is None
+            else f"{refusal} Runs trained elsewhere and saved in its runs folder are compared here."
+        )
         return
     names = [resources.run_name(path) for path, _ in entries]
     left, right = st.columns([4, 1])
