@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,7 +203,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     Its record says `stopped` (what it is, should the run go no further) with the test result when the
     epoch's validation was the test set, NaN otherwise. Runs after the `ProgressReporter`, which
-    reports the epoch first; an epoch a stop cut short is not reported, so not checkpointed.
+    reports the epoch first; an epoch a stop cut short is not reported, so not checkpointed. A
+    checkpoint that cannot be written (a full disk) is told to the server's log and training goes on.
     """
 
     def __init__(self, path: str | os.PathLike, describe: RunDescription):
@@ -216,7 +218,10 @@ class EpochCheckpoint(keras.callbacks.Callback):
         latest = reported[-1]
         tested = self.describe.config.validation == "test"
         record = self.describe("stopped", latest.val_accuracy if tested else math.nan, latest.val_loss if tested else math.nan)
-        save_result(TrainResult(self.model, record, list(self.describe.reporter.snapshots)), self.path)
+        try:
+            save_result(TrainResult(self.model, record, list(self.describe.reporter.snapshots)), self.path)
+        except OSError as error:  # A safety net only: a full disk must not end the run it protects.
+            print(f"The checkpoint after epoch {epoch + 1} was not written: {error}", file=sys.stderr)
 
 
 def save_result(result: TrainResult, model_path: str | os.PathLike) -> Path:

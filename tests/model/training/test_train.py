@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.shapes import snapshot_path_for
+from model.training.record import read_run_record
+from model.training.snapshots import load_snapshots
 from model.training.steps import TrainingBatches
 from model.training.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, split_data, train
 
@@ -61,6 +64,27 @@ def test_tiny_training_learns_and_reports_progress(mnist):
     # Snapshots: untrained, 1/8, 1/4 and 1/2 of the first epoch (16 batches), then after each epoch.
     assert record.snapshots == (0.0, 0.125, 0.25, 0.5, 1.0, 2.0)
     assert [snapshot.epochs_done for snapshot in result.snapshots] == list(record.snapshots)
+
+
+@pytest.mark.slow
+def test_every_completed_epoch_leaves_a_checkpoint_and_a_checkpoint_that_cannot_be_written_stops_nothing(mnist, tmp_path, capfd):
+    small = TINY.with_overrides(train_subset=256)
+    checkpoint = tmp_path / ".run-1.checkpoint.keras"
+    saved_after = []
+    on_epoch = lambda report: saved_after.append(read_run_record(checkpoint)) if isinstance(report, EpochProgress) else None  # noqa: E731
+    result = train(small, mnist, on_progress=on_epoch, checkpoint_path=checkpoint)
+    # Each epoch is reported before its checkpoint is written: what the page saw of epoch N, the checkpoint of N - 1.
+    assert saved_after[0] is None and saved_after[1].epochs_completed == 1
+    kept = read_run_record(checkpoint)
+    assert kept.status == "stopped" and kept.epochs == result.history.epochs
+    assert kept.test_accuracy == pytest.approx(result.history.test_accuracy), "validated on the test set: the test result"
+    assert len(load_snapshots(snapshot_path_for(checkpoint))) == len(kept.snapshots) == len(result.history.snapshots)
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    result = train(small, mnist, checkpoint_path=blocked / ".run-2.checkpoint.keras")
+    assert result.history.status == "finished" and len(result.history.epochs) == 2
+    assert "The checkpoint after epoch 1 was not written" in capfd.readouterr().err
 
 
 @pytest.mark.slow
