@@ -115,6 +115,17 @@ def training_in_progress(runs_directory: str | os.PathLike) -> bool:
     return False
 
 
+def _leftover(path: Path, folder: Path) -> bool:
+    """Whether `path`'s name is a temporary file's, or a checkpoint's while no training holds the folder."""
+    if not path.name.startswith("."):
+        return False
+    if path.name.endswith(TEMPORARY_SUFFIXES):
+        return True
+    # A run's last completed epoch is kept while the run trains (its process holds the lock); once no
+    # training holds it, the checkpoint's server died with its training process and nobody will save it.
+    return CHECKPOINT_MARK + "." in path.name and not training_in_progress(folder)
+
+
 def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: float = TEMPORARY_FILE_MIN_AGE_SECONDS) -> list[Path]:
     """Remove temporary files that interrupted saves left in the folder, and checkpoints no training holds; return what was removed."""
     folder = Path(runs_directory)
@@ -123,16 +134,7 @@ def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: fl
     now = time.time()
     removed = []
     for path in folder.iterdir():
-        if not path.name.startswith("."):
-            continue
-        if path.name.endswith(TEMPORARY_SUFFIXES):
-            pass
-        elif CHECKPOINT_MARK + "." in path.name:
-            # A run's last completed epoch: kept while a run trains (it holds the lock); left behind only
-            # when the server died with its training process.
-            if training_in_progress(folder):
-                continue
-        else:
+        if not _leftover(path, folder):
             continue
         try:
             if is_plain_file(path, folder) and now - path.stat().st_mtime >= min_age_seconds:
