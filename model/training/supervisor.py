@@ -8,8 +8,8 @@ policy's time cap, is honoured between batches; the finished or stopped model is
 with its history into the runs folder by the training process. The process is reaped when it ends;
 if it dies (killed, out of memory, a crash) after an epoch, the run is saved from its last completed
 epoch as stopped there (`model.training.checkpoint`), with a plain message saying what happened;
-before its first epoch, the run fails with that message. One run at a time
-holds across server replicas too: an exclusive `flock` on `.training.lock` in the runs folder.
+before its first epoch, the run fails with that message. One run at a time holds across server
+replicas too: an exclusive `flock` on `.training.lock` in the runs folder.
 The server's settings (`DemoSettings`, the hosting policy) cap what visitors may run. Nothing here imports Streamlit.
 """
 
@@ -58,6 +58,7 @@ POLL_SECONDS = 0.2
 EXIT_GRACE_SECONDS = 30  # How long a finished training process may take to exit before it is killed.
 # What a run saved from its checkpoint after an unexpected error records as the reason (the detail is in the server's log).
 UNEXPECTED_FAILURE_NOTE = "Training failed because of an unexpected error."
+CONCLUSION_FAILED = "Training ended, but the runs folder could not be tidied after it; the server's log says why."
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -335,6 +336,9 @@ class TrainingSupervisor:
                     pass
             try:
                 ending = self._conclude(job, outcome, process.returncode)
+            except Exception:  # The run must end whatever happened in the runs folder, or this server stays busy.
+                _LOGGER.exception("Concluding run %s failed", run.run_id)
+                ending = {"status": "failed", "failure": JobFailure(FailureKind.UNEXPECTED, CONCLUSION_FAILED)}
             finally:
                 self._run_lock.release()  # Only now: the sweep leaves a checkpoint alone while the lock is held.
             run.finish(**ending)

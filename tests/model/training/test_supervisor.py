@@ -204,6 +204,20 @@ def test_a_process_killed_after_its_checkpoint_leaves_a_stopped_run_and_one_kill
     assert saved_runs(tmp_path) == [snapshot.model_path]
 
 
+def test_a_run_ends_even_when_the_runs_folder_cannot_be_tidied_after_it(tmp_path, monkeypatch):
+    def unreadable_folder(*arguments, **keywords):
+        raise PermissionError("the runs folder became unreadable")
+
+    monkeypatch.setattr("model.training.supervisor.prune_runs", unreadable_folder)
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "report_priority")
+    assert run.wait(60)
+    assert run.snapshot().status == "failed" and "could not be tidied" in run.snapshot().error
+    again = _start_fake(supervisor, "report_until_stopped")  # Not stuck busy: the slot and the lock are free.
+    again.request_stop()
+    assert again.wait(60)
+
+
 def test_the_time_cap_stops_a_run_like_stop(tmp_path):
     supervisor = TrainingSupervisor(tmp_path, DemoSettings(max_run_seconds=2))
     run = _start_fake(supervisor, "report_until_stopped")
