@@ -13,6 +13,7 @@ import model  # noqa: F401  (before NumPy and TensorFlow load: quiet TensorFlow 
 from model.hosting.runs_folder import PeriodicSweep, prune_runs, sweep_temporary_files
 from model.hosting.settings import DemoSettings
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
+from model.training.checkpoint import recover_orphaned_checkpoints
 from ui import navigation, resources, server_memory, settings, widget_guard
 from ui import state as keys
 from ui.compare import view as compare_view
@@ -65,10 +66,12 @@ def server_settings() -> DemoSettings:
 
 @st.cache_resource(show_spinner=False)
 def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> PeriodicSweep:
-    """Once per server process: sweep what killed saves left, bring the runs within the cap, and sweep every few minutes on."""
+    """Once per server process: save the runs a dead server left as checkpoints, sweep what killed saves left,
+    bring the runs within the cap, and do the first two every few minutes on."""
+    recover_orphaned_checkpoints(runs_directory)
     sweep_temporary_files(runs_directory)
     prune_runs(runs_directory, max_saved_runs, protected=[resources.SHIPPED_MODEL])
-    periodic_sweep = PeriodicSweep(runs_directory)
+    periodic_sweep = PeriodicSweep(runs_directory, recover=recover_orphaned_checkpoints)
     periodic_sweep.start()
     return periodic_sweep
 

@@ -4,8 +4,9 @@ A saved run is `NAME.keras` with its side files (`NAME.history.json` and any oth
 store writes). Before a run is saved, `check_disk_space` refuses when the folder's disk would keep
 less free space than the server's floor; after it is saved, `prune_runs` removes the oldest runs
 beyond the server's cap. `sweep_temporary_files` removes the `.NAME.*.tmp.keras` / `.json.tmp`
-files a killed save leaves behind, and the hidden checkpoint of a run whose server died with it
-(only while no training holds the folder's lock): once when a server process starts, then every
+files a killed save leaves behind, and what is left of the hidden checkpoint of a run whose server
+died with it (only while no training holds the folder's lock; the server first saves such a
+checkpoint as a run, `model.training.checkpoint`): once when a server process starts, then every
 few minutes while it serves (`PeriodicSweep`, a daemon thread), so a leftover never waits for a
 restart. Only plain
 files count (`model.files.plain_file_problem`): a link or anything else planted in the folder is
@@ -21,7 +22,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from model.files import is_plain_file
@@ -148,8 +149,10 @@ def sweep_temporary_files(runs_directory: str | os.PathLike, min_age_seconds: fl
 class PeriodicSweep:
     """Sweeps a runs folder's leftover temporary files every `interval_seconds` in a daemon thread.
 
-    `sweep_once()` is one sweep; `start()` sweeps every `interval_seconds` until `stop()`, for as long as the
-    process lives. A failed sweep is logged and the next one still runs.
+    `sweep_once()` is one sweep, after `recover(folder)` if given (the server saves the checkpoints that
+    no training holds, `model.training.checkpoint.recover_orphaned_checkpoints`); `start()` sweeps every
+    `interval_seconds` until `stop()`, for as long as the process lives. A failed sweep is logged and
+    the next one still runs.
     """
 
     def __init__(
@@ -157,15 +160,19 @@ class PeriodicSweep:
         runs_directory: str | os.PathLike,
         interval_seconds: float = SWEEP_INTERVAL_SECONDS,
         min_age_seconds: float = TEMPORARY_FILE_MIN_AGE_SECONDS,
+        recover: Callable[[Path], list[Path]] | None = None,
     ):
         if interval_seconds <= 0:
             raise ValueError(f"The sweep interval must be positive, got {interval_seconds}")
         self.runs_directory, self.interval_seconds, self.min_age_seconds = Path(runs_directory), interval_seconds, min_age_seconds
+        self.recover = recover
         self.sweeps = 0
         self.removed: list[Path] = []
         self._stopped = threading.Event()
 
     def sweep_once(self) -> list[Path]:
+        if self.recover is not None:  # Checkpoints no training holds are saved as runs before anything is swept.
+            self.recover(self.runs_directory)
         removed = sweep_temporary_files(self.runs_directory, self.min_age_seconds)
         self.sweeps += 1
         self.removed.extend(removed)

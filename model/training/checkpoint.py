@@ -8,7 +8,9 @@ temporary name, so the sweep leaves it alone while a run trains (`model.hosting.
 When a job ends well the supervisor discards them; when its process dies or fails,
 `recover_checkpoint` moves them into place as the run `NAME.keras`, its record saying `stopped`
 after epoch N and why (`RunRecord.interrupted`). A run killed before its first epoch has no
-checkpoint and fails as before. No Keras here: the supervisor calls this in the serving process.
+checkpoint and fails as before. When the server died with its training process, nobody was left
+to do that: `recover_orphaned_checkpoints` saves every checkpoint no training holds, when a server
+starts and at each periodic sweep. No Keras here: this runs in the serving process.
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ import os
 from pathlib import Path
 
 from model.files import is_plain_file
-from model.shapes import checkpoint_path_for, history_path_for, snapshot_path_for
-from model.training.record import MODEL_DIGEST_KEY, RunRecord, read_run_record
+from model.hosting.runs_folder import training_in_progress
+from model.shapes import CHECKPOINT_MARK, MODEL_SUFFIX, checkpoint_path_for, history_path_for, snapshot_path_for
+from model.training.record import MODEL_DIGEST_KEY, RunRecord, RunRecordError, read_run_record
 from model.training.store import write_json_atomically
 from model.weights import file_digest
+
+# Why a run saved from a checkpoint that no training held ended: its server stopped while it trained.
+SERVER_STOPPED = "The server stopped while this run trained."
+_CHECKPOINT_ENDING = CHECKPOINT_MARK + MODEL_SUFFIX
 
 
 def checkpoint_files(model_path: str | os.PathLike) -> list[Path]:
@@ -58,3 +65,24 @@ def recover_checkpoint(model_path: str | os.PathLike, reason: str) -> RunRecord 
     os.replace(checkpoint, model_path)
     record_path.unlink(missing_ok=True)
     return record
+
+
+def recover_orphaned_checkpoints(runs_directory: str | os.PathLike, reason: str = SERVER_STOPPED) -> list[Path]:
+    """Save every checkpoint in the folder that no training holds as a stopped run; return the runs saved.
+
+    A checkpoint nobody holds was left by a server that died with its training process (a container
+    restarted, a machine rebooted). One that cannot be saved (damaged, or its run's name taken) is discarded.
+    """
+    folder = Path(runs_directory)
+    if not folder.is_dir() or training_in_progress(folder):
+        return []
+    saved = []
+    for checkpoint in sorted(folder.glob(f".*{_CHECKPOINT_ENDING}")):
+        model_path = folder / f"{checkpoint.name[1 : -len(_CHECKPOINT_ENDING)]}{MODEL_SUFFIX}"
+        try:
+            if not model_path.exists() and recover_checkpoint(model_path, reason) is not None:
+                saved.append(model_path)
+        except (OSError, RunRecordError):
+            pass  # Damaged, or removed meanwhile by another replica: nothing to save.
+        discard_checkpoint(model_path)
+    return saved

@@ -11,9 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from model.config import TrainConfig
 from model.hosting import runs_folder
+from model.hosting.runs_folder import saved_runs
 from model.shapes import SHIPPED_MODEL_PATH
+from model.training.record import read_run_record
 from model.training.supervisor import TrainingSupervisor
-from tests.helpers import REPOSITORY
+from tests.helpers import REPOSITORY, make_record, write_checkpoint
 from ui import resources
 from ui.train import view as train_view
 
@@ -103,6 +105,15 @@ def test_the_first_page_view_sweeps_leftover_files_and_caps_the_runs(tmp_path, m
         os.utime(tmp_path / name, (hour_ago + 100 * index, hour_ago + 100 * index))
     _run()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["run-new.keras"]
+
+
+def test_a_server_that_starts_saves_the_run_a_dead_server_left_as_its_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr(resources, "RUNS_DIRECTORY", tmp_path)
+    whole_run = make_record()
+    write_checkpoint(tmp_path / "run-dead.keras", make_record(status="stopped", epochs=whole_run.epochs[:1]))
+    _run()
+    assert saved_runs(tmp_path) == [tmp_path / "run-dead.keras"]
+    assert read_run_record(tmp_path / "run-dead.keras").interrupted == "The server stopped while this run trained."
 
 
 def test_the_server_goes_on_sweeping_leftovers_after_the_first_page_view(tmp_path, monkeypatch):

@@ -109,7 +109,8 @@ def _wait_until(condition, seconds=10.0):
 
 
 def test_the_periodic_sweep_removes_leftovers_that_appear_after_it_started(tmp_path):
-    sweeper = PeriodicSweep(tmp_path, interval_seconds=0.05)
+    recovered_in = []
+    sweeper = PeriodicSweep(tmp_path, interval_seconds=0.05, recover=lambda folder: recovered_in.append(folder) or [])
     sweeper.start()
     try:
         young = tmp_path / ".run-2.def456.tmp.keras"
@@ -120,6 +121,7 @@ def test_the_periodic_sweep_removes_leftovers_that_appear_after_it_started(tmp_p
         second = _stale_leftover(tmp_path, ".run-3.history.xyz.json.tmp")
         assert _wait_until(lambda: not second.exists())
         assert young.exists() and sweeper.sweeps >= 2 and {first, second} <= set(sweeper.removed)
+        assert len(recovered_in) >= sweeper.sweeps - 1 and set(recovered_in) == {tmp_path}, "checkpoints saved before each sweep"
     finally:
         sweeper.stop()
 

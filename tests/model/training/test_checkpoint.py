@@ -8,10 +8,17 @@ import pytest
 
 from model.hosting.runs_folder import saved_runs
 from model.shapes import checkpoint_path_for, history_path_for, snapshot_path_for
-from model.training.checkpoint import checkpoint_files, discard_checkpoint, recover_checkpoint
+from model.training.checkpoint import (
+    SERVER_STOPPED,
+    checkpoint_files,
+    discard_checkpoint,
+    recover_checkpoint,
+    recover_orphaned_checkpoints,
+)
 from model.training.record import RunRecordError, read_run_record
+from model.training.supervisor import RunLock
 from model.weights import load_probe
-from tests.helpers import make_record, write_checkpoint
+from tests.helpers import add_run, make_record, write_checkpoint
 
 KILLED = "The training process was killed by SIGKILL (perhaps it ran out of memory)."
 
@@ -57,3 +64,28 @@ def test_no_checkpoint_means_nothing_to_save_and_a_damaged_one_is_refused(tmp_pa
     assert not model_path.exists()
     discard_checkpoint(model_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_checkpoints_a_dead_server_left_are_saved_as_runs_once_no_training_holds_the_folder(tmp_path):
+    write_checkpoint(tmp_path / "run-1.keras", _first_epoch_of_two())
+    lock = RunLock(tmp_path)
+    assert lock.acquire()
+    assert recover_orphaned_checkpoints(tmp_path) == [], "a run training now keeps its checkpoint"
+    assert saved_runs(tmp_path) == [] and checkpoint_path_for(tmp_path / "run-1.keras").exists()
+    lock.release()
+    assert recover_orphaned_checkpoints(tmp_path) == [tmp_path / "run-1.keras"]
+    record = read_run_record(tmp_path / "run-1.keras")
+    assert record.status == "stopped" and record.epochs_completed == 1 and record.interrupted == SERVER_STOPPED
+    assert saved_runs(tmp_path) == [tmp_path / "run-1.keras"]
+    assert not [path for path in tmp_path.iterdir() if "checkpoint" in path.name]
+    assert recover_orphaned_checkpoints(tmp_path / "missing") == []
+
+
+def test_an_orphaned_checkpoint_that_cannot_be_saved_is_discarded_and_never_replaces_a_run(tmp_path):
+    kept = add_run(tmp_path, "run-1", make_record().to_json())
+    write_checkpoint(kept, _first_epoch_of_two())  # Its run's name is taken: never overwritten.
+    damaged = write_checkpoint(tmp_path / "run-2.keras", _first_epoch_of_two())
+    history_path_for(damaged).write_text("{not json")
+    assert recover_orphaned_checkpoints(tmp_path) == []
+    assert saved_runs(tmp_path) == [kept] and read_run_record(kept).status == "finished"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["run-1.history.json", "run-1.keras"]
