@@ -28,12 +28,20 @@ def confusion_matrix(matrix: np.ndarray) -> go.Figure:
         "text": matrix, "texttemplate": "%{text}", "customdata": matrix, "colorscale": COUNTS, "showscale": False,
         "hovertemplate": "true %{y}, predicted %{x}: %{customdata}<extra></extra>",
     }  # fmt: skip
+    # Streamlit reports no selection for a click on a heatmap: an invisible marker at the centre of every
+    # cell takes the click instead (its x and y are the cell's digits, read by `ui/evaluate/confusion.py`).
+    predicted, true = np.meshgrid(digits, digits)
+    click_grid = {
+        "type": "scatter", "mode": "markers", "x": predicted.ravel(), "y": true.ravel(), "customdata": matrix.ravel(),
+        "marker": {"opacity": 0, "size": 30}, "selected": {"marker": {"opacity": 0}}, "unselected": {"marker": {"opacity": 0}},
+        "hovertemplate": "true %{y}, predicted %{x}: %{customdata}<extra></extra>", "showlegend": False,
+    }  # fmt: skip
     layout = base_layout(
-        "", 460,
+        "", 460, hovermode="closest",
         xaxis={"title": {"text": "predicted digit"}, "type": "category", "side": "top"},
         yaxis={"title": {"text": "true digit"}, "type": "category", "autorange": "reversed", "scaleanchor": "x"},
     )  # fmt: skip
-    return unvalidated_figure([heatmap], layout)
+    return unvalidated_figure([heatmap, click_grid], layout)
 
 
 def class_accuracy_bars(class_accuracy: Sequence[float], title: str = "Accuracy on each digit") -> go.Figure:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from tests.helpers import assert_valid_figure, make_record
-from ui.evaluate import charts
+from ui.evaluate import charts, confusion
 
 RECORD = make_record()
 
@@ -18,6 +18,11 @@ def test_confusion_matrix():
     figure = charts.confusion_matrix(matrix)
     assert isinstance(figure, go.Figure)
     np.testing.assert_array_equal(figure.data[0].customdata, matrix)
+    # A click lands on an invisible marker at the cell's centre, whose x and y are the cell's digits.
+    clicks = figure.data[1]
+    cell = next(i for i, (x, y) in enumerate(zip(clicks.x, clicks.y)) if (x, y) == ("9", "4"))
+    assert clicks.mode == "markers" and clicks.marker.opacity == 0 and clicks.customdata[cell] == 2
+    assert confusion.chosen_cell({"selection": {"points": [{"x": clicks.x[cell], "y": clicks.y[cell]}]}}) == (4, 9)
 
 
 def test_compare_runs_draws_training_and_validation_for_each_run():
