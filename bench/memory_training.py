@@ -9,11 +9,15 @@ the tutorial's argument measured in training rather than in reading: a gradient 
 across the gap leaves a plain RNN nothing to learn from.
 
     MNIST_NPZ=../shared/data/mnist.npz python bench/memory_training.py [--images 12000] [--epochs 4]
+
+Writes `results/memory_training.txt` and the figures the "Why an LSTM?" page charts under
+"Learning to remember" (`assets/cells/memory_training.json`, shipped, never recomputed per visitor).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 import time
@@ -28,8 +32,10 @@ import numpy as np  # noqa: E402
 
 from model.config import TrainConfig  # noqa: E402
 from model.data import load_mnist  # noqa: E402
+from model.files import write_atomically  # noqa: E402
 from model.preprocess import with_blank_rows  # noqa: E402
 from model.probe import Probe  # noqa: E402
+from model.shapes import MEMORY_TRAINING_PATH  # noqa: E402
 from model.training.train import train  # noqa: E402
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "memory_training.txt"
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'cell':<6}{'curriculum':<12}{'0 blank rows':>14}{f'{TEST_GAP} blank rows':>16}{'seconds':>9}",
     ]
     print("\n".join(lines), flush=True)
+    runs = []
     for cell in ("rnn", "gru", "lstm"):
         for curriculum in (False, True):
             config = TrainConfig(
@@ -68,8 +75,15 @@ def main(argv: list[str] | None = None) -> int:
             line = f"{cell:<6}{'on' if curriculum else 'off':<12}{scores[0]:>14.1%}{scores[1]:>16.1%}{seconds:>9.0f}"
             lines.append(line)
             print(line, flush=True)
+            runs.append(
+                {"cell": cell, "curriculum": curriculum, "accuracy": round(scores[0], 4), "accuracy_after_gap": round(scores[1], 4),
+                 "seconds": round(seconds)}
+            )  # fmt: skip
     RESULTS_PATH.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS_PATH}")
+    figures = {"command": lines[0], "images": arguments.images, "epochs": arguments.epochs, "test_images": len(x_test),
+               "gap": TEST_GAP, "runs": runs}  # fmt: skip
+    write_atomically(MEMORY_TRAINING_PATH, lambda stream: stream.write(json.dumps(figures, indent=1).encode()))
+    print(f"wrote {RESULTS_PATH} and {MEMORY_TRAINING_PATH}")
     return 0
 
 

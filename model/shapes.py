@@ -23,6 +23,7 @@ SHIPPED_MODEL_PATH = ASSETS_DIRECTORY / "lstm_mnist.keras"
 # The comparison of cells ("Why an LSTM?"): twins of the seed network trained to remember across blank rows.
 MEMORY_TWIN_PATHS = {cell: ASSETS_DIRECTORY / "cells" / f"{cell}_memory.keras" for cell in ("rnn", "gru", "lstm")}
 MEMORY_TEST_PATH = ASSETS_DIRECTORY / "cells" / "memory_test.json"  # Written by bench/memory_test.py.
+MEMORY_TRAINING_PATH = ASSETS_DIRECTORY / "cells" / "memory_training.json"  # Written by bench/memory_training.py.
 
 MODEL_SUFFIX = ".keras"
 HISTORY_SUFFIX = ".history.json"

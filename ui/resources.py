@@ -22,7 +22,15 @@ from model.data import MnistUnavailableError, load_mnist
 from model.files import is_plain_file
 from model.hosting.runs_folder import saved_runs
 from model.probe import Probe
-from model.shapes import MEMORY_TEST_PATH, MEMORY_TWIN_PATHS, MODEL_SUFFIX, REPOSITORY, SHIPPED_MODEL_PATH, history_path_for
+from model.shapes import (
+    MEMORY_TEST_PATH,
+    MEMORY_TRAINING_PATH,
+    MEMORY_TWIN_PATHS,
+    MODEL_SUFFIX,
+    REPOSITORY,
+    SHIPPED_MODEL_PATH,
+    history_path_for,
+)
 from model.training.record import RunRecord, finite_or_none
 from model.training.store import ModelFileError, load_history
 from model.training.supervisor import TrainingSupervisor
@@ -109,6 +117,15 @@ def load_classifier(path: Path) -> LoadedModel:
     if not path.is_file():
         raise ModelFileError(f"No model file at {path}.")
     return _load(str(path), path.stat().st_mtime)
+
+
+def shipped_classifier() -> LoadedModel | None:
+    """The shipped model with its probe, or None when its file cannot be read (the page that asks says so its own way)."""
+    try:
+        return load_classifier(SHIPPED_MODEL)
+    except ModelFileError as error:
+        print(f"shipped model unreadable: {error}", file=sys.stderr)
+        return None
 
 
 def active_model_path() -> Path:
@@ -234,25 +251,35 @@ def memory_twins() -> tuple[dict[str, Probe], tuple[str, ...]]:
     return _memory_twins(modified)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _memory_test_figures(modified_time: float) -> tuple[dict | None, str | None]:
+# The measured figures the "Why an LSTM?" page charts: the file, the keys it must hold, and the command that writes it.
+_SHIPPED_FIGURES = {
+    "memory test": (MEMORY_TEST_PATH, ("blank_rows", "accuracy", "parameters", "images"), "python bench/memory_test.py"),
+    "learning to remember": (MEMORY_TRAINING_PATH, ("gap", "images", "epochs", "runs"), "python bench/memory_training.py"),
+}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shipped_figures(name: str, modified_time: float) -> tuple[dict | None, str | None]:
+    path, required, command = _SHIPPED_FIGURES[name]
     try:
-        figures = json.loads(MEMORY_TEST_PATH.read_text())
-        missing = [key for key in ("blank_rows", "accuracy", "parameters", "images") if key not in figures]
+        figures = json.loads(path.read_text())
+        missing = [key for key in required if key not in figures]
         if missing:
             raise KeyError(f"no {', '.join(missing)}")
         return figures, None
     except (OSError, ValueError, KeyError, TypeError) as error:
-        print(f"memory test figures unreadable: {error!r}", file=sys.stderr)
-        return (
-            None,
-            "The measured memory test (MNIST accuracy after blank rows) is missing on this server: run `python bench/memory_test.py`.",
-        )
+        print(f"{name} figures unreadable: {error!r}", file=sys.stderr)
+        return None, f"The measured {name} figures are missing on this server: run `{command}`."
 
 
 def memory_test_figures() -> tuple[dict | None, str | None]:
-    """The shipped memory test (`bench/memory_test.py`), or None and a plain message."""
-    return _memory_test_figures(MEMORY_TEST_PATH.stat().st_mtime if MEMORY_TEST_PATH.is_file() else 0.0)
+    """The shipped memory test (`bench/memory_test.py`: MNIST accuracy after blank rows), or None and a plain message."""
+    return _shipped_figures("memory test", MEMORY_TEST_PATH.stat().st_mtime if MEMORY_TEST_PATH.is_file() else 0.0)
+
+
+def memory_training_figures() -> tuple[dict | None, str | None]:
+    """How well each cell learns to remember in a short training (`bench/memory_training.py`), or None and a plain message."""
+    return _shipped_figures("learning to remember", MEMORY_TRAINING_PATH.stat().st_mtime if MEMORY_TRAINING_PATH.is_file() else 0.0)
 
 
 @st.cache_resource

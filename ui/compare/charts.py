@@ -5,6 +5,8 @@ Pure functions from arrays to Plotly figures, testable without Streamlit:
   hidden state, with the blank rows read after the drawing shaded;
 - `memory_curve_figure`: MNIST test accuracy against the number of blank rows, per cell
   (measured by `bench/memory_test.py` and shipped, never computed per visitor);
+- `learning_to_remember_figure`: how well each cell learned to remember in a short training, with
+  and without gaps that grow (measured by `bench/memory_training.py` and shipped);
 - `gradient_reach_figure`: how strongly the answer depends on each row read, on a log scale;
 - `lstm_memory_figure`: the LSTM's forget and input gates and its cell state through the gap.
 Every figure spans the same rows (the drawing's 28, then the blank rows), so they line up.
@@ -137,6 +139,32 @@ def memory_curve_figure(
         yaxis={"title": {"text": "accuracy"}, "range": [0, 1.03], "tickformat": ".0%"},
         legend={"orientation": "h", "y": -0.25, "x": 0},
     )
+    return figure
+
+
+def learning_to_remember_figure(runs: list[dict], gap: int) -> go.Figure:
+    """Accuracy after `gap` blank rows of each cell trained briefly: gaps growing (solid), full gaps from the start (pale)."""
+    figure = go.Figure()
+    cells = [cell for cell in CELL_LABELS if any(run["cell"] == cell for run in runs)]
+    for curriculum, name, opacity in ((True, "gaps growing over the first half", 1.0), (False, "full gaps from the first batch", 0.45)):
+        chosen = {run["cell"]: run for run in runs if bool(run["curriculum"]) == curriculum}
+        figure.add_trace(
+            go.Bar(
+                x=[CELL_LABELS[cell] for cell in cells if cell in chosen],
+                y=[chosen[cell]["accuracy_after_gap"] for cell in cells if cell in chosen],
+                name=name, opacity=opacity, marker={"color": [CELL_COLOURS[cell] for cell in cells if cell in chosen]},
+                text=[f"{chosen[cell]['accuracy_after_gap']:.0%}" for cell in cells if cell in chosen], textposition="outside",
+                cliponaxis=False, hovertemplate=f"%{{x}}, {name}: %{{y:.1%}} after {gap} blank rows<extra></extra>",
+            )
+        )  # fmt: skip
+    figure.add_hline(y=0.1, line={"color": "#999", "width": 1, "dash": "dot"}, annotation_text="guessing (10%)",
+                     annotation_position="bottom right")  # fmt: skip
+    figure.update_layout(
+        title={"text": f"Learning to remember: accuracy after {gap} blank rows", "x": 0, "xanchor": "left", "font": {"size": 14}},
+        height=340, margin=_MARGIN, barmode="group", bargap=0.3,
+        yaxis={"title": {"text": "accuracy"}, "range": [0, 1.05], "tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.2, "x": 0},
+    )  # fmt: skip
     return figure
 
 

@@ -33,7 +33,9 @@ _INTRO = (
     "what to keep, what to write and what to show, the tutorial's answer to *long-term dependencies*. "
     "Below, three networks that differ only in that cell read the same drawing: two layers of 128 units, the same Dense head, "
     "the same training, in which every other batch of digits was followed by up to 112 blank rows so that remembering was "
-    "part of the task."
+    "part of the task. Trained at length like this, all three learn to remember; the difference the gates make shows in "
+    "how readily a network learns it (*Learning to remember*, below), and a network never asked to remember, like the "
+    "Draw page's, forgets."
 )
 
 
@@ -52,6 +54,9 @@ def render_page() -> None:
     readings = {cell: probe.run(extended) for cell, probe in twins.items()}
     st.markdown(f"**Reading {description}**, then {blank_rows} blank rows. " + summary.reading_sentence(
         {cell: reading.running_probabilities for cell, reading in readings.items()}, blank_rows))  # fmt: skip
+    shipped = resources.shipped_classifier()
+    if shipped is not None:  # The contrast: the same drawing and gap, read by a network trained without gaps.
+        st.markdown(summary.shipped_sentence(shipped.probe.run(extended).running_probabilities, blank_rows))
     columns = st.columns(len(readings), gap="medium")
     for column, (cell, reading) in zip(columns, readings.items()):
         with column:
@@ -74,8 +79,24 @@ def render_page() -> None:
             key="compare_gradient",
         )
         st.caption(summary.gradient_sentence(profiles))
+    _learning_to_remember()
     if "lstm" in readings:
         _lstm_memory(readings["lstm"], twins["lstm"].gate_names)
+
+
+def _learning_to_remember() -> None:
+    """The short-training benchmark: which cell learns to carry a digit across a long gap, from the same data and time."""
+    st.subheader("Learning to remember")
+    figures, problem = resources.memory_training_figures()
+    if figures is None:
+        st.info(problem)
+        return
+    chart_column, text_column = st.columns([2, 1], gap="large")
+    with chart_column:
+        st.plotly_chart(charts.learning_to_remember_figure(figures["runs"], figures["gap"]), key="compare_learning")
+    with text_column:
+        st.markdown(summary.learning_sentence(figures))
+        st.caption(f"Measured by `{figures['command']}` and shipped; the page never trains.")
 
 
 def _digit_to_compare() -> tuple[np.ndarray, str]:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model.shapes import MEMORY_TEST_PATH
+from model.shapes import MEMORY_TEST_PATH, MEMORY_TRAINING_PATH
 from tests.helpers import REPOSITORY
 from ui.compare import charts, summary
 
@@ -22,6 +22,8 @@ from ui import resources
 from ui.compare import view
 missing = {{}}
 resources.MEMORY_TWIN_PATHS = {{cell: Path(missing.get(cell, path)) for cell, path in resources.MEMORY_TWIN_PATHS.items()}}
+resources._SHIPPED_FIGURES = {{name: (Path(missing.get(name, path)), *rest) for name, (path, *rest) in resources._SHIPPED_FIGURES.items()}}
+resources._shipped_figures.clear()
 view.render_page()
 """
 TIMEOUT = 120
@@ -73,6 +75,50 @@ def test_the_lstm_memory_sentence_reads_the_gates_of_the_blank_rows():
     assert "Through the 32 blank rows the forget gate averages 0.98" in sentence and "input gate 0.03" in sentence
     assert "(correlation 1.00)" in sentence
     assert "Add blank rows" in summary.lstm_memory_sentence(forget[:28], write[:28], cell[:28])
+
+
+def test_the_lstm_memory_sentence_says_when_the_cell_state_has_drifted():
+    rows, units = 60, 8
+    gates = np.full((rows, units), 0.5)
+    cell = np.tile(np.linspace(-1, 1, units), (rows, 1))
+    cell[-1] = np.random.default_rng(1).permutation(cell[-1])  # Same values, other units: little correlation.
+    sentence = summary.lstm_memory_sentence(gates, gates, cell)
+    assert "has drifted from the one after the drawing" in sentence and "still resembles" not in sentence
+
+
+def test_the_shipped_sentence_says_whether_the_network_trained_without_gaps_kept_its_answer():
+    kept = summary.shipped_sentence(_running([7] * 40), 12)
+    assert "answered 7 (90%) after the drawing and after 12 blank rows still answers 7 (90%)" in kept
+    forgot = summary.shipped_sentence(_running([7] * 28 + [1] * 56), 56)
+    assert "after 56 blank rows now answers 1" in forgot
+    assert "answers 7 (90%)." in summary.shipped_sentence(_running([7] * 28), 0)
+
+
+TRAINING = {
+    "images": 12000, "epochs": 4, "gap": 112, "command": "python bench/memory_training.py",
+    "runs": [
+        {"cell": "rnn", "curriculum": True, "accuracy": 0.87, "accuracy_after_gap": 0.34},
+        {"cell": "rnn", "curriculum": False, "accuracy": 0.87, "accuracy_after_gap": 0.30},
+        {"cell": "lstm", "curriculum": True, "accuracy": 0.83, "accuracy_after_gap": 0.74},
+        {"cell": "lstm", "curriculum": False, "accuracy": 0.81, "accuracy_after_gap": 0.43},
+    ],
+}  # fmt: skip
+
+
+def test_learning_to_remember_is_said_from_the_measured_runs_best_first():
+    sentence = summary.learning_sentence(TRAINING)
+    assert "12,000 digits, 4 epochs, gaps of up to 112 rows" in sentence
+    assert "the LSTM 74%, the Plain RNN 34%" in sentence and "the LSTM learned the long gap best" in sentence
+    figure = charts.learning_to_remember_figure(TRAINING["runs"], 112)
+    growing, full = figure.data
+    assert list(growing.x) == ["Plain RNN", "LSTM"] and list(growing.y) == [0.34, 0.74] and list(full.y) == [0.30, 0.43]
+    go.Figure(figure.to_dict())  # Full Plotly validation.
+
+
+def test_the_shipped_learning_figures_have_every_cell_with_and_without_growing_gaps():
+    figures = json.loads(MEMORY_TRAINING_PATH.read_text())
+    assert {(run["cell"], run["curriculum"]) for run in figures["runs"]} == {(c, g) for c in ("rnn", "gru", "lstm") for g in (True, False)}
+    assert all(0 <= run["accuracy_after_gap"] <= 1 for run in figures["runs"]) and figures["gap"] == 112
 
 
 def test_each_figure_spans_the_drawing_and_the_blank_rows_and_validates():
@@ -128,6 +174,18 @@ def test_the_page_reads_an_example_with_three_cells_and_follows_the_slider():
     assert not app.exception, app.exception
     assert [metric.label for metric in app.metric] == [f"{name}: answer after row 252" for name in ("Plain RNN", "GRU", "LSTM")]
     assert [_charted_rows(app, cell) for cell in ("rnn", "gru", "lstm")] == [252, 252, 252]
+    contrast = [text.value for text in app.markdown if "Draw page's LSTM, trained on digits alone" in text.value]
+    assert len(contrast) == 1 and "after 224 blank rows" in contrast[0]
+    assert any(header.value == "Learning to remember" for header in app.subheader)
+    assert any("learned the long gap best" in markdown.value for markdown in app.markdown)
+
+
+def test_missing_learning_figures_get_a_plain_message_and_the_rest_of_the_page_stands(tmp_path):
+    app = _compare_page({"learning to remember": str(tmp_path / "gone.json")})
+    app.run()
+    assert not app.exception, app.exception
+    assert any("learning to remember figures are missing" in info.value and "bench/memory_training.py" in info.value for info in app.info)
+    assert len(app.metric) == 3
 
 
 def test_a_forged_slider_value_gets_a_plain_message_and_the_default():
