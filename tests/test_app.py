@@ -340,7 +340,7 @@ def test_the_layer_panel_leads_with_what_is_visible_and_keeps_its_method_in_a_he
     app = run_script(APP_SCRIPT)
     lead = [text.value for text in app.markdown if text.value.startswith("**What each layer passes on")]
     assert lead and "respond to your digit" in lead[0] and "the state has settled" in lead[0]
-    assert re.search(r"answer stays the same from row \d+ on", lead[0])
+    assert re.search(r"top digit stays the same from row \d+ on", lead[0])
     assert "linearisation" not in lead[0] and "principal component" not in lead[0]
     help_panel = next(expander for expander in app.expander if expander.label == "How is this ordered?")
     method = " ".join(text.value for text in help_panel.markdown)

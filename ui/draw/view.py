@@ -36,7 +36,7 @@ INPUT_PICTURE_SIDE = 140
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 _ANSWER_CAPTION = (
     "**Each line is one digit: watch the answer form as the rows are read**, top to bottom. "
-    "Labelled at its peak; dark line: the row shown; dashed: from here the answer stays the same."
+    "Labelled at its peak; dark line: the row shown; dashed: from here the top digit stays the same."
 )
 _PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centred as MNIST was"
 
@@ -110,7 +110,7 @@ def drawing_section(loaded: resources.LoadedModel) -> None:
     link = address.write_address(digit, row)
     summary = summarise_reading(running, digit.true_label)
     with answer_column:
-        _answer(digit, result, summary, row, decided)
+        _answer(loaded, digit, result, summary, row, decided)
         teach_view.correction_buttons(digit.image, int(np.argmax(result.probabilities)))  # "It's a …": collect corrections.
     with chart_column:
         reading_figure(
@@ -158,9 +158,10 @@ def _compare_link() -> None:
         st.caption("Watch a plain RNN and a GRU read this drawing too, and forget it or not.")  # A link's label stays on one line.
 
 
-def _answer(digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
+def _answer(loaded: resources.LoadedModel, digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:
     predicted = int(np.argmax(result.probabilities))
     st.metric("Prediction", str(predicted), f"{result.probabilities[predicted]:.1%} confident", delta_color="off", delta_arrow="off")
+    what_if.edits_warning(loaded)  # Edits made far below, under "Why this answer?", are said where the answer is.
     explain_panels.novelty_note(result)  # "Does not look like a digit", when the novelty detector fires.
     if digit.test_index is None and digit.description == "your drawing":
         reading = f"Reading **{digit.description}**."
@@ -205,7 +206,7 @@ _ORDER_HELP = (
 
 
 def _settled_note(decided: int | None) -> str:
-    return f" For this drawing the answer stays the same from row {decided} on (the dashed line)." if decided else ""
+    return f" For this drawing the top digit stays the same from row {decided} on (the dashed line)." if decided else ""
 
 
 def _states_view(loaded: resources.LoadedModel, digit: Digit | None, result: ProbeResult | None, row: int, decided: int | None) -> str:

@@ -134,10 +134,9 @@ def reading_variant() -> tuple[int, int] | None:
 # The What if panel and the note of the edits in force ------------------------------------------------------
 
 
-def edits_note(loaded, result: ProbeResult) -> None:
+def edits_in_words(loaded) -> list[str]:
+    """Each what-if edit in force, in a few words ("row 8 blanked"); empty when the drawing is read as drawn."""
     blanked, bottom_up, unit = edits()
-    if not (blanked or bottom_up or unit):
-        return
     parts = []
     if blanked:
         parts.append(f"row{'s' if len(blanked) > 1 else ''} {', '.join(str(row + 1) for row in blanked)} blanked")
@@ -145,6 +144,21 @@ def edits_note(loaded, result: ProbeResult) -> None:
         parts.append("rows read bottom-up")
     if unit:
         parts.append(f"unit {unit[1]} of layer {unit[0] % len(loaded.probe.units) + 1} silenced")
+    return parts
+
+
+def edits_warning(loaded) -> None:
+    """Beside the prediction: that the answer is for the edited drawing, with an undo, so no edit goes unnoticed."""
+    parts = edits_in_words(loaded)
+    if parts:
+        st.warning(f"**What-if edits in force** ({'; '.join(parts)}): this answer is for the edited drawing.", icon=":material/edit:")
+        st.button("Undo all edits", key="answer_undo", on_click=undo_all, icon=":material/undo:")
+
+
+def edits_note(loaded, result: ProbeResult) -> None:
+    parts = edits_in_words(loaded)
+    if not parts:
+        return
     original = st.session_state.get(keys.ORIGINAL_IMAGE)
     unedited = loaded.probe.run(original).probabilities if original is not None else None
     predicted = int(np.argmax(result.probabilities))

@@ -23,18 +23,21 @@ def test_the_issues_example_reads_as_written():
     assert answer_changes(running) == [(10, 1), (17, 4)]
     assert sure_row(running) == 18
     assert summarise_reading(running) == (
-        "It answered 1 after row 10, changed its mind to 4 at row 17, and was sure from row 18 on. Final answer: 4 (97.0%)."
+        "It answered 1 after row 10 (the first digit over 50%), changed its mind to 4 at row 17, and was sure (over 90%) "
+        "from row 18 on. Final answer: 4 (97.0%)."
     )
 
 
 def test_an_answer_that_never_changes():
     running = _running([(1, 7, 0.95)])
-    assert summarise_reading(running) == "It answered 7 from the first row and was sure from the first row on. Final answer: 7 (95.0%)."
+    assert summarise_reading(running) == (
+        "It answered 7 from the first row and was sure (over 90%) from the first row on. Final answer: 7 (95.0%)."
+    )
 
 
 def test_a_reading_that_never_becomes_sure_and_the_true_label():
     text = summarise_reading(_running([(1, 3, 0.2), (6, 3, 0.7)]), true_label=5)
-    assert "answered 3 after row 6" in text and "never became sure (70% at the end)" in text
+    assert "answered 3 after row 6 (the first digit over 50%)" in text and "never became sure (70% at the end)" in text
     assert text.endswith("That is wrong: the image is labelled 5.")
 
 
@@ -53,7 +56,16 @@ def test_no_clear_answer_at_all():
 
 def test_an_answer_that_fades_at_the_end():
     running = _running([(1, 1, 0.1), (5, 9, 0.8), (27, 2, 0.45)])
-    assert "answered 9 after row 5 and ended unsure, leaning to 2 (45%)" in summarise_reading(running)
+    text = summarise_reading(running)
+    assert "answered 9 after row 5 (the first digit over 50%) and ended unsure, leaning to 2 (45%)" in text
+    assert "Its top digit is 2 from row 27 on (the dashed line)." in text
+
+
+def test_the_row_the_dashed_line_marks_is_named_when_it_is_not_the_last_change_of_mind():
+    # The top digit becomes 1 at row 19 (40%, under the answer threshold) and passes 50% at row 20: as the newcomer's flagged 1.
+    running = _running([(1, 0, 0.1), (15, 9, 0.6), (19, 1, 0.4), (20, 1, 0.8), (22, 1, 0.95)])
+    text = summarise_reading(running)
+    assert "changed its mind to 1 at row 20" in text and "Its top digit is 1 from row 19 on (the dashed line)." in text
 
 
 def test_bad_input_is_refused():

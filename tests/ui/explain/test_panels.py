@@ -111,10 +111,19 @@ def test_a_clicked_row_is_blanked_and_the_reading_follows(seven, probe):
     expected = probe.run(explain.blank_rows(seven, [11])).probabilities
     np.testing.assert_allclose(_reading(app).probabilities, expected, atol=1e-3)
     assert any("What-if edits in force" in text.value for text in app.markdown)
+    # Said where the answer is too, far above the panel: the prediction is the edited drawing's.
+    (beside_answer,) = [warning.value for warning in app.warning if "What-if edits in force" in warning.value]
+    assert "row 12 blanked" in beside_answer and "this answer is for the edited drawing" in beside_answer
 
     app.button(key="explain_undo").click().run()
     assert app.session_state[keys.BLANKED_ROWS] == []
     np.testing.assert_allclose(_reading(app).probabilities, probe.run(seven).probabilities, atol=1e-3)
+    assert not [warning for warning in app.warning if "What-if edits in force" in warning.value]
+
+    app.session_state[keys.BLANKED_ROWS] = [11]
+    app.run()
+    app.button(key="answer_undo").click().run()  # The undo beside the answer does the same.
+    assert app.session_state[keys.BLANKED_ROWS] == []
 
 
 @pytest.mark.parametrize(
