@@ -56,6 +56,7 @@ def test_a_newcomer_on_a_wide_screen(app_url, browser):
     page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_text("Each line is one digit: watch the answer form as the rows are read").is_visible()
     assert page.get_by_text("Draw a digit first: these panels explain").is_visible()
+    assert page.get_by_role("button", name="Deploy").count() == 0, "visitors get no developer menu (.streamlit/config.toml)"
     canvas = page.locator(DRAWING_CANVAS).last
     canvas.wait_for(timeout=TIMEOUT_MS)
     page.mouse.move(canvas.bounding_box()["x"] + 40, canvas.bounding_box()["y"] + 40)  # Hover: where the toolbar used to float.
