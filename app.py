@@ -14,7 +14,7 @@ from model.hosting.runs_folder import PeriodicSweep, prune_runs, sweep_temporary
 from model.hosting.settings import DemoSettings
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS
 from model.training.checkpoint import recover_orphaned_checkpoints
-from ui import navigation, resources, server_memory, settings, widget_guard
+from ui import navigation, page_style, resources, server_memory, settings, widget_guard
 from ui import state as keys
 from ui.compare import view as compare_view
 from ui.draw import view as draw_view
@@ -78,6 +78,7 @@ def tidy_runs_folder(runs_directory: str, max_saved_runs: int | None) -> Periodi
 
 def main() -> None:
     st.set_page_config(page_title="An LSTM reads your handwriting", page_icon="✍️", layout="wide")
+    page_style.apply()  # What keeps a phone's screen readable, on every page (ui/page_style.py).
     widget_guard.install()  # From the next message on, a forged widget value is dropped, not raised on every rerun.
     widget_guard.show_notice()
     server = server_settings()

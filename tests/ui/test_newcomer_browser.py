@@ -112,4 +112,9 @@ def test_the_saved_runs_table_fits_a_phone(app_url, browser):
     assert table.bounding_box()["width"] <= 390
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "the page does not scroll sideways"
     assert page.locator(".st-key-" + "use_lstm_mnist").count() == 1
+    # No chart toolbar stays over a chart's title on a touch screen (ui/page_style.py); the page title fits.
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=TIMEOUT_MS)
+    hidden = page.locator(".modebar-container").evaluate_all("(bars) => bars.map((bar) => getComputedStyle(bar).display === 'none')")
+    assert hidden and all(hidden), "Plotly's toolbar is hidden on a touch screen"
+    assert page.locator("h1").first.evaluate("(title) => parseFloat(getComputedStyle(title).fontSize)") <= 28
     context.close()

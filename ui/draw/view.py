@@ -44,10 +44,7 @@ _PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centr
 # The page -------------------------------------------------------------------------------------
 
 
-# On a phone the title shrinks, so that the canvas and the prediction under it fit on one screen.
-_PAGE_CSS = (
-    "<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; padding-top: 0 !important; } }</style>" + rows.HIDDEN_TICK_CSS
-)
+_PAGE_CSS = rows.HIDDEN_TICK_CSS  # Play's clock presses a hidden button; the style every page shares is ui/page_style.py.
 
 
 def render() -> None:
