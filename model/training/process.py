@@ -259,3 +259,9 @@ if __name__ == "__main__":
 
     with os.fdopen(int(sys.argv[1]), "wb") as message_pipe:
         training_process.child_main(sys.stdin.buffer, message_pipe)
+    # The stop listener still blocks in a read of stdin, holding its lock: a normal interpreter shutdown
+    # would try to take that lock and abort ("Fatal Python error: _enter_buffered_busy"). Everything this
+    # process had to say has been written and the pipe closed, so it ends here.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

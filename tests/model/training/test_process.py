@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 
@@ -32,3 +33,14 @@ def test_a_server_without_keras_says_it_does_not_train_and_starts_nothing(tmp_pa
     with pytest.raises(ValueError, match="does not train"):
         supervisor.start_job("train", TrainConfig(epochs=1))
     assert list(tmp_path.iterdir()) == [], "no lock taken, nothing written"
+
+
+@pytest.mark.slow
+def test_the_training_process_ends_without_an_abort_at_shutdown(tmp_path, capfd):
+    # Its stop listener is still blocked reading stdin when the job ends; a normal interpreter shutdown
+    # aborted on that read's lock ("Fatal Python error: _enter_buffered_busy") after every run.
+    supervisor = TrainingSupervisor(tmp_path)
+    run = supervisor.start_job("stand_in", TrainConfig(epochs=2, units=16, train_subset=256), runner="tests.worker_jobs:finished_stand_in")
+    assert run.wait(120) and run.snapshot().status == "finished", run.snapshot().error
+    time.sleep(3)  # The process has ended (the run ends when its process does) and its last words reached stderr.
+    assert "Fatal Python error" not in capfd.readouterr().err
