@@ -19,7 +19,7 @@ import streamlit as st
 
 from model.config import FineTuneConfig, TrainConfig
 from model.data import MnistUnavailableError
-from model.shapes import NUMBER_OF_CLASSES
+from model.shapes import MODEL_SUFFIX, NUMBER_OF_CLASSES
 from model.training.process import FineTuneOptions
 from model.training.record import RunRecordError, read_run_record
 from model.training.supervisor import RunSnapshot, TrainingBusyError
@@ -223,7 +223,8 @@ def _outcome(snapshot: RunSnapshot) -> None:
         return
     outcome = record.fine_tune
     before_column, after_column = st.columns(2)
-    before_column.metric(f"Before ({outcome.base_model})", f"{outcome.corrections_right_before} of {outcome.corrections} right")
+    base = "the shipped model" if outcome.base_model == resources.SHIPPED_MODEL.name else outcome.base_model.removesuffix(MODEL_SUFFIX)
+    before_column.metric(f"Before ({base})", f"{outcome.corrections_right_before} of {outcome.corrections} right")
     after_column.metric(
         "After teaching", f"{outcome.corrections_right_after} of {outcome.corrections} right",
         f"{outcome.corrections_right_after - outcome.corrections_right_before:+d}",

@@ -48,7 +48,7 @@ def test_corrections_are_collected_removed_and_taught(environment, runs_folder, 
     assert not app.exception
     assert run.snapshot().status == "finished", run.snapshot().error
     labels = {metric.label for metric in app.metric}
-    assert {"MNIST test accuracy before", "MNIST test accuracy after", "After teaching"} <= labels
+    assert {"Before (the shipped model)", "MNIST test accuracy before", "MNIST test accuracy after", "After teaching"} <= labels
     assert any(button.key == "use_taught_model" for button in app.button)
     assert run.snapshot().model_path.parent == runs_folder
 
