@@ -247,6 +247,7 @@ class TrainingSupervisor:
         self._run_lock = RunLock(self.runs_directory)
         self._device: str | None = None
         self._device_probe: threading.Thread | None = None
+        self._startup_seconds: float | None = None
 
     def current(self) -> TrainingRun | None:
         return self._current
@@ -316,6 +317,9 @@ class TrainingSupervisor:
                     continue
                 kind, payload = read_frame(messages)
                 if kind == "progress":
+                    if isinstance(payload, BatchProgress) and not run.batches:
+                        # From the launch to the first batch, less that batch's own training time: what starting costs here.
+                        self._startup_seconds = max(0.0, time.time() - run.started - payload.seconds)
                     run.record(payload)
                 elif kind == "device":
                     self._device = payload
@@ -375,6 +379,10 @@ class TrainingSupervisor:
             "test_loss": finite_or_none(record.test_loss),
             "epochs_saved": record.epochs_completed,
         }
+
+    def startup_seconds(self) -> float | None:
+        """How long the last run took from its launch to its first batch (a process, imports, the data, the network); None before one."""
+        return self._startup_seconds
 
     def device_description(self) -> str | None:
         """Where training computes, e.g. "CPU (tensorflow backend)"; None until known, and on a server that does not train.

@@ -154,15 +154,22 @@ def config_ui(policy: DemoSettings, disabled: bool) -> TrainConfig:
     )  # fmt: skip
 
 
-def _estimate_line(config: TrainConfig, device: str | None) -> str:
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def _estimate_line(config: TrainConfig, device: str | None, startup_seconds: float | None) -> str:
     records = [record for _, record in resources.saved_models() if record is not None]
     estimate = estimate_seconds(config, records, device) if device else None
+    # Starting (a process, TensorFlow, the data, the network) comes before the first batch, whatever the settings.
+    startup = f" Starting takes about {_duration(startup_seconds)} more here (the last run's start)." if startup_seconds else ""
     if estimate is None:
-        return "No run has finished on this machine yet, so there is no estimate of the time; the progress bar will tell."
-    minutes = estimate.seconds / 60
-    duration = f"{estimate.seconds:.0f} s" if estimate.seconds < 120 else f"{minutes:.0f} min"
+        return "No run has finished on this machine yet, so there is no estimate of the time; the progress bar will tell." + startup
     basis = "a past run of the same shape" if estimate.same_shape else "a past run of another shape, scaled"
-    return f"Estimated time on this machine: about **{duration}** (from {basis}, started {human_time(estimate.reference_started)})."
+    return (
+        f"Estimated training time on this machine: about **{_duration(estimate.seconds)}** "
+        f"(from {basis}, started {human_time(estimate.reference_started)}).{startup}"
+    )
 
 
 def human_time(moment: str) -> str:
@@ -250,7 +257,7 @@ def render() -> None:
         config = config_ui(policy, disabled=busy)
         problems = setting_problems(config)
         if not busy:
-            st.caption(_estimate_line(config, device))
+            st.caption(_estimate_line(config, device, resources.training_supervisor().startup_seconds()))
             for refusal in problems.refusals:
                 st.error(refusal, icon=":material/block:")
             for warning in problems.warnings:
@@ -326,7 +333,9 @@ def run_view(snapshot: RunSnapshot) -> None:
 def _progress_line(snapshot: RunSnapshot) -> None:
     latest = snapshot.latest_batch
     if latest is None:
-        st.progress(0.0, text=f"{snapshot.run_id}: preparing the data and the network…")
+        startup = resources.training_supervisor().startup_seconds()
+        usual = f" (about {_duration(startup)} here last time)" if startup else ""
+        st.progress(0.0, text=f"{snapshot.run_id}: starting the training process, loading the data and building the network{usual}…")
         return
     validating = latest.batch == latest.batches_per_epoch and len(snapshot.epochs) < latest.epoch
     eta = snapshot.eta_seconds()

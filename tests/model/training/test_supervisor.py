@@ -126,8 +126,12 @@ def _stop(run) -> str:
 
 def test_progress_streams_back_and_stop_ends_the_process(tmp_path):
     supervisor = TrainingSupervisor(tmp_path)
+    assert supervisor.startup_seconds() is None, "nothing measured before a run"
+    launched = time.time()
     run = _start_fake(supervisor, "report_until_stopped")
     _wait_for(lambda: len(run.snapshot().batches) >= 3)
+    # From the launch to the first batch (less that batch's 0.02 s): a process started and its imports made.
+    assert 0 < supervisor.startup_seconds() <= time.time() - launched
     assert run.snapshot().status == "running"
     _stop(run)
     snapshot = run.snapshot()
