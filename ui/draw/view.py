@@ -36,7 +36,7 @@ INPUT_PICTURE_SIDE = 140
 STATE_VIEWS = ("Hidden state", "Cell state", "Gates")
 _ANSWER_CAPTION = (
     "**Each line is one digit: watch the answer form as the rows are read**, top to bottom. "
-    "Labelled at its peak; dark line: the row shown; dashed: from here the top digit stays the same."
+    "Labelled near its peak; dark line: the row shown; dashed: from here the top digit stays the same."
 )
 _PICTURE_CAPTION = f"What the network sees: {IMAGE_ROWS}×{IMAGE_COLUMNS}, centred as MNIST was"
 

@@ -24,9 +24,10 @@ from ui import state as keys
 
 # The table's columns and how wide each is drawn: a real table (st.dataframe) scrolls sideways on a phone
 # instead of breaking words into letters.
+# Pixels where a header is longer than "small" (75 px) holds: every header and value reads whole.
 COLUMN_WIDTHS = {
-    "Run": "medium", "Draw with it": "small", "Test accuracy": "small", "Status": "small", "Epochs": "small", "Batch": "small",
-    "Learning rate": "small", "Units": "small", "Training images": "small", "Augment": "small", "Seconds": "small",
+    "Run": "medium", "Draw with it": 110, "Test accuracy": 115, "Status": "small", "Epochs": "small", "Batch": "small",
+    "Learning rate": 115, "Units": "small", "Training images": 130, "Augment": "small", "Seconds": "small",
     "Device": "large",
 }  # fmt: skip
 
@@ -57,7 +58,7 @@ def saved_runs_table() -> None:
         return
     st.subheader("Saved runs")
     config = {name: st.column_config.TextColumn(name, width=width) for name, width in COLUMN_WIDTHS.items()}
-    config["Draw with it"] = st.column_config.LinkColumn("Draw with it", width="small", display_text="open on Draw",
+    config["Draw with it"] = st.column_config.LinkColumn("Draw with it", width=COLUMN_WIDTHS["Draw with it"], display_text="open on Draw",
                                                          help="Opens the Draw page with this model (in a new tab)")  # fmt: skip
     st.dataframe(runs_frame(listed), column_config=config, hide_index=True, key="saved_runs_frame")
     for path, _, problem in listed:
