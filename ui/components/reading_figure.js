@@ -130,15 +130,17 @@ function colourBar(g, bar, scale, x, y, w, narrow) {
 
 // ---- the layers: heatmap panels ----------------------------------------------------------------
 
+// Where a panel or colour bar spans across: its narrow span on a phone, when the spec gives one.
+function across(item, narrow) {
+  return narrow && item.narrow_x ? item.narrow_x : item.x;
+}
+
 function heatmapLayout(figure, width) {
-  const m = figure.margin, plotW = width - m.l - m.r, plotH = figure.height - m.t - m.b;
-  return figure.panels.map((panel) => ({
-    panel,
-    x: m.l + panel.x[0] * plotW,
-    y: m.t + (1 - panel.y[1]) * plotH,
-    w: (panel.x[1] - panel.x[0]) * plotW,
-    h: (panel.y[1] - panel.y[0]) * plotH,
-  }));
+  const m = figure.margin, plotW = width - m.l - m.r, plotH = figure.height - m.t - m.b, narrow = width < NARROW_PX;
+  return figure.panels.map((panel) => {
+    const x = across(panel, narrow);
+    return { panel, x: m.l + x[0] * plotW, y: m.t + (1 - panel.y[1]) * plotH, w: (x[1] - x[0]) * plotW, h: (panel.y[1] - panel.y[0]) * plotH };
+  });
 }
 
 // A panel's title, row numbers and title, units' digit groups and axis title.
@@ -204,7 +206,8 @@ function drawHeatmaps(g, figure, width, hoverRow) {
   }
   const m = figure.margin, plotW = width - m.l - m.r, top = figure.height - m.b + figure.colour_bar_offset;
   for (const bar of figure.colour_bars) {
-    colourBar(g, bar, figure.scales[bar.scale], m.l + bar.x[0] * plotW, top, (bar.x[1] - bar.x[0]) * plotW, narrow);
+    const x = across(bar, narrow);
+    colourBar(g, bar, figure.scales[bar.scale], m.l + x[0] * plotW, top, (x[1] - x[0]) * plotW, narrow);
   }
   return (x, y) => {  // What lies under the pointer: {row, tip} or null.
     for (const box of boxes) {

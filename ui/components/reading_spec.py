@@ -92,6 +92,7 @@ class Panel(TypedDict):
     scale: Scale
     limits: list[float]
     x: list[float]
+    narrow_x: list[float]  # The same on a phone's narrow figure (an input panel wide enough to read).
     y: list[float]
     hover_name: str
     title: str
@@ -105,6 +106,7 @@ class Panel(TypedDict):
 
 class ColourBar(TypedDict):
     x: list[float]
+    narrow_x: list[float]  # The same on a phone's narrow figure (an input panel wide enough to read).
     scale: Scale
     limits: list[float]
     title: str

@@ -118,15 +118,15 @@ def _panel(z: np.ndarray | None, scale: str, limits: tuple[float, float], x: lis
            **extra) -> Panel:  # fmt: skip
     """One heatmap: rows down, columns across, coloured along `scale` from limits[0] to limits[1] (`z` None: no values yet)."""
     return {"z": None if z is None else np.asarray(z, dtype=np.float32), "scale": scale,
-            "limits": [float(limits[0]), float(limits[1])], "x": x, "y": y, "hover_name": hover_name, "title": "",
+            "limits": [float(limits[0]), float(limits[1])], "x": x, "narrow_x": x, "y": y, "hover_name": hover_name, "title": "",
             "narrow_title": "", "row_title": "", "x_title": "", "narrow_x_title": "", "units": None, "groups": None, **extra}  # fmt: skip
 
 
 def _colour_bar(x: list[float], scale: str, limits: tuple[float, float], title: str, narrow_title: str, ticks: list[float],
                 tick_text: list[str]) -> ColourBar:  # fmt: skip
     """A horizontal, labelled colour bar under the panels, spanning `x`."""
-    return {"x": x, "scale": scale, "limits": [float(limits[0]), float(limits[1])], "title": title, "narrow_title": narrow_title,
-            "ticks": [float(tick) for tick in ticks], "tick_text": tick_text}  # fmt: skip
+    return {"x": x, "narrow_x": x, "scale": scale, "limits": [float(limits[0]), float(limits[1])], "title": title,
+            "narrow_title": narrow_title, "ticks": [float(tick) for tick in ticks], "tick_text": tick_text}  # fmt: skip
 
 
 def _heatmaps(panels: list[Panel], colour_bars: list[ColourBar], height: int, margin: Margin, marks: Marks) -> HeatmapsSpec:
@@ -157,20 +157,28 @@ def states_spec(
     Units keep one fixed order per layer (see `TOP_LAYER_ORDER`, `LOWER_LAYER_ORDER`). Each layer has
     its own symmetric colour bar; `symmetric_limits` (one per layer, default 1) sets its ±range.
     """
-    panels = [_panel(image, "ink", (0, 1), [0.0, 0.13], [0.0, 1.0], "input", title="input", narrow_title="input", row_title="row")]
+    # The input's share of the width, and where the layers start: on a phone's narrow figure the input
+    # takes more, so that its 28 columns do not shrink to slivers beside 28 rows.
+    shares = {"x": (0.13, 0.17), "narrow_x": (0.24, 0.29)}
+    panels = [_panel(image, "ink", (0, 1), [0.0, 0.13], [0.0, 1.0], "input", title="input", narrow_title="input", row_title="row",
+                     narrow_x=[0.0, 0.24])]  # fmt: skip
     colour_bars = []
     layer_count = len(layer_states)
     gap = 0.05
-    layer_width = (1.0 - 0.17 - gap * (layer_count - 1)) / layer_count
+
+    def layer_domain(layer: int, fit: str) -> list[float]:
+        start = shares[fit][1]
+        width = (1.0 - start - gap * (layer_count - 1)) / layer_count
+        return [start + layer * (width + gap), start + layer * (width + gap) + width]
+
     for layer, (states, order) in enumerate(zip(layer_states, unit_orders)):
         limit = 1.0 if symmetric_limits is None else float(symmetric_limits[layer])
-        start = 0.17 + layer * (layer_width + gap)
-        domain = [start, start + layer_width]
+        domain, narrow_domain = layer_domain(layer, "x"), layer_domain(layer, "narrow_x")
         is_top = layer == layer_count - 1
         name = f"layer {layer + 1} {state_name}"
         order = np.asarray(order)
         panels.append(
-            _panel(np.asarray(states)[:, order], "diverging", (-limit, limit), domain, [0.0, 1.0], name, title=name,
+            _panel(np.asarray(states)[:, order], "diverging", (-limit, limit), domain, [0.0, 1.0], name, title=name, narrow_x=narrow_domain,
                    narrow_title=f"layer {layer + 1}", x_title=TOP_LAYER_ORDER if is_top else LOWER_LAYER_ORDER,
                    narrow_x_title="units by digit" if is_top else "units, sorted", units=order.tolist(),
                    groups=_group_ticks(top_unit_groups) if is_top and top_unit_groups is not None else None)
@@ -178,7 +186,8 @@ def states_spec(
         scaling = "fixed range" if symmetric_limits is None else "this layer's largest |value|"
         colour_bars.append(
             _colour_bar(domain, "diverging", (-limit, limit), f"{state_name}, ±{limit:.2g} ({scaling})",
-                        "fixed" if symmetric_limits is None else "own scale", [-limit, 0, limit], [f"−{limit:.2g}", "0", f"+{limit:.2g}"])
+                        "fixed scale" if symmetric_limits is None else "own scale", [-limit, 0, limit],
+                        [f"−{limit:.2g}", "0", f"+{limit:.2g}"]) | {"narrow_x": narrow_domain}
         )  # fmt: skip
     figure = _heatmaps(panels, colour_bars, 440, {"l": 44, "r": 12, "t": 26, "b": 104}, _marks(current_row, decision_row))
     figure["colour_bar_offset"] = 56  # Under the units' labels and the axis titles.

@@ -119,6 +119,16 @@ def test_each_diverging_layer_has_a_symmetric_labelled_colour_bar_saying_its_sca
     assert cell["panels"][1]["title"] == "layer 1 cell state"
 
 
+def test_on_a_phone_the_input_panel_is_wide_enough_to_read_and_the_panels_do_not_overlap():
+    figure, *_ = _states()
+    for fit in ("x", "narrow_x"):
+        spans = [panel[fit] for panel in figure["panels"]]
+        assert all(left[1] < right[0] for left, right in zip(spans, spans[1:])) and spans[-1][1] <= 1.0, fit
+        assert [bar[fit] for bar in figure["colour_bars"]] == spans[1:], "each colour bar under its own layer"
+    input_share = figure["panels"][0]["narrow_x"][1] - figure["panels"][0]["narrow_x"][0]
+    assert input_share >= 0.2 > figure["panels"][0]["x"][1], "28 columns beside 28 rows read on a 390 px screen"
+
+
 def test_every_figure_carries_the_current_and_decision_rows():
     figure, *_ = _states(current_row=10, decision_row=16)
     assert figure["marks"]["current_row"] == 10 and figure["marks"]["decided_row"] == 16
