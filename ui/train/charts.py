@@ -104,25 +104,28 @@ def watched_digits_grid(
     the image with the answer above it: green when right, red when wrong.
     """
     side = images.shape[1]
-    gap = 4
+    # Each answer is written in a band above its image (never over the strokes), the images spaced so
+    # that neighbouring answers stand apart.
+    column_gap, label_band = 8, 12
+    row_height, column_width = label_band + side, side + column_gap
     row_count, column_count = len(answers), len(labels)
-    canvas = np.full((row_count * (side + gap), column_count * (side + gap)), np.nan)
+    canvas = np.full((row_count * row_height, column_count * column_width), np.nan)
     annotations = []
     for row, moment in enumerate(answers):
         for column, probabilities in enumerate(moment):
-            top, left = row * (side + gap), column * (side + gap)
+            top, left = row * row_height + label_band, column * column_width
             canvas[top : top + side, left : left + side] = images[column]
             guess = int(np.argmax(probabilities))
             right = guess == int(labels[column])
             annotations.append(
-                {"x": left + side - 1, "y": top + 1, "text": f"<b>{guess}</b> {probabilities[guess]:.0%}", "showarrow": False,
-                 "xanchor": "right", "yanchor": "top", "font": {"size": 10, "color": "#7CFC9A" if right else "#FF6B6B"}}
+                {"x": left + side / 2, "y": top - 1, "text": f"<b>{guess}</b> {probabilities[guess]:.0%}", "showarrow": False,
+                 "xanchor": "center", "yanchor": "bottom", "font": {"size": 10, "color": "#1a7f37" if right else "#cf222e"}}
             )  # fmt: skip
     heatmap = {"type": "heatmap", "z": canvas, "colorscale": INK, "zmin": 0.0, "zmax": 1.0, "showscale": False, "hoverinfo": "skip"}
     layout = base_layout(
-        "", 40 + 62 * row_count, annotations=annotations,
+        "", 40 + 80 * row_count, annotations=annotations,
         xaxis={"visible": False, "scaleanchor": "y", "constrain": "domain"},
-        yaxis={"autorange": "reversed", "tickmode": "array", "tickvals": [r * (side + gap) + side / 2 for r in range(row_count)],
+        yaxis={"autorange": "reversed", "tickmode": "array", "tickvals": [r * row_height + label_band + side / 2 for r in range(row_count)],
                "ticktext": list(row_names), "showgrid": False, "zeroline": False},
         plot_bgcolor="#ffffff",
     )  # fmt: skip

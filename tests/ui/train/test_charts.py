@@ -41,7 +41,12 @@ def test_watched_digits_grid_marks_right_and_wrong_answers():
     answers = [np.eye(10)[[0, 5, 2]], np.eye(10)[[0, 1, 2]]]
     figure = training_charts.watched_digits_grid(images, [0, 1, 2], answers, ["epoch 1", "epoch 2"])
     colours = [annotation.font.color for annotation in figure.layout.annotations]
-    assert len(colours) == 6 and colours.count("#FF6B6B") == 1, "one wrong answer: the 1 read as 5 after epoch 1"
+    assert len(colours) == 6 and colours.count("#cf222e") == 1, "one wrong answer: the 1 read as 5 after epoch 1"
+    # Each answer sits in the band above its image, never over the strokes.
+    canvas = np.asarray(figure.data[0].z)
+    for annotation in figure.layout.annotations:
+        assert annotation.yanchor == "bottom" and np.isnan(canvas[int(annotation.y), int(annotation.x)])
+        assert not np.isnan(canvas[int(annotation.y) + 2, int(annotation.x)]), "right above the image"
 
 
 def _every_figure():
