@@ -53,7 +53,7 @@ def row_importance_figure(
     Each method has its own scale and unit (`axis_titles`, by method name; "Δ probability" when not given)."""
     panels = 1 + len(scores)
     width = 1.0 / panels
-    layout = base_layout(f"Which rows mattered for the answer {digit}", 330, bargap=0.1, annotations=[])
+    layout = base_layout(f"Which rows mattered for the answer {digit}", 360, bargap=0.1)
     data = [_image_heatmap(image)]
     layout["xaxis"] = {"domain": [0, width * 0.9], "showticklabels": False, "showgrid": False}
     layout["yaxis"] = {**_ROW_AXIS, "scaleanchor": "x", "constrain": "domain"}
@@ -61,11 +61,16 @@ def row_importance_figure(
         values = np.asarray(values, dtype=float)
         axis = str(index)
         start = (index - 1) * width + 0.03
+        # The method's name with its axis, under its own bars: a title above them would float far from them
+        # whenever the image's square keeps the panels shorter than the figure (a phone).
         layout[f"xaxis{axis}"] = {
             "domain": [start, index * width - 0.01],
-            "title": {"text": (axis_titles or {}).get(name, "Δ probability"), "font": {"size": 11}},
+            "title": {"text": f"<b>{name}</b><br>{(axis_titles or {}).get(name, 'Δ probability')}", "font": {"size": 11}},
             "zeroline": True,
             "zerolinecolor": "#888",
+            "tickformat": ".3~%",  # Probabilities as percentages (0.002%), never SI prefixes ("2μ").
+            "nticks": 3,
+            "tickangle": 0,
         }
         layout[f"yaxis{axis}"] = {**_ROW_AXIS, "matches": "y", "showticklabels": False, "title": None, "anchor": f"x{axis}"}
         data.append(
@@ -78,20 +83,7 @@ def row_importance_figure(
                 "xaxis": f"x{axis}",
                 "yaxis": f"y{axis}",
                 "name": name,
-                "hovertemplate": f"{name}<br>row %{{y}}: %{{x:+.3f}}<extra></extra>",
-            }
-        )
-        layout["annotations"].append(
-            {
-                "text": name,
-                "x": (start + index * width) / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12},
+                "hovertemplate": f"{name}<br>row %{{y}}: %{{x:+.3~%}}<extra></extra>",
             }
         )
     return go.Figure({"data": data, "layout": layout})

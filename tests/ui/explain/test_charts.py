@@ -26,7 +26,11 @@ def test_row_importance_bars_run_along_the_rows_coloured_by_sign(image):
         assert [colour == explain_charts.SUPPORTS for colour in bar.marker.color] == [value >= 0 for value in values]
     assert figure.layout.yaxis.autorange == "reversed", "row 1 at the top, as in the image"
     assert "7" in figure.layout.title.text
-    assert figure.layout.xaxis2.title.text == figure.layout.xaxis3.title.text == "Δ probability"
+    assert [figure.layout.xaxis2.title.text, figure.layout.xaxis3.title.text] == [
+        "<b>Occlusion</b><br>Δ probability",
+        "<b>Integrated gradients</b><br>Δ probability",
+    ], "each method named under its own bars"
+    assert figure.layout.xaxis2.tickformat == ".3~%", "probabilities as percentages, never SI prefixes (2μ)"
 
 
 def test_each_row_importance_chart_names_its_own_unit(image):
@@ -34,7 +38,9 @@ def test_each_row_importance_chart_names_its_own_unit(image):
     scores = {"Occlusion": np.zeros(28), "Integrated gradients": np.zeros(28)}
     titles = {"Occlusion": "drop in p(7) if blanked", "Integrated gradients": "share of p(7)'s rise"}
     figure = explain_charts.row_importance_figure(image, scores, 7, titles)
-    assert [figure.layout.xaxis2.title.text, figure.layout.xaxis3.title.text] == list(titles.values())
+    assert [figure.layout.xaxis2.title.text, figure.layout.xaxis3.title.text] == [
+        f"<b>{name}</b><br>{title}" for name, title in titles.items()
+    ]
 
 
 def test_deletion_figure_plots_every_curve_from_zero_to_28_rows_blanked():
