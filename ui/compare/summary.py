@@ -113,7 +113,10 @@ def _orders_of_magnitude(orders: float) -> str:
         return f"{10**orders:.0f}× weaker"
     if orders < 7:
         return f"about {10 ** round(orders):,}× weaker"
-    return f"about 10^{round(orders)}× weaker"
+    return f"about 10{str(round(orders)).translate(_SUPERSCRIPTS)}× weaker"  # 10¹², not 10^12.
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def lstm_memory_sentence(forget_gate: np.ndarray, input_gate: np.ndarray, cell_state: np.ndarray) -> str:

@@ -64,6 +64,8 @@ def test_the_gradient_sentence_counts_orders_of_magnitude():
     sentence = summary.gradient_sentence(profiles)
     assert "the LSTM's is about as strong at row 14" in sentence
     assert "the Plain RNN's is about 10,000× weaker at row 14" in sentence
+    faint = np.r_[np.full(39, 1e-12), 1.0]  # Row 14 holds a trillionth of the strongest row's gradient.
+    assert "about 10¹²× weaker" in summary.gradient_sentence({"rnn": faint}), "a power, not 10^12"
 
 
 def test_the_lstm_memory_sentence_reads_the_gates_of_the_blank_rows():
