@@ -55,6 +55,11 @@ class LoadedModel:
     def label(self) -> str:
         return describe_model(self.path, self.history)
 
+    @property
+    def in_a_sentence(self) -> str:
+        """The label as a sentence names it: "the shipped model (…)", "the model run-20261205-215339 (…)"."""
+        return f"the {self.label}" if is_shipped(self.path) else f"the model {self.label}"
+
 
 def is_shipped(path: Path) -> bool:
     return path.resolve() == SHIPPED_MODEL.resolve()

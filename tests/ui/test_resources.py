@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from model.shapes import SHIPPED_MODEL_PATH
-from tests.helpers import REPOSITORY
+from tests.helpers import REPOSITORY, make_record
 from ui import resources
 from ui import state as keys
 
@@ -67,3 +67,10 @@ def test_a_tampered_model_choice_falls_back_to_the_shipped_model(tmp_path, runs)
     assert app.session_state[keys.ACTIVE_MODEL] == str(resources.SHIPPED_MODEL)
     assert any("not one of this server's models" in toast.value for toast in app.toast)
     assert any("Using the shipped model" in caption.value for caption in app.caption)
+
+
+def test_a_model_is_named_in_a_sentence_as_a_person_would(tmp_path):
+    shipped = resources.LoadedModel(resources.SHIPPED_MODEL, probe=None, history=make_record(test_accuracy=0.9957))
+    run = resources.LoadedModel(tmp_path / "run-20261205-215339.keras", probe=None, history=None)
+    assert shipped.in_a_sentence == "the shipped model (99.57% test accuracy)"
+    assert run.in_a_sentence == "the model run-20261205-215339", "never 'the run-…'"

@@ -55,7 +55,7 @@ def render() -> None:
     if loaded is None:
         return
     st.caption(
-        f"Using the {loaded.label}. The network reads your drawing the way it read MNIST: "
+        f"Using {loaded.in_a_sentence}. The network reads your drawing the way it read MNIST: "
         f"as {IMAGE_ROWS} rows of {IMAGE_COLUMNS} pixels, top to bottom, one row at a time."
     )
     drawing_section(loaded)

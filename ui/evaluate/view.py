@@ -52,7 +52,7 @@ def render() -> None:
     loaded = resources.active_classifier()
     if loaded is None:
         return
-    st.caption(f"Evaluating the {loaded.label} on the 10,000 MNIST test images it never trained on.")
+    st.caption(f"Evaluating {loaded.in_a_sentence} on the 10,000 MNIST test images it never trained on.")
     try:
         path = loaded.path
         result = evaluate(str(path), path.stat().st_mtime, resources.data_path_setting())
