@@ -56,7 +56,7 @@ def summarise_reading(running: np.ndarray, true_label: int | None = None) -> str
         )
         return sentence + settled_note + _label_note(final, true_label)
     first_row, first_digit = changes[0]
-    threshold = f"(the first digit over {ANSWER_PROBABILITY:.0%})"
+    threshold = f"(over {ANSWER_PROBABILITY:.0%})"
     clauses = [
         f"answered {first_digit} after row {first_row} {threshold}" if first_row > 1 else f"answered {first_digit} from the first row"
     ]

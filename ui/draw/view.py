@@ -151,8 +151,8 @@ def _compare_link() -> None:
     """One click to "Why an LSTM?": the same drawing read by a plain RNN, a GRU and an LSTM."""
     compare_page = st.session_state.get(keys.COMPARE_PAGE)
     if compare_page is not None:
-        st.page_link(compare_page, label="Why an LSTM?", icon=":material/compare_arrows:")
-        st.caption("Watch a plain RNN and a GRU read this drawing too, and forget it or not.")  # A link's label stays on one line.
+        st.page_link(compare_page, label="Why an LSTM? Compare cells", icon=":material/compare_arrows:",
+                     help="Watch a plain RNN and a GRU read this drawing too, then blank rows after it")  # fmt: skip
 
 
 def _answer(loaded: resources.LoadedModel, digit: Digit, result: ProbeResult, summary: str, row: int, decided: int | None) -> None:

@@ -160,6 +160,10 @@ def test_reset_then_draw_keeps_the_view_in_step_and_the_answer_is_in_sight(app_u
         page.keyboard.press("ArrowLeft")
         _wait_for_rows(page, str(row))
 
+    # Focusing the slider may have scrolled it into view (the browser's doing): back to the top, so that what
+    # follows checks that a new drawing itself scrolls nothing away.
+    page.locator("[data-testid='stSlider'] input[aria-label='Row']").blur()
+    page.evaluate("() => { document.querySelector('[data-testid=stMain]').scrollTop = 0; window.scrollTo(0, 0); }")
     _clear_canvas(page)  # Today's bug: after Reset, a new drawing showed row 1 on the slider and row 28 in the metric.
     page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=TIMEOUT_MS)
     draw_strokes(page, box, ONE)

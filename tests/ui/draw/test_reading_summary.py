@@ -23,7 +23,7 @@ def test_the_issues_example_reads_as_written():
     assert answer_changes(running) == [(10, 1), (17, 4)]
     assert sure_row(running) == 18
     assert summarise_reading(running) == (
-        "It answered 1 after row 10 (the first digit over 50%), changed its mind to 4 at row 17, and was sure (over 90%) "
+        "It answered 1 after row 10 (over 50%), changed its mind to 4 at row 17, and was sure (over 90%) "
         "from row 18 on. Final answer: 4 (97.0%)."
     )
 
@@ -37,7 +37,7 @@ def test_an_answer_that_never_changes():
 
 def test_a_reading_that_never_becomes_sure_and_the_true_label():
     text = summarise_reading(_running([(1, 3, 0.2), (6, 3, 0.7)]), true_label=5)
-    assert "answered 3 after row 6 (the first digit over 50%)" in text and "never became sure (70% at the end)" in text
+    assert "answered 3 after row 6 (over 50%)" in text and "never became sure (70% at the end)" in text
     assert text.endswith("That is wrong: the image is labelled 5.")
 
 
@@ -57,7 +57,7 @@ def test_no_clear_answer_at_all():
 def test_an_answer_that_fades_at_the_end():
     running = _running([(1, 1, 0.1), (5, 9, 0.8), (27, 2, 0.45)])
     text = summarise_reading(running)
-    assert "answered 9 after row 5 (the first digit over 50%) and ended unsure, leaning to 2 (45%)" in text
+    assert "answered 9 after row 5 (over 50%) and ended unsure, leaning to 2 (45%)" in text
     assert "Its top digit is 2 from row 27 on (the dashed line)." in text
 
 
