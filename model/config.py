@@ -33,6 +33,8 @@ class TrainConfig:
     validation: Literal["test", "split"] = "test"
     validation_split: float = 0.1
     augment: bool = False
+    augment_style: Literal["affine", "canvas"] = "affine"
+    start_from: str = ""  # A saved model of the same shape whose weights start the run; empty: a random start.
     cell: Literal["lstm", "gru", "rnn"] = "lstm"
     max_blank_rows: int = 0  # 0: every image is read as its 28 rows and nothing after.
     blank_rows_curriculum: bool = True
@@ -55,6 +57,10 @@ class TrainConfig:
             (self.train_subset >= 0, f"train_subset must be 0 (all) or positive, got {self.train_subset}"),
             (self.validation in ("test", "split"), f"validation must be 'test' or 'split', got {self.validation!r}"),
             (0 < self.validation_split < 1, f"validation_split must be in (0, 1), got {self.validation_split}"),
+            (
+                self.augment_style in ("affine", "canvas"),
+                f"augment_style must be affine or canvas, got {self.augment_style!r}",
+            ),
             (self.cell in ("lstm", "gru", "rnn"), f"cell must be lstm, gru or rnn, got {self.cell!r}"),
             (0 <= self.max_blank_rows <= 1000, f"max_blank_rows must be between 0 and 1000, got {self.max_blank_rows}"),
             (0 <= self.gradient_clip_norm <= 100, f"gradient_clip_norm must be between 0 (off) and 100, got {self.gradient_clip_norm}"),
@@ -83,6 +89,8 @@ FIELD_HELP = {
     "validation": "Validate after each epoch on the 10,000 test images (test) or on images split off the training set (split).",
     "validation_split": "The share of training images held out for validation when validation is split.",
     "augment": "Distort each training image a little (rotation, slant, scale, stroke width) so drawings are read better.",
+    "augment_style": "How augment distorts: affine (rotation, slant, scale, stroke width) or canvas (also redrawn as the canvas draws).",
+    "start_from": "Start from the weights of this saved .keras model (same network) instead of a random start; empty: random.",
     "cell": "The recurrent cell: lstm (gated memory, the tutorial's), gru (a lighter gated cell) or rnn (plain, no gates).",
     "max_blank_rows": "Follow half the training batches with 1 to this many blank rows, so the answer must be remembered across the gap.",
     "blank_rows_curriculum": "Grow the blank rows from none to the most over the first half of the run (off: the most from the start).",

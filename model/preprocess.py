@@ -75,9 +75,9 @@ def ink_intensity(rgba: np.ndarray) -> np.ndarray:
 
 
 def resample(image: np.ndarray, new_height: int, new_width: int) -> np.ndarray:
-    """Resize with a triangle filter widened when shrinking, so downscaling is anti-aliased."""
-    vertical = _resampling_matrix(image.shape[0], new_height)
-    horizontal = _resampling_matrix(image.shape[1], new_width)
+    """Resize an image (H×W) or a batch (N×H×W) with a triangle filter widened when shrinking, so downscaling is anti-aliased."""
+    vertical = _resampling_matrix(image.shape[-2], new_height)
+    horizontal = _resampling_matrix(image.shape[-1], new_width)
     return vertical @ image @ horizontal.T
 
 

@@ -2,13 +2,20 @@
 
 People draw thicker or thinner, slanted, a little rotated or off-centre. `augment_batch` applies a
 random affine transform (rotation, shear, scale, shift) and a random change of stroke width to a
-batch of 28×28 images. It is plain NumPy, so it runs the same under every Keras backend, and it is
-only used at training time; see `model.training.train`.
+batch of 28×28 images. With `style="canvas"` each distorted digit is then redrawn as the app's
+canvas would deliver it (`model.training.redraw`: brush width, solid ink, jagged lines, low
+resolution, blur, a cut edge, cropped and centred as `canvas_to_mnist` does). It is plain NumPy,
+so it runs the same under every Keras backend, and it is only used at training time; see
+`model.training.train`.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+
+from model.training.redraw import bilinear_sample, redraw_batch
 
 MAXIMUM_ROTATION_DEGREES = 12.0
 MAXIMUM_SHEAR = 0.25
@@ -18,11 +25,27 @@ THICKEN_PROBABILITY = 0.3
 THIN_PROBABILITY = 0.15
 
 
-def augment_batch(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Return a distorted float32 copy in [0, 1] of a (N, 28, 28) batch of images in [0, 1]."""
+AugmentStyle = Literal["affine", "canvas"]
+CANVAS_SHARE = 0.75  # With style="canvas", the share of each batch redrawn as the canvas would; the rest as "affine".
+
+
+def augment_batch(images: np.ndarray, rng: np.random.Generator, style: AugmentStyle = "affine") -> np.ndarray:
+    """Return a distorted float32 copy in [0, 1] of a (N, 28, 28) batch of images in [0, 1].
+
+    `style`: "affine" rotates, shears, scales, shifts and changes the stroke width; "canvas" does the
+    same to a quarter of the batch and redraws the rest as the app's canvas would (`model.training.redraw`).
+    """
+    if style not in ("affine", "canvas"):
+        raise ValueError(f"style must be affine or canvas, got {style!r}")
     images = np.asarray(images, dtype=np.float32)
     distorted = _random_affine(images, rng)
-    return _random_stroke_width(distorted, rng)
+    if style == "affine":
+        return _random_stroke_width(distorted, rng)
+    redrawn = rng.uniform(size=len(images)) < CANVAS_SHARE
+    result = _random_stroke_width(distorted, rng)
+    if redrawn.any():
+        result[redrawn] = redraw_batch(distorted[redrawn], rng)
+    return result
 
 
 def _random_affine(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -48,26 +71,7 @@ def _random_affine(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     source_columns = inverse[:, 1, 0, None] * offsets[None, :, 0] + inverse[:, 1, 1, None] * offsets[None, :, 1]
     source_rows += np.float32(centre[0]) - shift[:, 0, None].astype(np.float32)
     source_columns += np.float32(centre[1]) - shift[:, 1, None].astype(np.float32)
-    return _bilinear_sample(images, source_rows, source_columns).reshape(count, height, width)
-
-
-def _bilinear_sample(images: np.ndarray, source_rows: np.ndarray, source_columns: np.ndarray) -> np.ndarray:
-    """Sample (N, pixels) points from zero-padded images, reading flat indices into one array."""
-    count, height, width = images.shape
-    padded_width = width + 2
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1))).reshape(-1)
-    rows = np.clip(source_rows + 1, 0, height)
-    columns = np.clip(source_columns + 1, 0, width)
-    top = rows.astype(np.int32)  # Non-negative, so truncation is the floor.
-    left = columns.astype(np.int32)
-    down = rows - top
-    right = columns - left
-    base = (np.arange(count, dtype=np.int32) * (height + 2) * padded_width)[:, None] + top * padded_width + left
-    top_left, top_right = padded[base], padded[base + 1]
-    bottom_left, bottom_right = padded[base + padded_width], padded[base + padded_width + 1]
-    upper = top_left + (top_right - top_left) * right
-    lower = bottom_left + (bottom_right - bottom_left) * right
-    return upper + (lower - upper) * down
+    return bilinear_sample(images, source_rows, source_columns).reshape(count, height, width)
 
 
 def _neighbourhood(images: np.ndarray, reduce) -> np.ndarray:

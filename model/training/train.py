@@ -121,6 +121,17 @@ def _multi_device_strategy(device):
     return tf.distribute.MirroredStrategy([logical.name for logical in devices])
 
 
+def _start_from(model: keras.Model, model_path: str) -> None:
+    """Copy a saved model's weights into the freshly built `model`; a model of another shape is refused with a ValueError."""
+    from model.training.store import load_model
+
+    saved = load_model(model_path)
+    shapes, saved_shapes = [w.shape for w in model.get_weights()], [w.shape for w in saved.get_weights()]
+    if shapes != saved_shapes:
+        raise ValueError(f"{Path(model_path).name} is another network than this run's ({len(saved_shapes)} weight arrays), so it cannot start it.")
+    model.set_weights(saved.get_weights())
+
+
 def library_versions() -> dict[str, str]:
     return {"keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version()}
 
@@ -150,6 +161,8 @@ def train(
     device = detect_device()
     started_at = now()
     model = _build(config, batches_per_epoch * config.epochs, device)
+    if config.start_from:
+        _start_from(model, config.start_from)
     reporter = ProgressReporter(
         config, batches_per_epoch, len(x_train), on_progress, should_stop, (x_validation, y_validation), watched_images
     )
