@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from model.training.redraw import bilinear_sample, redraw_batch
+from model.training.redraw import add_continental_strokes, bilinear_sample, redraw_batch
 
 MAXIMUM_ROTATION_DEGREES = 12.0
 MAXIMUM_SHEAR = 0.25
@@ -29,15 +29,20 @@ AugmentStyle = Literal["affine", "canvas"]
 CANVAS_SHARE = 0.75  # With style="canvas", the share of each batch redrawn as the canvas would; the rest as "affine".
 
 
-def augment_batch(images: np.ndarray, rng: np.random.Generator, style: AugmentStyle = "affine") -> np.ndarray:
+def augment_batch(
+    images: np.ndarray, rng: np.random.Generator, style: AugmentStyle = "affine", labels: np.ndarray | None = None
+) -> np.ndarray:
     """Return a distorted float32 copy in [0, 1] of a (N, 28, 28) batch of images in [0, 1].
 
     `style`: "affine" rotates, shears, scales, shifts and changes the stroke width; "canvas" does the
-    same to a quarter of the batch and redraws the rest as the app's canvas would (`model.training.redraw`).
+    same to a quarter of the batch and redraws the rest as the app's canvas would (`model.training.redraw`),
+    and, given the `labels`, first draws some 1s with a continental flag and some 7s with a crossbar.
     """
     if style not in ("affine", "canvas"):
         raise ValueError(f"style must be affine or canvas, got {style!r}")
     images = np.asarray(images, dtype=np.float32)
+    if style == "canvas" and labels is not None:
+        images = add_continental_strokes(images, labels, rng)
     distorted = _random_affine(images, rng)
     if style == "affine":
         return _random_stroke_width(distorted, rng)

@@ -39,6 +39,13 @@ SOFT_SOURCE_WIDEST_STEP = 3  # A soft source is not also drawn with the widest b
 EDGE_CUT_PROBABILITY = 0.08  # A stroke that ran off the canvas: one side of the digit cut away.
 EDGE_CUT_SHARE = (0.08, 0.22)  # The share of the digit's height or width cut away.
 ASPECT_STRETCH = (0.75, 1.3)  # Drawn narrower or wider than the writer of the MNIST digit did.
+# How continental writers draw a 1 and a 7, which MNIST's American writers rarely did.
+FLAG_PROBABILITY = 0.3  # A 1 given a long flag down to the left from its top.
+FLAG_LENGTH = (0.25, 0.5)  # Of the digit's height.
+FLAG_ANGLE_DEGREES = (35.0, 65.0)  # Below the horizontal: steeper than a 7's bar.
+CROSSBAR_PROBABILITY = 0.3  # A 7 given a bar across its stem.
+CROSSBAR_HALF_LENGTH = (0.12, 0.24)  # Of the digit's height, each side of the stem.
+CROSSBAR_HEIGHT = (0.4, 0.62)  # Where it crosses, as a share of the height from the top.
 
 
 def redraw_batch(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -63,6 +70,50 @@ def redraw_batch(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         images[blurred] = gaussian_blur(images[blurred], rng.uniform(*BLUR_SIGMA, blurred.sum()))
     images = cut_at_an_edge(images, rng.uniform(size=count) < EDGE_CUT_PROBABILITY, rng)
     return fit_as_canvas(images, rng.uniform(*ASPECT_STRETCH, count))
+
+
+def add_continental_strokes(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Give some 1s a long flag and some 7s a crossbar, drawn as strokes as wide as the digit's own."""
+    result = np.asarray(images, dtype=np.float32).copy()
+    labels = np.asarray(labels)
+    top, bottom, left, right, has_ink = _ink_boxes(result)
+    flagged = np.flatnonzero((labels == 1) & has_ink & (rng.uniform(size=len(labels)) < FLAG_PROBABILITY))
+    crossed = np.flatnonzero((labels == 7) & has_ink & (rng.uniform(size=len(labels)) < CROSSBAR_PROBABILITY))
+    for index in flagged:
+        image, height = result[index], bottom[index] - top[index] + 1
+        top_row = image[top[index] : top[index] + 2]
+        column = float((top_row.sum(axis=0) @ np.arange(image.shape[1])) / max(top_row.sum(), 1e-6))
+        length, angle = rng.uniform(*FLAG_LENGTH) * height, np.radians(rng.uniform(*FLAG_ANGLE_DEGREES))
+        end = (top[index] + length * np.sin(angle), column - length * np.cos(angle))
+        result[index] = np.maximum(image, stroke_segment(image.shape, (top[index] + 0.5, column), end, stroke_width(image)))
+    for index in crossed:
+        image, height = result[index], bottom[index] - top[index] + 1
+        row = int(round(top[index] + rng.uniform(*CROSSBAR_HEIGHT) * (height - 1)))
+        column = float((image[row] @ np.arange(image.shape[1])) / max(image[row].sum(), 1e-6))
+        half, tilt = rng.uniform(*CROSSBAR_HALF_LENGTH) * height, rng.uniform(-0.05, 0.05) * height
+        segment = stroke_segment(image.shape, (row + tilt, column - half), (row - tilt, column + half), stroke_width(image))
+        result[index] = np.maximum(image, segment)
+    return result
+
+
+def stroke_width(image: np.ndarray) -> float:
+    """The width of a digit's strokes in pixels: the median count of inked pixels across the rows of its lower half."""
+    counts = (image > 0.5).sum(axis=1)
+    inked_rows = np.flatnonzero(counts)
+    if not len(inked_rows):
+        return 2.0
+    lower = counts[inked_rows[len(inked_rows) // 2 :]]
+    return float(np.clip(np.median(lower), 1.5, 4.0))
+
+
+def stroke_segment(shape: tuple[int, int], start: tuple[float, float], end: tuple[float, float], width: float) -> np.ndarray:
+    """An anti-aliased straight stroke of `width` pixels from `start` to `end` (row, column), with round ends."""
+    rows, columns = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    start_point, direction = np.asarray(start, dtype=np.float64), np.subtract(end, start)
+    along = ((rows - start_point[0]) * direction[0] + (columns - start_point[1]) * direction[1]) / max(direction @ direction, 1e-9)
+    along = np.clip(along, 0.0, 1.0)
+    distance = np.hypot(rows - start_point[0] - along * direction[0], columns - start_point[1] - along * direction[1])
+    return np.clip(width / 2 + 0.5 - distance, 0.0, 1.0).astype(np.float32)
 
 
 def gaussian_matrices(side: int, sigmas: np.ndarray) -> np.ndarray:
@@ -214,13 +265,23 @@ def fit_as_canvas(images: np.ndarray, aspect_stretch: np.ndarray | None = None) 
     total = np.maximum(cropped.sum(axis=(1, 2), dtype=np.float64), 1e-9)
     mass_row = (cropped.sum(axis=2, dtype=np.float64) @ np.arange(IMAGE_ROWS)) / total
     mass_column = (cropped.sum(axis=1, dtype=np.float64) @ np.arange(IMAGE_COLUMNS)) / total
-    # Where the fitted digit's box starts in the field: its mass at the centre, the box kept inside.
-    box_height, box_width = height * row_scale, (right - left + 1) * column_scale
-    box_top = np.clip((IMAGE_ROWS - 1) / 2 - (mass_row - top) * row_scale, 0, IMAGE_ROWS - box_height)
-    box_left = np.clip((IMAGE_COLUMNS - 1) / 2 - (mass_column - left) * column_scale, 0, IMAGE_COLUMNS - box_width)
-    source_rows = top[:, None] + (rows.reshape(1, -1) - box_top[:, None]) / row_scale[:, None]
-    source_columns = left[:, None] + (columns.reshape(1, -1) - box_left[:, None]) / column_scale[:, None]
-    fitted = bilinear_sample(cropped, source_rows.astype(np.float32), source_columns.astype(np.float32)).reshape(images.shape)
+    # As canvas_to_mnist: the box is resized to round(side × scale) pixels, each sampling the crop at its own centre
+    # (clamped into the crop), and placed at whole pixels with its mass at the field's centre, kept inside the field.
+    box_height = np.maximum(1, np.round(height * row_scale)).astype(int)
+    box_width = np.maximum(1, np.round((right - left + 1) * column_scale)).astype(int)
+    box_top = np.clip(np.round(IMAGE_ROWS / 2 - (mass_row - top + 0.5) * row_scale), 0, IMAGE_ROWS - box_height)
+    box_left = np.clip(np.round(IMAGE_COLUMNS / 2 - (mass_column - left + 0.5) * column_scale), 0, IMAGE_COLUMNS - box_width)
+    field_rows, field_columns = rows.reshape(1, -1), columns.reshape(1, -1)
+    source_rows = top[:, None] + (field_rows - box_top[:, None] + 0.5) / row_scale[:, None] - 0.5
+    source_columns = left[:, None] + (field_columns - box_left[:, None] + 0.5) / column_scale[:, None] - 0.5
+    source_rows = np.clip(source_rows, top[:, None], bottom[:, None])
+    source_columns = np.clip(source_columns, left[:, None], right[:, None])
+    in_box = (
+        (field_rows >= box_top[:, None]) & (field_rows < (box_top + box_height)[:, None])
+        & (field_columns >= box_left[:, None]) & (field_columns < (box_left + box_width)[:, None])
+    )  # fmt: skip
+    fitted = bilinear_sample(cropped, source_rows.astype(np.float32), source_columns.astype(np.float32))
+    fitted = np.where(in_box, fitted, 0).reshape(images.shape)
     fitted = np.where(has_ink[:, None, None], fitted, images)
     fitted /= np.maximum(fitted.max(axis=(1, 2), keepdims=True), 1e-6)
     return np.clip(fitted, 0.0, 1.0).astype(np.float32)

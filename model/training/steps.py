@@ -73,7 +73,8 @@ class TrainingBatches(keras.utils.PyDataset):
         chosen = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         images = self.images[chosen].astype(np.float32, copy=False)
         if self.config.augment:
-            images = augment_batch(images, np.random.default_rng([self.seed, self.epoch, index]), self.config.augment_style)
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            images = augment_batch(images, rng, self.config.augment_style, labels=self.labels[chosen])
         blank_rows = self.blank_rows_of(index)
         if blank_rows:
             images = with_blank_rows(images, blank_rows)

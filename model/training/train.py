@@ -128,7 +128,7 @@ def _start_from(model: keras.Model, model_path: str) -> None:
     saved = load_model(model_path)
     shapes, saved_shapes = [w.shape for w in model.get_weights()], [w.shape for w in saved.get_weights()]
     if shapes != saved_shapes:
-        raise ValueError(f"{Path(model_path).name} is another network than this run's ({len(saved_shapes)} weight arrays), so it cannot start it.")
+        raise ValueError(f"{Path(model_path).name} is another network than this run's, so it cannot start it.")
     model.set_weights(saved.get_weights())
 
 
