@@ -4,7 +4,9 @@ Used by `bench/stroke_latency.py` as the reference the real app is measured agai
 `FLOOR_EXTRA_CHARTS=N` it also draws N Plotly heatmaps per stroke, to price one chart in the browser.
 With `FLOOR_FREEZE_GC=1` it freezes what is loaded (`gc.freeze()`), so that Streamlit's full
 garbage collection after every run (`runner.postScriptGC`) stops costing it 100–180 ms a stroke:
-the tightest floor, used by `bench/server_crowd.py --frozen-floor`.
+the tightest floor, used by `bench/server_crowd.py --frozen-floor`. With `FLOOR_SAVE_DRAWING=PATH`
+it saves each drawing it receives (H×W×4 uint8) to PATH with `numpy.save`, for
+`bench/canvas_fidelity.py`.
 
     streamlit run bench/floor_app.py
 """
@@ -34,6 +36,10 @@ result = st_canvas(
 image = result.image_data
 inked = 0 if image is None else int((np.asarray(image)[..., 0] > 127).sum())
 st.metric("Echo", str(inked))
+if image is not None and os.environ.get("FLOOR_SAVE_DRAWING"):
+    saved = Path(os.environ["FLOOR_SAVE_DRAWING"])
+    np.save(saved.with_suffix(".partial.npy"), np.asarray(image, dtype=np.uint8))
+    os.replace(saved.with_suffix(".partial.npy"), saved)  # The reader never sees half a file.
 extra_charts = int(os.environ.get("FLOOR_EXTRA_CHARTS", "0"))
 if extra_charts:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

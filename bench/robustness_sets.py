@@ -131,6 +131,13 @@ def _jagged(points: np.ndarray, amplitude: float, rng: np.random.Generator) -> n
 
 def _draw_hand_made(shape, style: dict, rng: np.random.Generator) -> np.ndarray | None:
     """One writer's drawing of `shape` in `style`: the 28×28 image canvas_to_mnist makes of it, or None if blank."""
+    strokes, style = writer_strokes(shape, style, rng)
+    rgba = render_strokes(strokes, CANVAS_SIDE, int(rng.integers(style["brush"][0], style["brush"][1] + 1)))
+    return canvas_to_mnist(_soft_source(rgba, style, rng))
+
+
+def writer_strokes(shape, style: dict, rng: np.random.Generator) -> tuple[list[list[tuple[float, float]]], dict]:
+    """One writer's strokes of `shape` in `style` (canvas fractions), and the style drawn (a mix resolved to its parts)."""
     if "mix" in style:
         names = [name for name, other in HAND_STYLES.items() if name != "plain" and "mix" not in other]
         style = {key: value for name in rng.choice(names, size=style["mix"], replace=False) for key, value in HAND_STYLES[name].items()}
@@ -154,8 +161,7 @@ def _draw_hand_made(shape, style: dict, rng: np.random.Generator) -> np.ndarray 
         if jitter:
             points = _jagged(points, jitter, rng)
         strokes.append([tuple(point) for point in points])
-    rgba = render_strokes(strokes, CANVAS_SIDE, int(rng.integers(style["brush"][0], style["brush"][1] + 1)))
-    return canvas_to_mnist(_soft_source(rgba, style, rng))
+    return strokes, style
 
 
 def _soft_source(rgba: np.ndarray, style: dict, rng: np.random.Generator) -> np.ndarray:
