@@ -9,7 +9,7 @@ from model.shapes import snapshot_path_for
 from model.training.record import read_run_record
 from model.training.snapshots import load_snapshots
 from model.training.steps import TrainingBatches
-from model.training.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, split_data, train
+from model.training.train import SEED_RECIPE, BatchProgress, EpochProgress, TrainConfig, save_result, split_data, train
 
 TINY = TrainConfig(epochs=2, batch_size=64, units=16, dense_units=16, train_subset=1024, learning_rate=5e-3)
 
@@ -120,6 +120,21 @@ def test_should_stop_ends_training_cleanly(mnist):
 def test_augmented_training_runs(mnist):
     result = train(TINY.with_overrides(epochs=1, augment=True), mnist)
     assert result.history.status == "finished" and result.history.config.augment is True
+
+
+@pytest.mark.slow
+def test_a_run_can_start_from_a_saved_model_of_its_shape(mnist, tmp_path):
+    first = train(TINY.with_overrides(epochs=1, train_subset=256, augment=True, augment_style="canvas"), mnist)
+    saved = save_result(first, tmp_path / "first.keras")
+    second = train(TINY.with_overrides(epochs=1, train_subset=256, start_from=str(saved)), mnist)
+    before_training = second.snapshots[0]
+    assert before_training.epochs_done == 0.0
+    for started, trained in zip(before_training.lstm, first.snapshots[-1].lstm):
+        for array, expected in zip(started, trained):
+            np.testing.assert_allclose(array, expected, atol=1e-3)  # Snapshots are float16.
+    assert second.history.config.start_from == str(saved)
+    with pytest.raises(ValueError, match="another network"):
+        train(TINY.with_overrides(epochs=1, train_subset=256, units=32, start_from=str(saved)), mnist)
 
 
 def test_blank_rows_follow_half_the_batches_and_grow_with_the_curriculum():
