@@ -14,6 +14,7 @@ the report to bench/results/canvas_fidelity.txt. Run it alone (one Chromium at a
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +33,7 @@ from bench.browser_tools import CHROMIUM, CHROMIUM_FLAGS, DRAWING_CANVAS, draw_s
 from model.drawings import render_strokes  # noqa: E402
 from model.preprocess import canvas_to_mnist  # noqa: E402
 from model.shapes import SHIPPED_MODEL_PATH  # noqa: E402
-from model.weights import load_probe  # noqa: E402
+from model.weights import file_digest, load_probe  # noqa: E402
 
 RESULTS = REPOSITORY / "bench" / "results" / "canvas_fidelity.txt"
 # Styles a mouse can draw: the ones that change the brush or the source are left to PIL alone.
@@ -92,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
                 reads = [probe.predict(np.stack([in_browser, painted])).argmax(axis=1) for probe in probes]
                 rows.append((style_name, digit, in_browser, painted, reads))
             browser.close()
-    lines = [f"python bench/canvas_fidelity.py {' '.join(argv if argv is not None else sys.argv[1:])}"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPOSITORY).stdout.strip()
+    command = f"python bench/canvas_fidelity.py {' '.join(argv if argv is not None else sys.argv[1:])}"
+    lines = [command, f"commit {commit}; Debian's Chromium headless"]
+    models = [SHIPPED_MODEL_PATH, *arguments.candidate]
+    lines += [f"  {name}: {path} (SHA-256 {file_digest(path)[:12]}…)" for name, path in zip(names, models)]
     lines.append(f"  {'style':<22}{'n':>4}{'mean |diff|':>13}{'correlation':>13}" + "".join(f"{name + ' same':>14}" for name in names))
     for style_name in (*STYLES, "all"):
         chosen = [row for row in rows if style_name in ("all", row[0])]

@@ -30,7 +30,7 @@ from robustness_sets import DEGRADATIONS, HAND_STYLES, degraded_mnist_set, hand_
 
 from model.data import load_mnist  # noqa: E402
 from model.shapes import NUMBER_OF_CLASSES, SHIPPED_MODEL_PATH  # noqa: E402
-from model.weights import load_probe  # noqa: E402
+from model.weights import file_digest, load_probe  # noqa: E402
 
 RESULTS = REPOSITORY / "bench" / "results" / "robustness.txt"
 CONFUSIONS_SHOWN = 8
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         f"python bench/robustness.py {' '.join(argv if argv is not None else sys.argv[1:])}",
         f"commit {commit}; {platform.machine()}, Python {platform.python_version()}; models read by the NumPy probe",
     ]
-    lines += [f"  {name}: {path}" for name, path in zip(model_names, paths)]
+    lines += [f"  {name}: {path} (SHA-256 {file_digest(path)[:12]}…)" for name, path in zip(model_names, paths)]
 
     mnist = test_images.astype(np.float32) / 255
     predictions = [probe.predict(mnist).argmax(axis=1) for probe in probes]
