@@ -32,10 +32,29 @@ def test_a_fine_tune_round_trips():
     assert RunRecord.from_json(_json(record)) == record
 
 
-def test_the_shipped_history_of_format_1_reads():
+# The config of a format-1 record, as the model shipped before the canvas augmentation was saved.
+FORMAT_1_CONFIG_FIELDS = (
+    "epochs", "batch_size", "learning_rate", "learning_rate_schedule", "warmup_fraction", "units", "lstm_layers", "dense_units",
+    "dropout_rate", "seed", "train_subset", "validation", "validation_split", "augment",
+)  # fmt: skip
+
+
+def test_a_history_of_format_1_reads_with_the_later_fields_at_their_defaults():
+    data = _json(make_record())
+    for key in ("snapshots", "kind", "fine_tune"):
+        data.pop(key, None)
+    data["format"] = 1
+    data["config"] = {key: value for key, value in data["config"].items() if key in FORMAT_1_CONFIG_FIELDS}
+    record = RunRecord.from_json(data)
+    assert record.snapshots == () and record.kind == "train" and record.fine_tune is None
+    assert record.config.augment_style == "affine" and record.config.start_from == "" and record.config.cell == "lstm"
+
+
+def test_the_shipped_history_reads():
     record = read_run_record(SHIPPED_MODEL_PATH)
-    assert record.status == "finished" and record.train_size == 60000 and record.snapshots == () and record.kind == "train"
+    assert record.status == "finished" and record.train_size == 60000 and record.kind == "train"
     assert isinstance(record.epochs[0], EpochProgress) and isinstance(record.config, TrainConfig)
+    assert record.config.augment_style == "canvas" and record.test_accuracy >= 0.995
 
 
 def _broken(change) -> dict:
