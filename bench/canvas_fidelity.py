@@ -3,7 +3,8 @@
 `bench/robustness.py` paints its hand-made drawings with PIL (`model.drawings.render_strokes`). Here
 the same writers' strokes (`bench/robustness_sets.py`, tuning seeds, brush 20 as the canvas's
 default) are drawn with the mouse on the real canvas (`bench/floor_app.py`, which saves each drawing
-the server receives) in Debian's Chromium, one page per drawing, and both are turned into 28×28 by
+the server receives) in Debian's Chromium, one page per drawing, each stroke once the server has
+received the one before (`--no-pause`: all at once), and both are turned into 28×28 by
 `canvas_to_mnist`. Prints, per style, the mean absolute difference of the two 28×28 images, their
 correlation, and how often the shipped model (and any `--candidate`) reads both the same; writes
 the report to bench/results/canvas_fidelity.txt. Run it alone (one Chromium at a time):
@@ -37,7 +38,8 @@ from model.weights import file_digest, load_probe  # noqa: E402
 
 RESULTS = REPOSITORY / "bench" / "results" / "canvas_fidelity.txt"
 # Styles a mouse can draw: the ones that change the brush or the source are left to PIL alone.
-QUIET_SECONDS = 2.0
+QUIET_SECONDS = 1.0
+STROKE_TIMEOUT_SECONDS = 10.0
 STYLES = ("plain", "mouse, jagged", "slanted", "narrow or wide", "small in a corner", "off the edge")
 
 
@@ -54,8 +56,12 @@ def drawings(per_style: int) -> list[tuple[str, int, list]]:
     return chosen
 
 
-def draw_in_browser(page, url: str, strokes, saved: Path) -> np.ndarray:
-    """Open a fresh page, draw the strokes with the mouse, and return the drawing the server received."""
+def draw_in_browser(page, url: str, strokes, saved: Path, wait_per_stroke: bool = True) -> np.ndarray:
+    """Open a fresh page, draw the strokes with the mouse, and return the drawing the server received.
+
+    With `wait_per_stroke`, each stroke is drawn once the server has saved the drawing with the one
+    before (a writer lifting the pen); without, the strokes follow each other at once.
+    """
     saved.unlink(missing_ok=True)
     page.goto(url, wait_until="networkidle")
     canvas = page.locator(DRAWING_CANVAS).last
@@ -63,20 +69,33 @@ def draw_in_browser(page, url: str, strokes, saved: Path) -> np.ndarray:
     box = canvas.bounding_box()
     # Strokes off the canvas are clipped to it, as a visitor's mouse leaving the canvas would be.
     clipped = [[(min(max(x, 0.0), 0.999), min(max(y, 0.0), 0.999)) for x, y in stroke] for stroke in strokes]
-    draw_strokes(page, box, clipped)
-    deadline = time.monotonic() + 30
+    for stroke in clipped if wait_per_stroke else [None]:
+        before = saved.stat().st_mtime_ns if saved.exists() else 0
+        draw_strokes(page, box, [stroke] if stroke is not None else clipped)
+        _wait_for_save(saved, before)
+    if not saved.exists():
+        raise RuntimeError("the canvas sent no drawing")
+    return np.load(saved)
+
+
+def _wait_for_save(saved: Path, before: int) -> None:
+    """Wait until the server has saved a drawing newer than `before` and then been quiet for QUIET_SECONDS.
+
+    A stroke that runs only along the canvas's edge draws nothing and sends nothing: after
+    STROKE_TIMEOUT_SECONDS the drawing goes on without it.
+    """
+    deadline = time.monotonic() + STROKE_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        # Every stroke's rerun saves the drawing so far: wait until the file has been quiet for QUIET_SECONDS.
-        if saved.exists() and time.time() - saved.stat().st_mtime > QUIET_SECONDS:
-            return np.load(saved)
+        if saved.exists() and saved.stat().st_mtime_ns > before and time.time() - saved.stat().st_mtime > QUIET_SECONDS:
+            return
         time.sleep(0.1)
-    raise RuntimeError("the canvas sent no drawing within 30 s")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-style", type=int, default=5)
     parser.add_argument("--candidate", action="append", default=[])
+    parser.add_argument("--no-pause", action="store_true", help="draw each drawing's strokes one after the other at once")
     arguments = parser.parse_args(argv)
     probes = [load_probe(path) for path in [SHIPPED_MODEL_PATH, *arguments.candidate]]
     names = ["shipped"] + [f"cand.{index}" for index in range(1, len(probes))]
@@ -87,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 900, "height": 900})
             for style_name, digit, strokes in drawings(arguments.per_style):
-                in_browser = canvas_to_mnist(draw_in_browser(page, url, strokes, saved))
+                in_browser = canvas_to_mnist(draw_in_browser(page, url, strokes, saved, not arguments.no_pause))
                 clipped = [[(min(max(x, 0.0), 0.999), min(max(y, 0.0), 0.999)) for x, y in stroke] for stroke in strokes]
                 painted = canvas_to_mnist(render_strokes(clipped, CANVAS_SIDE, DEFAULT_BRUSH))
                 reads = [probe.predict(np.stack([in_browser, painted])).argmax(axis=1) for probe in probes]
