@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import math
 import secrets
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -400,9 +401,17 @@ def shipped_curves() -> None:
     st.subheader("How the shipped model learned")
     x_axis = st.radio("x axis", ["samples_seen", "seconds"], format_func=charts.X_AXIS_TITLES.get, horizontal=True, key="shipped_x_axis")
     st.plotly_chart(training_charts.training_curves(record.batches, record.epochs, x_axis), key="shipped_curves")
+    config = record.config
+    how = f"Fine-tuned from an earlier model's weights ({Path(config.start_from).name} before this run)" if config.start_from else "Trained"
+    images = " on training images redrawn as the canvas draws" if config.augment and config.augment_style == "canvas" else ""
+    distorted = (
+        " The blue curves are measured on the training batches as distorted for training, hence below the yellow ones."
+        if config.augment
+        else ""
+    )
     st.caption(
-        f"Trained for {record.epochs_completed} epochs on {record.device} in {record.seconds:.0f} s; "
-        f"{record.test_accuracy:.2%} accuracy on the 10,000 test images."
+        f"{how} for {record.epochs_completed} epochs{images}, on {record.device} in {record.seconds:.0f} s; "
+        f"{record.test_accuracy:.2%} accuracy on the 10,000 test images.{distorted}"
     )
     if any(epoch.val_class_accuracy for epoch in record.epochs):
         st.plotly_chart(training_charts.class_accuracy_by_epoch(record.epochs), key="shipped_class_accuracy")

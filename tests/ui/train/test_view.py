@@ -87,7 +87,10 @@ def test_an_idle_train_page_shows_the_shipped_model_with_settings_help_and_runs(
     assert table["Draw with it"].iloc[1].endswith("draw?model=run-good.keras")
     assert app.selectbox(key=keys.RUN_ACTIONS_CHOICE).value == "run-good", "the actions apply to the newest run first"
     assert all(widget.help for widget in app.number_input) and all(widget.help for widget in app.select_slider)
-    assert any("Estimated time" in caption.value or "no estimate" in caption.value for caption in app.caption)
+    assert any("Estimated training time" in caption.value or "no estimate" in caption.value for caption in app.caption)
+    # The shipped model was fine-tuned from an earlier one on canvas-redrawn images: its curves say so.
+    assert any("Fine-tuned from an earlier model's weights" in caption.value and "redrawn as the canvas draws" in caption.value
+               for caption in app.caption)  # fmt: skip
     assert [button.label for button in app.button if button.label.startswith("Delete")] == ["Delete…"], "never the shipped model"
     app.button(key="delete_run-good").click().run()
     assert any("for good" in warning.value for warning in app.warning)
