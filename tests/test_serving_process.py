@@ -45,20 +45,19 @@ print(json.dumps({
 """.replace("HEAVY_MODULES", repr(HEAVY_MODULES))
 
 
-def test_the_app_and_every_page_module_run_without_tensorflow_or_keras():
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+def _run_in_a_fresh_python(program: str, timeout: int, **settings: str) -> dict:
+    """Run `program` in a fresh Python from the repository (with MNIST, and `settings` in its environment); its last line, as JSON."""
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), **settings}
     if mnist_path() is not None:
         environment["MNIST_NPZ"] = str(mnist_path())
-    finished = subprocess.run(
-        [sys.executable, "-c", RUN_THE_APP_THEN_IMPORT_EVERY_PAGE_MODULE],
-        cwd=REPOSITORY,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    finished = subprocess.run([sys.executable, "-c", program], cwd=REPOSITORY, env=environment, capture_output=True, text=True,
+                              timeout=timeout)  # fmt: skip
     assert finished.returncode == 0, finished.stderr[-3000:]
-    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def test_the_app_and_every_page_module_run_without_tensorflow_or_keras():
+    result = _run_in_a_fresh_python(RUN_THE_APP_THEN_IMPORT_EVERY_PAGE_MODULE, timeout=300)
     assert result["errors"] == [] and result["titles"], "the Draw page rendered without errors"
     assert result["probe_loaded"], "the Draw page loaded the model's probe"
     assert {"ui.draw.view", "ui.evaluate.view", "ui.resources", "ui.train.view"} <= set(result["modules"])
@@ -105,20 +104,8 @@ print(json.dumps({"pages": pages, "attempts": attempts, "loaded": [name for name
 
 
 def test_every_page_serves_without_tensorflow_or_keras_installed_and_the_train_page_says_it_does_not_train(tmp_path):
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "LSTM_DEMO_MODE": "public", "LSTM_DEMO_TRAINING": "off"}
-    environment["LSTM_DEMO_RUNS_DIR"] = str(tmp_path)
-    if mnist_path() is not None:
-        environment["MNIST_NPZ"] = str(mnist_path())
-    finished = subprocess.run(
-        [sys.executable, "-c", SERVE_EVERY_PAGE_AS_THE_SERVING_IMAGE],
-        cwd=REPOSITORY,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    result = _run_in_a_fresh_python(SERVE_EVERY_PAGE_AS_THE_SERVING_IMAGE, timeout=600, LSTM_DEMO_MODE="public",
+                                     LSTM_DEMO_TRAINING="off", LSTM_DEMO_RUNS_DIR=str(tmp_path))  # fmt: skip
     for name, page in result["pages"].items():
         assert page["exceptions"] == [] and page["errors"] == [], name
         assert page["titles"], f"the {name} page rendered"

@@ -123,6 +123,19 @@ def test_on_a_public_server_only_the_operator_deletes_runs(environment, runs_fol
     assert not (runs_folder / "run-good.keras").exists()
 
 
+def _train_page_of(owner: str):
+    """The Train page as a visitor holding the `owner` token in the address sees it (run, and checked for errors)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.train import view as train_view
+
+    page = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
+    page.query_params[train_view.OWNER_PARAMETER] = owner
+    page.run()
+    assert not page.exception, page.exception
+    return page
+
+
 @pytest.mark.slow
 def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_model_to_others(environment, runs_folder):
     from streamlit.testing.v1 import AppTest
@@ -134,10 +147,7 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
     run = resources.training_supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:finished_stand_in")
     assert run.wait(120) and run.snapshot().status == "finished", run.snapshot().error
 
-    owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
-    owner.query_params[train_view.OWNER_PARAMETER] = "me"
-    owner.run()
-    assert not owner.exception, owner.exception
+    owner = _train_page_of("me")
     assert any("finished" in success.value for success in owner.success)
     inputs = {widget.label: widget.value for widget in owner.number_input}
     assert inputs["Epochs"] == 2 and inputs["Training images (0 = all 60,000)"] == 256, "the run's settings, restored"
@@ -160,19 +170,14 @@ def test_a_finished_run_shows_to_its_owner_with_its_settings_and_the_shipped_mod
 
 @pytest.mark.slow
 def test_a_run_whose_process_was_killed_after_an_epoch_is_saved_as_stopped_and_says_so(environment, runs_folder):
-    from streamlit.testing.v1 import AppTest
 
     from model.config import TrainConfig
-    from ui.train import view as train_view
 
     config = TrainConfig(epochs=2, units=16, train_subset=256)
     run = resources.training_supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:kill_itself_after_an_epoch")
     assert run.wait(60) and run.snapshot().status == "stopped", run.snapshot().error
 
-    owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
-    owner.query_params[train_view.OWNER_PARAMETER] = "me"
-    owner.run()
-    assert not owner.exception, owner.exception
+    owner = _train_page_of("me")
     (warning,) = [warning.value for warning in owner.warning if "training process" in warning.value]
     assert "The training process was killed by SIGKILL" in warning
     assert f"saved as it stood after epoch 1 of 2: {run.run_id}.keras" in warning
@@ -185,10 +190,8 @@ def test_a_run_whose_process_was_killed_after_an_epoch_is_saved_as_stopped_and_s
 @pytest.mark.slow
 @pytest.mark.parametrize("public", [False, True], ids=["local", "public"])
 def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environment, runs_folder, monkeypatch, public):
-    from streamlit.testing.v1 import AppTest
 
     from model.config import TrainConfig
-    from ui.train import view as train_view
 
     if public:
         monkeypatch.setenv("LSTM_DEMO_MODE", "public")
@@ -197,10 +200,7 @@ def test_an_unexpected_failure_shows_its_detail_only_outside_public_mode(environ
     run = resources.training_supervisor().start_job("stand_in", config, owner="me", runner="tests.worker_jobs:raise_error")
     assert run.wait(60) and run.snapshot().status == "failed"
 
-    owner = AppTest.from_string(TRAIN_SCRIPT, default_timeout=120)
-    owner.query_params[train_view.OWNER_PARAMETER] = "me"
-    owner.run()
-    assert not owner.exception, owner.exception
+    owner = _train_page_of("me")
     (error,) = [error.value for error in owner.error]
     assert ("the disk caught fire" in error) is not public
     assert ("unexpected error on the server" in error) is public
