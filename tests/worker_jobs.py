@@ -15,6 +15,8 @@ import time
 from model.config import BatchProgress
 from model.shapes import SHIPPED_MODEL_PATH, history_path_for
 from model.training.process import JobOutcome
+from model.training.record import MODEL_DIGEST_KEY
+from model.weights import file_digest
 
 
 def report_until_stopped(job, on_progress, should_stop) -> JobOutcome:
@@ -79,3 +81,18 @@ def write_stand_in_run(job, on_progress, should_stop) -> JobOutcome:
     """A training job that saves a stand-in model file at once (run in the real training process)."""
     job.model_path.write_bytes(b"a stand-in model")
     return JobOutcome("finished", job.model_path, 0.5, 1.0)
+
+
+def save_the_whole_run_then_die(job, on_progress, should_stop) -> JobOutcome:
+    """Save the finished run (keeping an earlier checkpoint beside it, as a killed save would), then die before saying so."""
+    from tests.helpers import make_record, write_checkpoint
+
+    whole_run = make_record(config=job.config)
+    for report in (*whole_run.batches, *whole_run.epochs):
+        on_progress(report)
+    write_checkpoint(job.model_path, make_record(config=job.config, status="stopped", epochs=whole_run.epochs[:1]))
+    shutil.copy(SHIPPED_MODEL_PATH, job.model_path)
+    history_path_for(job.model_path).write_text(json.dumps({**whole_run.to_json(), MODEL_DIGEST_KEY: file_digest(job.model_path)}))
+    os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(10)
+    return JobOutcome("finished", None)

@@ -259,7 +259,7 @@ def memory_twins() -> tuple[dict[str, Probe], tuple[str, ...]]:
 # The measured figures the "Why an LSTM?" page charts: the file, the keys it must hold, and the command that writes it.
 _SHIPPED_FIGURES = {
     "memory test": (MEMORY_TEST_PATH, ("blank_rows", "accuracy", "parameters", "images"), "python bench/memory_test.py"),
-    "learning to remember": (MEMORY_TRAINING_PATH, ("gap", "images", "epochs", "runs"), "python bench/memory_training.py"),
+    "learning to remember": (MEMORY_TRAINING_PATH, ("gap", "images", "epochs", "runs", "command"), "python bench/memory_training.py"),
 }
 
 

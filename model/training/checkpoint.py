@@ -48,11 +48,13 @@ def discard_checkpoint(model_path: str | os.PathLike) -> None:
 def recover_checkpoint(model_path: str | os.PathLike, reason: str) -> RunRecord | None:
     """Save the run's last completed epoch as the run at `model_path`, stopped for `reason`; None when there is none.
 
-    Raises OSError when the files cannot be moved, and RunRecordError when the checkpoint's record is damaged.
+    A run already saved under that name is never replaced: the process may have saved the whole run and
+    died before saying so, and a checkpoint is only ever older than that. Raises OSError when the files
+    cannot be moved, and RunRecordError when the checkpoint's record is damaged.
     """
     model_path = Path(model_path)
     checkpoint, record_path, snapshots = checkpoint_files(model_path)
-    if not is_plain_file(checkpoint, model_path.parent):
+    if model_path.exists() or not is_plain_file(checkpoint, model_path.parent):
         return None
     record = read_run_record(checkpoint)  # Checked against the checkpoint's model file by its digest.
     if record is None:
@@ -80,7 +82,7 @@ def recover_orphaned_checkpoints(runs_directory: str | os.PathLike, reason: str 
     for checkpoint in sorted(folder.glob(f".*{_CHECKPOINT_ENDING}")):
         model_path = folder / f"{checkpoint.name[1 : -len(_CHECKPOINT_ENDING)]}{MODEL_SUFFIX}"
         try:
-            if not model_path.exists() and recover_checkpoint(model_path, reason) is not None:
+            if recover_checkpoint(model_path, reason) is not None:
                 saved.append(model_path)
         except (OSError, RunRecordError):
             pass  # Damaged, or removed meanwhile by another replica: nothing to save.

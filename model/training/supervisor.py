@@ -50,7 +50,7 @@ from model.training.process import (
     training_installed,
     write_frame,
 )
-from model.training.record import RunRecordError, finite_or_none
+from model.training.record import RunRecord, RunRecordError, finite_or_none, read_run_record
 
 RunStatus = Literal["starting", "running", "stopping", "finished", "stopped", "failed"]
 ACTIVE_STATES: tuple[RunStatus, ...] = ("starting", "running", "stopping")
@@ -236,6 +236,16 @@ def _launch(job: TrainingJob, lock: RunLock) -> tuple[subprocess.Popen, object]:
     return process, os.fdopen(read_end, "rb", buffering=0)  # Unbuffered: select() then sees every byte not yet read.
 
 
+def _saved_record(model_path: Path) -> RunRecord | None:
+    """The record of a run saved whole at `model_path` (its model and a record that belongs to it), else None."""
+    if not model_path.is_file():
+        return None
+    try:
+        return read_run_record(model_path)
+    except RunRecordError:
+        return None
+
+
 class TrainingSupervisor:
     """Runs at most one training at a time, each in its own process, and keeps the latest run for every page."""
 
@@ -317,7 +327,7 @@ class TrainingSupervisor:
                     continue
                 kind, payload = read_frame(messages)
                 if kind == "progress":
-                    if isinstance(payload, BatchProgress) and not run.batches:
+                    if isinstance(payload, BatchProgress) and not run.batches and job.kind == "train":
                         # From the launch to the first batch, less that batch's own training time: what starting costs here.
                         self._startup_seconds = max(0.0, time.time() - run.started - payload.seconds)
                     run.record(payload)
@@ -361,6 +371,11 @@ class TrainingSupervisor:
                 "test_loss": outcome.test_loss,
             }
         failure = outcome if isinstance(outcome, JobFailure) else JobFailure(FailureKind.PROCESS_ENDED, _describe_exit(exit_code))
+        saved_whole = _saved_record(job.model_path)
+        if saved_whole is not None:  # The process saved the run, then died before it could say so: the run stands as saved.
+            discard_checkpoint(job.model_path)
+            accuracy, loss = finite_or_none(saved_whole.test_accuracy), finite_or_none(saved_whole.test_loss)
+            return {"status": saved_whole.status, "model_path": job.model_path, "test_accuracy": accuracy, "test_loss": loss}
         reason = failure.message if failure.kind is not FailureKind.UNEXPECTED else UNEXPECTED_FAILURE_NOTE
         try:
             record = recover_checkpoint(job.model_path, reason)
@@ -381,7 +396,9 @@ class TrainingSupervisor:
         }
 
     def startup_seconds(self) -> float | None:
-        """How long the last run took from its launch to its first batch (a process, imports, the data, the network); None before one."""
+        """How long the last training run took from its launch to its first batch (a process, imports, the data, the network).
+
+        None before one; Teach it's fine-tunes, which start differently, are not counted."""
         return self._startup_seconds
 
     def device_description(self) -> str | None:

@@ -405,7 +405,8 @@ def shipped_curves() -> None:
     how = f"Fine-tuned from an earlier model's weights ({Path(config.start_from).name} before this run)" if config.start_from else "Trained"
     images = " on training images redrawn as the canvas draws" if config.augment and config.augment_style == "canvas" else ""
     distorted = (
-        " The blue curves are measured on the training batches as distorted for training, hence below the yellow ones."
+        " The blue curves are measured on the training batches as distorted for training: their accuracy sits below, and "
+        "their loss above, the yellow points measured on the untouched test images."
         if config.augment
         else ""
     )

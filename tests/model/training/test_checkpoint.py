@@ -89,3 +89,11 @@ def test_an_orphaned_checkpoint_that_cannot_be_saved_is_discarded_and_never_repl
     assert recover_orphaned_checkpoints(tmp_path) == []
     assert saved_runs(tmp_path) == [kept] and read_run_record(kept).status == "finished"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["run-1.history.json", "run-1.keras"]
+
+
+def test_a_checkpoint_never_replaces_a_run_saved_under_its_name(tmp_path):
+    finished = add_run(tmp_path, "run-1", make_record().to_json())
+    before = finished.read_bytes(), history_path_for(finished).read_text()
+    write_checkpoint(finished, _first_epoch_of_two())
+    assert recover_checkpoint(finished, KILLED) is None
+    assert (finished.read_bytes(), history_path_for(finished).read_text()) == before

@@ -208,6 +208,17 @@ def test_a_process_killed_after_its_checkpoint_leaves_a_stopped_run_and_one_kill
     assert saved_runs(tmp_path) == [snapshot.model_path]
 
 
+def test_a_process_that_saved_its_run_and_died_before_saying_so_keeps_the_run_as_saved(tmp_path):
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "save_the_whole_run_then_die")
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "finished" and snapshot.error is None, "never replaced by its older checkpoint"
+    record = load_history(snapshot.model_path)
+    assert record.status == "finished" and record.interrupted is None and len(record.epochs) == 2
+    assert saved_runs(tmp_path) == [snapshot.model_path] and sorted(path.name for path in tmp_path.glob(".*checkpoint*")) == []
+
+
 def test_a_run_ends_even_when_the_runs_folder_cannot_be_tidied_after_it(tmp_path, monkeypatch):
     def unreadable_folder(*arguments, **keywords):
         raise PermissionError("the runs folder became unreadable")

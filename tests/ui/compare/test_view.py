@@ -111,6 +111,9 @@ def test_learning_to_remember_is_said_from_the_measured_runs_best_first():
     sentence = summary.learning_sentence(TRAINING)
     assert "12,000 digits, 4 epochs, gaps of up to 112 rows" in sentence
     assert "the LSTM 74%, the Plain RNN 34%" in sentence and "the LSTM learned the long gap best" in sentence
+    rnn_first = {**TRAINING, "runs": [{**run, "accuracy_after_gap": 0.9} if run["cell"] == "rnn" else run for run in TRAINING["runs"]]}
+    assert "shows no advantage for the gates" in summary.learning_sentence(rnn_first), "the words follow the numbers"
+    assert "no run with growing gaps" in summary.learning_sentence({**TRAINING, "runs": []})
     figure = charts.learning_to_remember_figure(TRAINING["runs"], 112)
     growing, full = figure.data
     assert list(growing.x) == ["Plain RNN", "LSTM"] and list(growing.y) == [0.34, 0.74] and list(full.y) == [0.30, 0.43]
