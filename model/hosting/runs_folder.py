@@ -16,6 +16,7 @@ folder. No Keras and no Streamlit here.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -114,6 +115,30 @@ def training_in_progress(runs_directory: str | os.PathLike) -> bool:
     finally:
         os.close(descriptor)  # Closing drops the shared lock, if it was taken.
     return False
+
+
+@contextlib.contextmanager
+def holding_training_lock(runs_directory: str | os.PathLike):
+    """Hold the folder's training lock, exclusively, for a moment's work; yields False (and holds nothing) when it is taken.
+
+    What no training may race (saving a dead server's checkpoints as runs) runs under it, so that two
+    replicas never do it at once and no run starts meanwhile.
+    """
+    lock_path = Path(runs_directory) / TRAINING_LOCK_NAME
+    try:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)  # Closing drops the lock.
 
 
 def _leftover(path: Path, folder: Path) -> bool:

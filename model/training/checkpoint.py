@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from model.files import is_plain_file
-from model.hosting.runs_folder import training_in_progress
+from model.hosting.runs_folder import holding_training_lock
 from model.shapes import CHECKPOINT_MARK, MODEL_SUFFIX, checkpoint_path_for, history_path_for, snapshot_path_for
 from model.training.record import MODEL_DIGEST_KEY, RunRecord, RunRecordError, read_run_record
 from model.training.store import write_json_atomically
@@ -76,15 +76,18 @@ def recover_orphaned_checkpoints(runs_directory: str | os.PathLike, reason: str 
     restarted, a machine rebooted). One that cannot be saved (damaged, or its run's name taken) is discarded.
     """
     folder = Path(runs_directory)
-    if not folder.is_dir() or training_in_progress(folder):
+    if not folder.is_dir() or not any(folder.glob(f".*{_CHECKPOINT_ENDING}")):
         return []
     saved = []
-    for checkpoint in sorted(folder.glob(f".*{_CHECKPOINT_ENDING}")):
-        model_path = folder / f"{checkpoint.name[1 : -len(_CHECKPOINT_ENDING)]}{MODEL_SUFFIX}"
-        try:
-            if recover_checkpoint(model_path, reason) is not None:
-                saved.append(model_path)
-        except (OSError, RunRecordError):
-            pass  # Damaged, or removed meanwhile by another replica: nothing to save.
-        discard_checkpoint(model_path)
+    with holding_training_lock(folder) as held:  # No training runs, and no other replica recovers, meanwhile.
+        if not held:
+            return []
+        for checkpoint in sorted(folder.glob(f".*{_CHECKPOINT_ENDING}")):
+            model_path = folder / f"{checkpoint.name[1 : -len(_CHECKPOINT_ENDING)]}{MODEL_SUFFIX}"
+            try:
+                if recover_checkpoint(model_path, reason) is not None:
+                    saved.append(model_path)
+            except (OSError, RunRecordError):
+                pass  # Damaged: nothing to save.
+            discard_checkpoint(model_path)
     return saved

@@ -13,6 +13,7 @@ from model.hosting.runs_folder import (
     PeriodicSweep,
     RunsFolderFullError,
     check_disk_space,
+    holding_training_lock,
     prune_runs,
     saved_runs,
     sweep_temporary_files,
@@ -167,3 +168,13 @@ def test_no_run_starts_when_the_disk_is_nearly_full(tmp_path):
     with pytest.raises(RunsFolderFullError, match="No room for another run"):
         _start_stand_in(supervisor)
     assert supervisor.current() is None
+
+
+def test_the_training_lock_is_held_by_one_at_a_time(tmp_path):
+    with holding_training_lock(tmp_path) as first:
+        assert first and training_in_progress(tmp_path), "held like a training run holds it"
+        with holding_training_lock(tmp_path) as second:
+            assert not second, "another replica's recovery waits its turn"
+    assert not training_in_progress(tmp_path)
+    with holding_training_lock(tmp_path / "missing" / "deeper") as unreachable:
+        assert not unreachable
