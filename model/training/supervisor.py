@@ -292,7 +292,7 @@ class TrainingSupervisor:
         with self._lock:
             if self._current is not None and self._current.snapshot().active:
                 raise TrainingBusyError("A training run is already in progress on this server; watch it or wait for it to end.")
-            if not self._run_lock.acquire():
+            if not self._acquire_run_lock():
                 raise TrainingBusyError("Another server process sharing this runs folder is training; wait for it to end.")
             try:
                 run_id = datetime.now().strftime("run-%Y%m%d-%H%M%S")
@@ -356,6 +356,15 @@ class TrainingSupervisor:
             finally:
                 self._run_lock.release()  # Only now: the sweep leaves a checkpoint alone while the lock is held.
             run.finish(**ending)
+
+    def _acquire_run_lock(self, patience_seconds: float = 1.0) -> bool:
+        """The folder's training lock, waiting a moment: a sweep or a checkpoint's recovery holds it for milliseconds."""
+        deadline = time.monotonic() + patience_seconds
+        while not self._run_lock.acquire():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def _conclude(self, job: TrainingJob, outcome: JobOutcome | JobFailure | None, exit_code: int | None) -> dict:
         """How the run ends: saved by the job, saved from its last checkpoint, or failed; the runs folder kept within its cap."""

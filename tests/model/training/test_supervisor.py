@@ -274,3 +274,23 @@ def test_unknown_job_kinds_are_refused(tmp_path):
     with pytest.raises(ValueError, match="Unknown training job kind"):
         TrainingSupervisor(tmp_path).start_job("dream", TINY)
     assert not (tmp_path / TRAINING_LOCK_NAME).exists() or TrainingSupervisor(tmp_path)._run_lock.acquire()
+
+
+def test_a_start_waits_a_moment_for_a_recovery_that_holds_the_folder_lock(tmp_path):
+    import threading
+
+    from model.hosting.runs_folder import holding_training_lock
+
+    supervisor = TrainingSupervisor(tmp_path)
+    holding, release = threading.Event(), threading.Event()
+
+    def recover_for_a_moment():
+        with holding_training_lock(tmp_path):
+            holding.set()
+            release.wait(5)
+
+    threading.Thread(target=recover_for_a_moment, daemon=True).start()
+    holding.wait(5)
+    threading.Timer(0.3, release.set).start()  # The recovery ends after 0.3 s, well within the start's patience.
+    run = _start_fake(supervisor, "report_until_stopped")
+    assert _stop(run) == "stopped"
