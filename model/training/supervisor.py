@@ -357,6 +357,17 @@ class TrainingSupervisor:
                 self._run_lock.release()  # Only now: the sweep leaves a checkpoint alone while the lock is held.
             run.finish(**ending)
 
+    def _keep_within_cap(self, protected: list) -> None:
+        """The runs folder within the policy's number of runs, the oldest going first; a failure is logged, and the run stands.
+
+        The run is saved by then: a folder that cannot be tidied (unreadable, another replica pruning) must not
+        report it as failed. The next run, or the next server start, prunes again.
+        """
+        try:
+            prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=protected)
+        except OSError:
+            _LOGGER.exception("The runs folder %s could not be kept within its cap", self.runs_directory)
+
     def _acquire_run_lock(self, patience_seconds: float = 1.0) -> bool:
         """The folder's training lock, waiting a moment: a sweep or a checkpoint's recovery holds it for milliseconds."""
         deadline = time.monotonic() + patience_seconds
@@ -372,7 +383,7 @@ class TrainingSupervisor:
             discard_checkpoint(job.model_path)
             # The runs folder keeps at most the policy's number of runs: the oldest go, never this one.
             protected = [outcome.model_path] if outcome.model_path is not None else []  # A job may end with no model.
-            prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=protected)
+            self._keep_within_cap(protected)
             return {
                 "status": outcome.status,
                 "model_path": outcome.model_path,
@@ -394,7 +405,7 @@ class TrainingSupervisor:
         discard_checkpoint(job.model_path)
         if record is None:
             return {"status": "failed", "failure": failure}
-        prune_runs(self.runs_directory, self.policy.max_saved_runs, protected=[job.model_path])
+        self._keep_within_cap([job.model_path])
         return {
             "status": "stopped",
             "failure": failure,

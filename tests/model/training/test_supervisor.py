@@ -219,11 +219,24 @@ def test_a_process_that_saved_its_run_and_died_before_saying_so_keeps_the_run_as
     assert saved_runs(tmp_path) == [snapshot.model_path] and sorted(path.name for path in tmp_path.glob(".*checkpoint*")) == []
 
 
-def test_a_run_ends_even_when_the_runs_folder_cannot_be_tidied_after_it(tmp_path, monkeypatch):
+def test_a_saved_run_stands_when_the_runs_folder_cannot_be_pruned_after_it(tmp_path, monkeypatch):
     def unreadable_folder(*arguments, **keywords):
         raise PermissionError("the runs folder became unreadable")
 
     monkeypatch.setattr("model.training.supervisor.prune_runs", unreadable_folder)
+    supervisor = TrainingSupervisor(tmp_path)
+    run = _start_fake(supervisor, "finished_stand_in")
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.status == "finished" and snapshot.error is None, "saved, so never reported as failed"
+    assert saved_runs(tmp_path) == [snapshot.model_path]
+
+
+def test_a_run_ends_even_when_concluding_it_fails(tmp_path, monkeypatch):
+    def broken_folder(*arguments, **keywords):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr("model.training.supervisor.prune_runs", broken_folder)
     supervisor = TrainingSupervisor(tmp_path)
     run = _start_fake(supervisor, "report_priority")
     assert run.wait(60)
