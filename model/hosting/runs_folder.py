@@ -117,6 +117,37 @@ def training_in_progress(runs_directory: str | os.PathLike) -> bool:
     return False
 
 
+class RunLock:
+    """An exclusive `flock` on a file in the runs folder: one training at a time across server replicas.
+
+    The lock belongs to the open file, which the training process inherits: it is released once
+    both the server has called `release()` (or died) and the training process has ended.
+    """
+
+    def __init__(self, directory: Path):
+        self.path = directory / TRAINING_LOCK_NAME
+        self._stream = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(self.path, "a+")
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.close()
+            return False
+        self._stream = stream
+        return True
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def release(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # Closing the file drops the lock.
+            self._stream = None
+
+
 @contextlib.contextmanager
 def holding_training_lock(runs_directory: str | os.PathLike):
     """Hold the folder's training lock, exclusively, for a moment's work; yields False (and holds nothing) when it is taken.

@@ -18,11 +18,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from model.augmentation.augment import augment_batch
 from model.config import FineTuneConfig, TrainConfig
 from model.data import Split
 from model.network import detect_device, lstm_layers_of
 from model.shapes import IMAGE_COLUMNS, IMAGE_ROWS, NUMBER_OF_CLASSES
-from model.training.augment import augment_batch
 from model.training.record import FineTuneOutcome, RunRecord, read_run_record
 from model.training.steps import ProgressReporter, validate
 from model.training.store import load_model

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from model.augmentation.augment import augment_batch
 from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.network import recurrent_layers_of
 from model.preprocess import with_blank_rows
 from model.shapes import NUMBER_OF_CLASSES
-from model.training.augment import augment_batch
 from model.training.snapshots import FIRST_EPOCH_FRACTIONS, WeightSnapshot, moments_to_keep
 
 PROGRESS_INTERVAL_SECONDS = 0.25

@@ -15,7 +15,6 @@ The server's settings (`DemoSettings`, the hosting policy) cap what visitors may
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import pickle
@@ -34,9 +33,9 @@ import numpy as np
 
 from model.config import BatchProgress, EpochProgress, TrainConfig
 from model.data import Split
-from model.hosting.runs_folder import check_disk_space, prune_runs
+from model.hosting.runs_folder import RunLock, check_disk_space, prune_runs
 from model.hosting.settings import DemoSettings
-from model.shapes import REPOSITORY, TRAINING_LOCK_NAME
+from model.shapes import REPOSITORY
 from model.training.checkpoint import discard_checkpoint, recover_checkpoint
 from model.training.process import (
     NICENESS,
@@ -170,37 +169,6 @@ class TrainingRun:
                 owner=self.owner,
                 epochs_saved=self.epochs_saved,
             )
-
-
-class RunLock:
-    """An exclusive `flock` on a file in the runs folder: one training at a time across server replicas.
-
-    The lock belongs to the open file, which the training process inherits: it is released once
-    both the server has called `release()` (or died) and the training process has ended.
-    """
-
-    def __init__(self, directory: Path):
-        self.path = directory / TRAINING_LOCK_NAME
-        self._stream = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        stream = open(self.path, "a+")
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            stream.close()
-            return False
-        self._stream = stream
-        return True
-
-    def fileno(self) -> int:
-        return self._stream.fileno()
-
-    def release(self) -> None:
-        if self._stream is not None:
-            self._stream.close()  # Closing the file drops the lock.
-            self._stream = None
 
 
 def _describe_exit(exit_code: int | None) -> str:

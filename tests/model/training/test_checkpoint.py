@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from model.hosting.runs_folder import saved_runs
+from model.hosting.runs_folder import RunLock, saved_runs
 from model.shapes import TRAINING_LOCK_NAME, checkpoint_path_for, history_path_for, snapshot_path_for
 from model.training.checkpoint import (
     SERVER_STOPPED,
@@ -16,7 +16,6 @@ from model.training.checkpoint import (
     recover_orphaned_checkpoints,
 )
 from model.training.record import RunRecordError, read_run_record
-from model.training.supervisor import RunLock
 from model.weights import load_probe
 from tests.helpers import add_run, make_record, write_checkpoint
 

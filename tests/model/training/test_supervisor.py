@@ -219,27 +219,28 @@ def test_a_process_that_saved_its_run_and_died_before_saying_so_keeps_the_run_as
     assert saved_runs(tmp_path) == [snapshot.model_path] and sorted(path.name for path in tmp_path.glob(".*checkpoint*")) == []
 
 
-def test_a_saved_run_stands_when_the_runs_folder_cannot_be_pruned_after_it(tmp_path, monkeypatch):
-    def unreadable_folder(*arguments, **keywords):
-        raise PermissionError("the runs folder became unreadable")
+def _run_while_pruning_raises(tmp_path, monkeypatch, error: Exception, runner: str):
+    """A fake run of `runner` concluded while keeping the runs folder within its cap raises `error`; waited for."""
 
-    monkeypatch.setattr("model.training.supervisor.prune_runs", unreadable_folder)
+    def pruning(*arguments, **keywords):
+        raise error
+
+    monkeypatch.setattr("model.training.supervisor.prune_runs", pruning)
     supervisor = TrainingSupervisor(tmp_path)
-    run = _start_fake(supervisor, "finished_stand_in")
+    run = _start_fake(supervisor, runner)
     assert run.wait(60)
+    return supervisor, run
+
+
+def test_a_saved_run_stands_when_the_runs_folder_cannot_be_pruned_after_it(tmp_path, monkeypatch):
+    _, run = _run_while_pruning_raises(tmp_path, monkeypatch, PermissionError("the runs folder became unreadable"), "finished_stand_in")
     snapshot = run.snapshot()
     assert snapshot.status == "finished" and snapshot.error is None, "saved, so never reported as failed"
     assert saved_runs(tmp_path) == [snapshot.model_path]
 
 
 def test_a_run_ends_even_when_concluding_it_fails(tmp_path, monkeypatch):
-    def broken_folder(*arguments, **keywords):
-        raise RuntimeError("something nobody foresaw")
-
-    monkeypatch.setattr("model.training.supervisor.prune_runs", broken_folder)
-    supervisor = TrainingSupervisor(tmp_path)
-    run = _start_fake(supervisor, "report_priority")
-    assert run.wait(60)
+    supervisor, run = _run_while_pruning_raises(tmp_path, monkeypatch, RuntimeError("something nobody foresaw"), "report_priority")
     assert run.snapshot().status == "failed" and "could not be tidied" in run.snapshot().error
     again = _start_fake(supervisor, "report_until_stopped")  # Not stuck busy: the slot and the lock are free.
     again.request_stop()

@@ -1,11 +1,11 @@
-"""model.training.augment: distortions keep a digit a digit, and are reproducible."""
+"""model.augmentation.augment: distortions keep a digit a digit, and are reproducible."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.training.augment import augment_batch
+from model.augmentation.augment import augment_batch
 
 
 def test_shape_range_and_reproducibility(mnist):

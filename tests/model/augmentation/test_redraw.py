@@ -1,13 +1,11 @@
-"""model.training.redraw: each canvas-style distortion on fixed inputs, and the fit that matches canvas_to_mnist."""
+"""model.augmentation.redraw: each canvas-style distortion on fixed inputs, and the fit that matches canvas_to_mnist."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.drawings import render
-from model.preprocess import canvas_to_mnist
-from model.training.redraw import (
+from model.augmentation.redraw import (
     add_continental_strokes,
     change_stroke_width,
     cut_at_an_edge,
@@ -19,6 +17,8 @@ from model.training.redraw import (
     stroke_width,
     warp,
 )
+from model.drawings import render
+from model.preprocess import canvas_to_mnist
 
 
 def bar(top=6, bottom=22, left=12, right=15) -> np.ndarray:

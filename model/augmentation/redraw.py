@@ -10,7 +10,7 @@ these at random on a batch of 28×28 digits, then crops, fits into the 20×20 bo
 exactly as `canvas_to_mnist` does, so the network trains on what the canvas pipeline produces.
 It is plain NumPy, vectorised over the batch, and used only at training time
 (`augment_batch(..., style="canvas")`); it does not replace the affine distortions in
-`model.training.augment`, which run first.
+`model.augmentation.augment`, which run first.
 """
 
 from __future__ import annotations

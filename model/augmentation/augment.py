@@ -3,7 +3,7 @@
 People draw thicker or thinner, slanted, a little rotated or off-centre. `augment_batch` applies a
 random affine transform (rotation, shear, scale, shift) and a random change of stroke width to a
 batch of 28×28 images. With `style="canvas"` each distorted digit is then redrawn as the app's
-canvas would deliver it (`model.training.redraw`: brush width, solid ink, jagged lines, low
+canvas would deliver it (`model.augmentation.redraw`: brush width, solid ink, jagged lines, low
 resolution, blur, a cut edge, cropped and centred as `canvas_to_mnist` does). It is plain NumPy,
 so it runs the same under every Keras backend, and it is only used at training time; see
 `model.training.train`.
@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from model.training.redraw import add_continental_strokes, bilinear_sample, redraw_batch
+from model.augmentation.redraw import add_continental_strokes, bilinear_sample, redraw_batch
 
 MAXIMUM_ROTATION_DEGREES = 12.0
 MAXIMUM_SHEAR = 0.25
@@ -35,7 +35,7 @@ def augment_batch(
     """Return a distorted float32 copy in [0, 1] of a (N, 28, 28) batch of images in [0, 1].
 
     `style`: "affine" rotates, shears, scales, shifts and changes the stroke width; "canvas" does the
-    same to a quarter of the batch and redraws the rest as the app's canvas would (`model.training.redraw`),
+    same to a quarter of the batch and redraws the rest as the app's canvas would (`model.augmentation.redraw`),
     and, given the `labels`, first draws some 1s with a continental flag and some 7s with a crossbar.
     """
     if style not in ("affine", "canvas"):
