@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.helpers import TRAIN_SCRIPT
 from ui import resources, widget_guard
-from ui.train import view as train_view
+from ui.train import form as train_form
 
 FORGED = {
     "epochs NaN": ("number_input", "train_epochs", {"double_value": math.nan}),
@@ -44,8 +44,8 @@ def forge(app: AppTest, kind: str, key: str, value: dict) -> None:
 def _takes_every_value(app: AppTest) -> bool:
     form = _form(app)
     policy = resources.training_supervisor().policy
-    return len(form) == len(train_view.FORM_KEYS) and all(
-        train_view._acceptable(name, form[key], policy) for name, key in train_view.FORM_KEYS.items()
+    return len(form) == len(train_form.FORM_KEYS) and all(
+        train_form.acceptable(name, form[key], policy) for name, key in train_form.FORM_KEYS.items()
     )
 
 
