@@ -24,6 +24,7 @@ SHIPPED_MODEL_PATH = ASSETS_DIRECTORY / "lstm_mnist.keras"
 MEMORY_TWIN_PATHS = {cell: ASSETS_DIRECTORY / "cells" / f"{cell}_memory.keras" for cell in ("rnn", "gru", "lstm")}
 MEMORY_TEST_PATH = ASSETS_DIRECTORY / "cells" / "memory_test.json"  # Written by bench/memory_test.py.
 MEMORY_TRAINING_PATH = ASSETS_DIRECTORY / "cells" / "memory_training.json"  # Written by bench/memory_training.py.
+MAX_BLANK_ROWS = 224  # The longest gap a visitor may ask for, reading or training: the memory figures go that far.
 
 MODEL_SUFFIX = ".keras"
 HISTORY_SUFFIX = ".history.json"

@@ -277,14 +277,20 @@ def _shipped_figures(name: str, modified_time: float) -> tuple[dict | None, str 
         return None, f"The measured {name} figures are missing on this server: run `{command}`."
 
 
+def _figures_of(name: str) -> tuple[dict | None, str | None]:
+    """The figures `name` in `_SHIPPED_FIGURES`, read again whenever their file changes."""
+    path = _SHIPPED_FIGURES[name][0]
+    return _shipped_figures(name, path.stat().st_mtime if path.is_file() else 0.0)
+
+
 def memory_test_figures() -> tuple[dict | None, str | None]:
     """The shipped memory test (`bench/memory_test.py`: MNIST accuracy after blank rows), or None and a plain message."""
-    return _shipped_figures("memory test", MEMORY_TEST_PATH.stat().st_mtime if MEMORY_TEST_PATH.is_file() else 0.0)
+    return _figures_of("memory test")
 
 
 def memory_training_figures() -> tuple[dict | None, str | None]:
     """How well each cell learns to remember in a short training (`bench/memory_training.py`), or None and a plain message."""
-    return _shipped_figures("learning to remember", MEMORY_TRAINING_PATH.stat().st_mtime if MEMORY_TRAINING_PATH.is_file() else 0.0)
+    return _figures_of("learning to remember")
 
 
 @st.cache_resource

@@ -7,7 +7,8 @@ it is scaled up into the 20×20 box, a large one drawn with a thin brush becomes
 a mouse draws jagged lines; a digit copied from a low-resolution or blurred source arrives soft or
 blocky; a stroke that runs off the canvas is cut at its edge. `redraw_batch` imitates each of
 these at random on a batch of 28×28 digits, then crops, fits into the 20×20 box and centres by mass
-exactly as `canvas_to_mnist` does, so the network trains on what the canvas pipeline produces.
+as `canvas_to_mnist` does (with bilinear sampling over the whole batch, not its per-image resize),
+so the network trains on what the canvas pipeline produces.
 It is plain NumPy, vectorised over the batch, and used only at training time
 (`augment_batch(..., style="canvas")`); it does not replace the affine distortions in
 `model.augmentation.augment`, which run first.

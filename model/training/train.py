@@ -39,7 +39,7 @@ from model.training.steps import (  # noqa: F401  (network_weights and validate 
     network_weights,
     validate,
 )
-from model.training.store import save_run
+from model.training.store import load_model, save_run
 
 
 @dataclass
@@ -123,13 +123,10 @@ def _multi_device_strategy(device):
 
 def _start_from(model: keras.Model, model_path: str) -> None:
     """Copy a saved model's weights into the freshly built `model`; a model of another shape is refused with a ValueError."""
-    from model.training.store import load_model
-
-    saved = load_model(model_path)
-    shapes, saved_shapes = [w.shape for w in model.get_weights()], [w.shape for w in saved.get_weights()]
-    if shapes != saved_shapes:
+    saved_weights = load_model(model_path).get_weights()
+    if [w.shape for w in model.get_weights()] != [w.shape for w in saved_weights]:
         raise ValueError(f"{Path(model_path).name} is another network than this run's, so it cannot start it.")
-    model.set_weights(saved.get_weights())
+    model.set_weights(saved_weights)
 
 
 def library_versions() -> dict[str, str]:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.shapes import IMAGE_ROWS
+from model.shapes import IMAGE_ROWS, MAX_BLANK_ROWS
 from ui.compare.charts import CELL_LABELS
-
-MAX_BLANK_ROWS = 224
 
 
 def checked_blank_rows(value: object) -> int:

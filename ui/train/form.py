@@ -16,7 +16,8 @@ import streamlit as st
 
 from model.config import FIELD_HELP, TrainConfig
 from model.hosting.settings import DemoSettings
-from model.training.estimate import estimate_seconds
+from model.shapes import MAX_BLANK_ROWS
+from model.training.estimate import MNIST_TRAIN_IMAGES, estimate_seconds
 from model.training.supervisor import RunSnapshot
 from ui import resources
 from ui import state as keys
@@ -39,7 +40,6 @@ FORM_FIELDS = (
 )
 FORM_KEYS = {name: keys.train_form(name) for name in FORM_FIELDS}
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Plain RNN"}
-MAX_BLANK_ROWS = 224
 
 
 def acceptable(name: str, value: object, policy: DemoSettings) -> bool:
@@ -57,7 +57,7 @@ def acceptable(name: str, value: object, policy: DemoSettings) -> bool:
         return value is None or value in CELL_NAMES  # None: the control deselected, read as the LSTM.
     low, high = {
         "epochs": (1, policy.max_epochs or MAX_EPOCHS),
-        "train_subset": (0 if policy.max_train_subset is None else 1, policy.max_train_subset or 60000),
+        "train_subset": (0 if policy.max_train_subset is None else 1, policy.max_train_subset or MNIST_TRAIN_IMAGES),
         "seed": (0, 2**31 - 1),
         "max_blank_rows": (0, MAX_BLANK_ROWS),
     }[name]
@@ -102,7 +102,7 @@ def fill_form(policy: DemoSettings, shown: RunSnapshot | None) -> None:
 def config_ui(policy: DemoSettings, disabled: bool) -> TrainConfig:
     """Hyperparameter widgets (values in session state, see `fill_form`), bounded by the server's policy."""
     max_epochs = policy.max_epochs or MAX_EPOCHS
-    max_subset = policy.max_train_subset or 60000
+    max_subset = policy.max_train_subset or MNIST_TRAIN_IMAGES
     key, help_of = FORM_KEYS, FIELD_HELP
     first, second, third = st.columns(3)
     first.number_input("Epochs", 1, max_epochs, key=key["epochs"], help=help_of["epochs"], disabled=disabled)
@@ -113,8 +113,9 @@ def config_ui(policy: DemoSettings, disabled: bool) -> TrainConfig:
     )  # fmt: skip
     second.select_slider("Units per layer", UNIT_CHOICES, key=key["units"], help=help_of["units"], disabled=disabled)
     second.slider("Dropout", 0.0, 0.5, step=0.05, key=key["dropout_rate"], help=help_of["dropout_rate"], disabled=disabled)
+    all_images = f"Training images (0 = all {MNIST_TRAIN_IMAGES:,})"
     third.number_input(
-        "Training images (0 = all 60,000)" if policy.max_train_subset is None else f"Training images (at most {max_subset:,})",
+        all_images if policy.max_train_subset is None else f"Training images (at most {max_subset:,})",
         0 if policy.max_train_subset is None else 1, max_subset, step=1000, key=key["train_subset"],
         help=help_of["train_subset"], disabled=disabled,
     )  # fmt: skip
