@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from model.augmentation.redraw import add_continental_strokes, bilinear_sample, redraw_batch
+from model.augmentation.redraw import add_continental_strokes, bilinear_sample, redraw_batch, spread
 
 MAXIMUM_ROTATION_DEGREES = 12.0
 MAXIMUM_SHEAR = 0.25
@@ -79,12 +79,6 @@ def _random_affine(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return bilinear_sample(images, source_rows, source_columns).reshape(count, height, width)
 
 
-def _neighbourhood(images: np.ndarray, reduce) -> np.ndarray:
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
-    centre = padded[:, 1:-1, 1:-1]
-    return reduce.reduce([centre, padded[:, :-2, 1:-1], padded[:, 2:, 1:-1], padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]])
-
-
 def _random_stroke_width(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     choice = rng.uniform(size=len(images))
     thicken = choice < THICKEN_PROBABILITY
@@ -93,10 +87,10 @@ def _random_stroke_width(images: np.ndarray, rng: np.random.Generator) -> np.nda
     if thicken.any():
         # Blend towards the dilated image, for strokes between one and three pixels wider.
         amount = rng.uniform(0.5, 1.0, thicken.sum())[:, None, None]
-        dilated = _neighbourhood(images[thicken], np.maximum)
+        dilated = spread(images[thicken], np.maximum, square=False)
         result[thicken] = (1 - amount) * images[thicken] + amount * dilated
     if thin.any():
-        eroded = _neighbourhood(images[thin], np.minimum)
+        eroded = spread(images[thin], np.minimum, square=False)
         # Keep eroded strokes visible: never thin away more than half of the ink.
         keep = eroded.sum(axis=(1, 2)) > 0.5 * images[thin].sum(axis=(1, 2))
         thinned = images[thin].copy()

@@ -168,7 +168,7 @@ def bilinear_sample(images: np.ndarray, source_rows: np.ndarray, source_columns:
     return upper + (lower - upper) * down
 
 
-def _spread(images: np.ndarray, reduce, square: bool) -> np.ndarray:
+def spread(images: np.ndarray, reduce, square: bool) -> np.ndarray:
     """One step of dilation (np.maximum) or erosion (np.minimum) with a cross, or a 3×3 square."""
     padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
     height, width = images.shape[1:]
@@ -187,10 +187,10 @@ def change_stroke_width(images: np.ndarray, steps: np.ndarray) -> np.ndarray:
     result = images.copy()
     for step in range(int(max(steps.max(initial=0), 0))):
         grow = steps > step
-        result[grow] = _spread(result[grow], np.maximum, square=step % 2 == 1)
+        result[grow] = spread(result[grow], np.maximum, square=step % 2 == 1)
     thin = steps < 0
     if thin.any():
-        eroded = _spread(result[thin], np.minimum, square=False)
+        eroded = spread(result[thin], np.minimum, square=False)
         keep = eroded.sum(axis=(1, 2)) > 0.5 * result[thin].sum(axis=(1, 2))
         thinned = result[thin]
         thinned[keep] = eroded[keep]
